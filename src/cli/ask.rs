@@ -1,0 +1,151 @@
+//! `callbot ask`: answers from the terminal, as text or JSON lines.
+
+use std::io::{BufRead, Write};
+use std::process::ExitCode;
+
+use clap::Args;
+use serde::Serialize;
+
+use crate::engine::Engine;
+use crate::matcher::Match;
+use crate::reply::Reply;
+
+/// Arguments of `callbot ask`.
+#[derive(Debug, Args)]
+pub struct AskArgs {
+    /// Print one JSON object per question (other output goes to stderr).
+    #[arg(long)]
+    pub json: bool,
+    /// Show the normalised question, its words and the candidates' scores.
+    #[arg(long)]
+    pub explain: bool,
+    /// The questions; with none, read standard input, one question per line.
+    pub questions: Vec<String>,
+}
+
+/// One line of `--json` output.
+#[derive(Debug, Serialize)]
+pub struct JsonReply<'a> {
+    question: &'a str,
+    answered: bool,
+    entry: Option<&'a str>,
+    score: f64,
+    answer: String,
+    quotes: Vec<JsonQuote<'a>>,
+    follow_ups: Vec<&'a str>,
+    alternatives: Vec<JsonAlternative<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+struct JsonQuote<'a> {
+    text: &'a str,
+    speaker: &'a str,
+    section: &'a str,
+}
+
+#[derive(Debug, Serialize)]
+struct JsonAlternative<'a> {
+    entry: &'a str,
+    score: f64,
+}
+
+impl<'a> JsonReply<'a> {
+    /// The JSON form of a question's match and reply.
+    pub fn new(engine: &'a Engine, question: &'a str, found: &Match, reply: &'a Reply) -> Self {
+        Self {
+            question,
+            answered: reply.is_answered(),
+            entry: reply.entry.as_deref(),
+            score: found.best().map_or(0.0, |c| round(c.score)),
+            answer: reply.to_plain_text(),
+            quotes: reply
+                .quotes
+                .iter()
+                .map(|q| JsonQuote { text: &q.text, speaker: &q.speaker, section: &q.section })
+                .collect(),
+            follow_ups: reply.suggestions.iter().map(|s| s.question.as_str()).collect(),
+            alternatives: found
+                .candidates
+                .iter()
+                .skip(1)
+                .map(|c| JsonAlternative { entry: &engine.knowledge.entries[c.entry].id, score: round(c.score) })
+                .collect(),
+        }
+    }
+}
+
+fn round(score: f64) -> f64 {
+    (score * 1000.0).round() / 1000.0
+}
+
+/// Answers the arguments, or each line of standard input until its end.
+pub fn run(engine: &Engine, args: &AskArgs) -> anyhow::Result<ExitCode> {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if !args.questions.is_empty() {
+        for question in &args.questions {
+            answer_one(engine, args, question, &mut out)?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let stdin = std::io::stdin();
+    let mut input = stdin.lock();
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        if input.read_until(b'\n', &mut line)? == 0 {
+            break;
+        }
+        let bytes = line.strip_suffix(b"\n").unwrap_or(&line);
+        let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
+        match std::str::from_utf8(bytes) {
+            Ok(question) => answer_one(engine, args, question, &mut out)?,
+            Err(_) => {
+                // The line is answered all the same (so replies stay in step with
+                // questions), from its readable part, with a warning.
+                log::warn!("line is not valid UTF-8; its invalid bytes were replaced");
+                let question = String::from_utf8_lossy(bytes).replace('\u{FFFD}', "");
+                answer_one(engine, args, &question, &mut out)?;
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn answer_one(engine: &Engine, args: &AskArgs, question: &str, out: &mut impl Write) -> anyhow::Result<()> {
+    let (found, reply) = engine.ask(question);
+    if args.explain {
+        let explanation = explain(engine, &found);
+        if args.json {
+            eprintln!("{explanation}");
+        } else {
+            writeln!(out, "{explanation}")?;
+        }
+    }
+    if args.json {
+        serde_json::to_writer(&mut *out, &JsonReply::new(engine, question, &found, &reply))?;
+        writeln!(out)?;
+    } else {
+        writeln!(out, "{}\n", reply.to_plain_text())?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// The matcher's view of a question, for `--explain`.
+pub fn explain(engine: &Engine, found: &Match) -> String {
+    let mut text = format!(
+        "normalised: {}\nwords: {}\nyes/no: {}\noutcome: {:?}\ncandidates (score = 0.5 coverage + 0.3 similarity + 0.2 relevance):",
+        found.normalized,
+        found.words.join(" | "),
+        found.yes_no,
+        found.outcome
+    );
+    for c in &found.candidates {
+        text.push_str(&format!(
+            "\n  {:<24} score {:.3}  coverage {:.3}  similarity {:.3}  bm25 {:.2}",
+            engine.knowledge.entries[c.entry].id, c.score, c.coverage, c.similarity, c.bm25
+        ));
+    }
+    text
+}

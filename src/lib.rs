@@ -1,0 +1,17 @@
+//! callbot answers Chinese questions about one news article: the Xinhua report on the
+//! phone call between Putin and Trump on 18 March 2025.
+//!
+//! The [`knowledge`] module loads and validates the question–answer entries, the
+//! [`matcher`] finds the entry closest to a question, [`reply`] builds what the user
+//! reads, and the front ends (`callbot ask`, `callbot chat`, the Telegram bot) only
+//! carry questions in and replies out.
+
+#![deny(missing_docs)]
+
+pub mod knowledge;
+pub mod matcher;
+pub mod reply;
+pub mod config;
+pub mod engine;
+pub mod telegram;
+pub mod cli;

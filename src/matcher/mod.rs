@@ -1,0 +1,263 @@
+//! The matcher: finds the entry closest to a question.
+//!
+//! A question is normalised ([`normalize`]), cut into words with jieba ([`segment`]),
+//! and looked up in a BM25 index over the entries ([`index`]). Only the best few
+//! candidates of that look-up are scored in full, so the cost does not grow with every
+//! phrasing in the knowledge. The full score mixes three parts, each in 0–1:
+//!
+//! - coverage (weight 0.5): how much of the question's meaning (its words' idf) the
+//!   entry contains. A question about something the knowledge never mentions (天气,
+//!   拜登) keeps unknown words and so a low coverage: this is what makes the bot decline.
+//! - similarity (weight 0.3): strsim's normalised Levenshtein similarity between the
+//!   question and the entry's closest phrasing, which rewards a question asked the way
+//!   an editor wrote it, word order included.
+//! - relevance (weight 0.2): the BM25 score relative to the best the question could
+//!   reach, which rewards words the entry uses often (keywords, many phrasings).
+
+mod index;
+mod intent;
+mod normalize;
+mod segment;
+
+use serde::Deserialize;
+
+pub use index::{DocumentWords, Index, TermScore};
+pub use intent::is_yes_no;
+pub use normalize::{Normalizer, basic_form};
+pub use segment::Segmenter;
+
+use crate::knowledge::{Category, KnowledgeBase};
+
+const COVERAGE_WEIGHT: f64 = 0.5;
+const SIMILARITY_WEIGHT: f64 = 0.3;
+const RELEVANCE_WEIGHT: f64 = 0.2;
+/// A single character says less than a word: it counts this much of a word's weight.
+const SINGLE_CHARACTER_WEIGHT: f64 = 0.5;
+
+/// The matcher's settings (`[matcher]` in `config/callbot.toml`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MatcherConfig {
+    /// The lowest score (0–1) that is answered; below it the bot declines.
+    pub threshold: f64,
+    /// When the second candidate scores within this of the first, it is offered as "did you mean".
+    pub ambiguity_margin: f64,
+    /// How many of the BM25 look-up's best entries are scored in full.
+    pub candidates: usize,
+    /// Longer questions are declined with a request to ask briefly.
+    pub max_question_chars: usize,
+}
+
+impl Default for MatcherConfig {
+    fn default() -> Self {
+        Self { threshold: 0.45, ambiguity_margin: 0.04, candidates: 6, max_question_chars: 500 }
+    }
+}
+
+/// What the matcher made of a question.
+#[derive(Debug, Clone)]
+pub struct Match {
+    /// The question after normalisation.
+    pub normalized: String,
+    /// Its words, as weighed.
+    pub words: Vec<String>,
+    /// Whether it asks yes or no.
+    pub yes_no: bool,
+    /// The best entries, best first.
+    pub candidates: Vec<Candidate>,
+    /// What to do with it.
+    pub outcome: Outcome,
+}
+
+/// An entry considered for a question, with the parts of its score.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Candidate {
+    /// The entry's position in the knowledge base.
+    pub entry: usize,
+    /// The full score, 0–1.
+    pub score: f64,
+    /// The raw BM25 score.
+    pub bm25: f64,
+    /// The share of the question's weight found in the entry.
+    pub coverage: f64,
+    /// The similarity to the entry's closest phrasing.
+    pub similarity: f64,
+}
+
+/// What the bot does with a question.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Answer with the best candidate.
+    Answer,
+    /// The best candidate is something the article does not report: say so.
+    Unreported,
+    /// Decline, for this reason.
+    Decline(Decline),
+}
+
+/// Why a question is declined.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decline {
+    /// Nothing left after normalisation: empty, emoji or punctuation only.
+    Empty,
+    /// Longer than `max_question_chars`.
+    TooLong,
+    /// No entry scores above the threshold.
+    NoMatch,
+}
+
+impl Match {
+    /// The best candidate, if any.
+    pub fn best(&self) -> Option<&Candidate> {
+        self.candidates.first()
+    }
+
+    /// Whether the bot answers the question.
+    pub fn is_answered(&self) -> bool {
+        self.outcome == Outcome::Answer
+    }
+}
+
+/// Finds the entry closest to a question. Built once; matching is read-only.
+#[derive(Debug)]
+pub struct Matcher {
+    normalizer: Normalizer,
+    segmenter: Segmenter,
+    index: Index,
+    /// Each entry's phrasings, normalised, for the similarity part.
+    phrasings: Vec<Vec<String>>,
+    unreported: Vec<bool>,
+    config: MatcherConfig,
+}
+
+impl Matcher {
+    /// Builds the matcher for a knowledge base.
+    pub fn new(knowledge: &KnowledgeBase, config: MatcherConfig) -> Self {
+        let normalizer = Normalizer::new(&knowledge.aliases);
+        let vocabulary: Vec<String> = knowledge
+            .aliases
+            .iter()
+            .map(|a| a.word.as_str())
+            .chain(knowledge.entries.iter().flat_map(|e| e.keywords.iter().map(String::as_str)))
+            .map(|w| normalizer.normalize(w))
+            .collect();
+        let segmenter = Segmenter::new(vocabulary.iter().map(String::as_str), knowledge.stopwords.iter().cloned());
+        let words = |text: &str| segmenter.words(&normalizer.normalize(text));
+        let documents: Vec<DocumentWords> = knowledge
+            .entries
+            .iter()
+            .map(|entry| DocumentWords {
+                questions: entry.questions.iter().map(|q| words(q)).collect(),
+                keywords: entry.keywords.iter().chain([&entry.topic]).flat_map(|k| words(k)).collect(),
+                answer: words(&entry.answer),
+                quotes: entry.quotes.iter().flat_map(|q| words(&q.text)).collect(),
+            })
+            .collect();
+        let index = Index::new(&documents);
+        let phrasings = knowledge
+            .entries
+            .iter()
+            .map(|e| e.questions.iter().map(|q| compact(&normalizer.normalize(q))).collect())
+            .collect();
+        let unreported = knowledge.entries.iter().map(|e| e.category == Category::Unreported).collect();
+        Self { normalizer, segmenter, index, phrasings, unreported, config }
+    }
+
+    /// The settings in use.
+    pub fn config(&self) -> &MatcherConfig {
+        &self.config
+    }
+
+    /// Normalises text as the matcher does.
+    pub fn normalize(&self, text: &str) -> String {
+        self.normalizer.normalize(text)
+    }
+
+    /// Matches a question.
+    pub fn find(&self, question: &str) -> Match {
+        let normalized = self.normalizer.normalize(question);
+        let yes_no = is_yes_no(&normalized);
+        let declined = |normalized: String, words: Vec<String>, reason: Decline| Match {
+            normalized,
+            words,
+            yes_no,
+            candidates: Vec::new(),
+            outcome: Outcome::Decline(reason),
+        };
+        if normalized.is_empty() {
+            return declined(normalized, Vec::new(), Decline::Empty);
+        }
+        if normalized.chars().count() > self.config.max_question_chars {
+            return declined(normalized, Vec::new(), Decline::TooLong);
+        }
+        let words = self.segmenter.words(&normalized);
+        let weighted = weigh(&words);
+        let ideal = self.index.ideal_score(&weighted);
+        let question = compact(&normalized);
+        let mut candidates: Vec<Candidate> = self
+            .index
+            .search(&weighted)
+            .into_iter()
+            .take(self.config.candidates)
+            .map(|term| {
+                let similarity = self.phrasings[term.doc]
+                    .iter()
+                    .map(|p| strsim::normalized_levenshtein(&question, p))
+                    .fold(0.0, f64::max);
+                let relevance = if ideal > 0.0 { term.bm25 / ideal } else { 0.0 };
+                Candidate {
+                    entry: term.doc,
+                    score: COVERAGE_WEIGHT * term.coverage
+                        + SIMILARITY_WEIGHT * similarity
+                        + RELEVANCE_WEIGHT * relevance,
+                    bm25: term.bm25,
+                    coverage: term.coverage,
+                    similarity,
+                }
+            })
+            .collect();
+        candidates.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
+        let outcome = match candidates.first() {
+            Some(best) if best.score >= self.config.threshold => {
+                if self.unreported[best.entry] {
+                    Outcome::Unreported
+                } else {
+                    Outcome::Answer
+                }
+            }
+            _ => Outcome::Decline(Decline::NoMatch),
+        };
+        Match { normalized, words, yes_no, candidates, outcome }
+    }
+
+    /// Whether the second candidate is close enough to the first to offer it too.
+    pub fn is_ambiguous(&self, found: &Match) -> bool {
+        match found.candidates.as_slice() {
+            [first, second, ..] => {
+                found.outcome == Outcome::Answer
+                    && second.score >= self.config.threshold
+                    && first.score - second.score < self.config.ambiguity_margin
+                    && !self.unreported[second.entry]
+            }
+            _ => false,
+        }
+    }
+}
+
+/// The question's distinct words with their weights.
+fn weigh(words: &[String]) -> Vec<(String, f64)> {
+    let mut weighted: Vec<(String, f64)> = Vec::with_capacity(words.len());
+    for word in words {
+        if weighted.iter().any(|(w, _)| w == word) {
+            continue;
+        }
+        let weight = if word.chars().count() == 1 && !word.is_ascii() { SINGLE_CHARACTER_WEIGHT } else { 1.0 };
+        weighted.push((word.clone(), weight));
+    }
+    weighted
+}
+
+/// Normalised text without spaces, for character-level similarity.
+fn compact(normalized: &str) -> String {
+    normalized.chars().filter(|c| !c.is_whitespace()).collect()
+}

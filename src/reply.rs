@@ -1,0 +1,221 @@
+//! The reply: what the user reads, built by one pure function from a match.
+//!
+//! [`build`] decides the content (the answer, a yes/no verdict, quotes, follow-ups, "did
+//! you mean"); front ends only render it: [`Reply::to_plain_text`] for the terminal and
+//! JSON, the Telegram module as HTML with buttons.
+
+use serde::Deserialize;
+
+use crate::knowledge::{Entry, KnowledgeBase, Quote, Status};
+use crate::matcher::{Decline, Match, Outcome};
+
+/// The reply's settings (`[reply]` in `config/callbot.toml`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReplyConfig {
+    /// How many follow-up questions an answer suggests.
+    pub max_follow_ups: usize,
+    /// How many quotes an answer shows.
+    pub max_quotes: usize,
+    /// Entries suggested when the bot cannot answer (ids).
+    pub fallback_suggestions: Vec<String>,
+}
+
+impl Default for ReplyConfig {
+    fn default() -> Self {
+        Self {
+            max_follow_ups: 3,
+            max_quotes: 2,
+            fallback_suggestions: vec!["call-overview".to_owned(), "not-discussed".to_owned(), "zelensky-doubts".to_owned()],
+        }
+    }
+}
+
+/// What kind of reply it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplyKind {
+    /// The question is answered from an entry.
+    Answer,
+    /// The article does not report what was asked; the reply says so.
+    Unreported,
+    /// The bot cannot answer; the reply says what it can answer.
+    Declined,
+}
+
+/// A question the user can ask next, tied to the entry that answers it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suggestion {
+    /// The entry's id (button data, deep links).
+    pub entry: String,
+    /// The question as shown.
+    pub question: String,
+}
+
+/// A quote as shown: the article's words, who said them, and the section's name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuoteView {
+    /// The article's words (a known typo keeps its marked correction).
+    pub text: String,
+    /// Who said or wrote them.
+    pub speaker: String,
+    /// The section they stand in, as shown (`A`, `热评`).
+    pub section: String,
+}
+
+/// Everything a reply says, independent of how it is rendered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    /// What kind of reply it is.
+    pub kind: ReplyKind,
+    /// The entry answered, if any.
+    pub entry: Option<String>,
+    /// For a yes/no question about a topic with a status: 谈到了… / 没有谈到… / 不清楚….
+    pub verdict: Option<String>,
+    /// The answer, or why the bot cannot answer.
+    pub text: String,
+    /// The article's own words.
+    pub quotes: Vec<QuoteView>,
+    /// "Did you mean": another entry that matched almost as well.
+    pub did_you_mean: Vec<Suggestion>,
+    /// Questions to ask next (follow-ups, or suggestions after a decline).
+    pub suggestions: Vec<Suggestion>,
+}
+
+/// What the bot can talk about, said when it declines.
+pub const SCOPE: &str = "我只回答新华社关于普京和特朗普18日通话的报道：两人谈了什么、没谈什么、通话之后发生了什么、各方如何反应。";
+
+/// Builds the reply for a match.
+pub fn build(knowledge: &KnowledgeBase, found: &Match, ambiguous: bool, config: &ReplyConfig) -> Reply {
+    let best = found.best().map(|c| &knowledge.entries[c.entry]);
+    match (found.outcome, best) {
+        (Outcome::Answer, Some(entry)) => {
+            let did_you_mean = if ambiguous {
+                found.candidates.get(1).map(|c| suggestion(&knowledge.entries[c.entry])).into_iter().collect()
+            } else {
+                Vec::new()
+            };
+            Reply {
+                kind: ReplyKind::Answer,
+                entry: Some(entry.id.clone()),
+                verdict: found.yes_no.then(|| verdict(entry)).flatten(),
+                text: entry.answer.clone(),
+                quotes: entry.quotes.iter().take(config.max_quotes).map(|q| quote_view(knowledge, q)).collect(),
+                suggestions: follow_ups(knowledge, entry, config.max_follow_ups, &did_you_mean),
+                did_you_mean,
+            }
+        }
+        (Outcome::Unreported, Some(entry)) => Reply {
+            kind: ReplyKind::Unreported,
+            entry: Some(entry.id.clone()),
+            verdict: None,
+            text: entry.answer.clone(),
+            quotes: Vec::new(),
+            did_you_mean: Vec::new(),
+            suggestions: follow_ups(knowledge, entry, config.max_follow_ups, &[]),
+        },
+        (outcome, _) => declined(knowledge, found, outcome, config),
+    }
+}
+
+/// The reply for a question that cannot be answered, with three suggestions.
+fn declined(knowledge: &KnowledgeBase, found: &Match, outcome: Outcome, config: &ReplyConfig) -> Reply {
+    let text = match outcome {
+        Outcome::Decline(Decline::Empty) => format!("请用文字提一个问题。{SCOPE}"),
+        Outcome::Decline(Decline::TooLong) => format!("问题太长了，请用一两句话提问。{SCOPE}"),
+        _ if found.yes_no => format!("文章没有报道这一点。{SCOPE}"),
+        _ => format!("抱歉，这个问题文章里没有报道。{SCOPE}"),
+    };
+    let mut suggestions: Vec<Suggestion> = Vec::new();
+    for id in &config.fallback_suggestions {
+        if suggestions.len() >= 3 {
+            break;
+        }
+        if let Some(entry) = knowledge.entry(id) {
+            suggestions.push(suggestion(entry));
+        }
+    }
+    Reply {
+        kind: ReplyKind::Declined,
+        entry: None,
+        verdict: None,
+        text,
+        quotes: Vec::new(),
+        did_you_mean: Vec::new(),
+        suggestions,
+    }
+}
+
+/// The reply that opens an entry directly (a button or a deep link).
+pub fn for_entry(knowledge: &KnowledgeBase, entry: &Entry, config: &ReplyConfig) -> Reply {
+    Reply {
+        kind: ReplyKind::Answer,
+        entry: Some(entry.id.clone()),
+        verdict: None,
+        text: entry.answer.clone(),
+        quotes: entry.quotes.iter().take(config.max_quotes).map(|q| quote_view(knowledge, q)).collect(),
+        did_you_mean: Vec::new(),
+        suggestions: follow_ups(knowledge, entry, config.max_follow_ups, &[]),
+    }
+}
+
+fn verdict(entry: &Entry) -> Option<String> {
+    let topic = &entry.topic;
+    Some(match entry.status? {
+        Status::Discussed => format!("谈到了{topic}。"),
+        Status::NotDiscussed => format!("没有谈到{topic}。"),
+        Status::Unclear => format!("不清楚是否谈到{topic}。"),
+    })
+}
+
+fn suggestion(entry: &Entry) -> Suggestion {
+    Suggestion { entry: entry.id.clone(), question: entry.canonical_question().to_owned() }
+}
+
+fn follow_ups(knowledge: &KnowledgeBase, entry: &Entry, max: usize, exclude: &[Suggestion]) -> Vec<Suggestion> {
+    entry
+        .follow_ups
+        .iter()
+        .filter_map(|id| knowledge.entry(id))
+        .filter(|e| !exclude.iter().any(|s| s.entry == e.id))
+        .take(max)
+        .map(suggestion)
+        .collect()
+}
+
+fn quote_view(knowledge: &KnowledgeBase, quote: &Quote) -> QuoteView {
+    let section = knowledge.article.section(&quote.section).map_or(quote.section.clone(), |s| s.id.clone());
+    QuoteView { text: quote.text.clone(), speaker: quote.speaker.clone(), section }
+}
+
+impl Reply {
+    /// Whether the question counts as answered.
+    pub fn is_answered(&self) -> bool {
+        self.kind == ReplyKind::Answer
+    }
+
+    /// The answer part: the verdict, if any, and the text.
+    pub fn answer_text(&self) -> String {
+        format!("{}{}", self.verdict.as_deref().unwrap_or(""), self.text)
+    }
+
+    /// The reply as plain text, as the terminal and `--json` show it.
+    pub fn to_plain_text(&self) -> String {
+        let mut out = self.answer_text();
+        for quote in &self.quotes {
+            out.push_str(&format!("\n“{}”——{}（{}）", quote.text.trim_end_matches('。'), quote.speaker, quote.section));
+        }
+        if !self.did_you_mean.is_empty() {
+            out.push_str("\n你是不是想问：");
+            out.push_str(&join_questions(&self.did_you_mean));
+        }
+        if !self.suggestions.is_empty() {
+            out.push_str(if self.is_answered() { "\n接着可以问：" } else { "\n可以这样问：" });
+            out.push_str(&join_questions(&self.suggestions));
+        }
+        out
+    }
+}
+
+fn join_questions(suggestions: &[Suggestion]) -> String {
+    suggestions.iter().map(|s| s.question.as_str()).collect::<Vec<_>>().join(" / ")
+}

@@ -1,0 +1,5 @@
+//! The Telegram bot.
+
+mod config;
+
+pub use config::TelegramConfig;
