@@ -42,3 +42,65 @@ mod tests {
         }
     }
 }
+
+/// A kind of fact a question asks for, which an answer either gives or does not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wanted {
+    /// A date, a time or a duration (哪天, 什么时候, 多久).
+    Time,
+    /// A number (多少, 几个).
+    Number,
+}
+
+/// Question words that ask for a time.
+const TIME_QUESTIONS: [&str; 13] =
+    ["哪天", "哪一天", "几号", "几日", "什么时候", "何时", "哪一年", "哪年", "几月", "什么时间", "多久", "多长时间", "几点"];
+/// Question words that ask for a number.
+const NUMBER_QUESTIONS: [&str; 9] = ["多少", "几个", "几名", "几架", "几位", "几项", "几点", "几成", "百分之几"];
+
+/// Words in an answer that give a time.
+const TIME_WORDS: [&str; 16] =
+    ["日", "号", "时", "点", "月", "年", "天", "周", "凌晨", "当晚", "昨天", "立即", "此前", "之后", "以后", "后"];
+/// Characters in an answer that give a number.
+const NUMERALS: &str = "0123456789一二三四五六七八九十百千万两半";
+
+/// The kinds of fact a normalised question asks for.
+pub fn wanted(normalized: &str) -> Vec<Wanted> {
+    let mut kinds = Vec::new();
+    if TIME_QUESTIONS.iter().any(|q| normalized.contains(q)) {
+        kinds.push(Wanted::Time);
+    }
+    if NUMBER_QUESTIONS.iter().any(|q| normalized.contains(q)) {
+        kinds.push(Wanted::Number);
+    }
+    kinds
+}
+
+/// Whether a text (an answer with its quotes) can give this kind of fact. Loose on
+/// purpose: it only rules out answers with no time or no number at all.
+pub fn gives(text: &str, kind: Wanted) -> bool {
+    match kind {
+        Wanted::Time => TIME_WORDS.iter().any(|w| text.contains(w)) || text.contains(|c| NUMERALS.contains(c)),
+        Wanted::Number => text.contains(|c| NUMERALS.contains(c)),
+    }
+}
+
+#[cfg(test)]
+mod wanted_tests {
+    use super::*;
+
+    #[test]
+    fn questions_for_times_and_numbers() {
+        assert_eq!(wanted("协议是哪天签的"), [Wanted::Time]);
+        assert_eq!(wanted("一共死了多少人"), [Wanted::Number]);
+        assert!(wanted("梅德韦杰夫说了什么").is_empty());
+    }
+
+    #[test]
+    fn answers_without_any_time_or_number() {
+        assert!(gives("俄乌19日将互换175名被俘人员", Wanted::Time));
+        assert!(gives("俄乌19日将互换175名被俘人员", Wanted::Number));
+        assert!(!gives("美国企业可优先开发稀土、页岩气", Wanted::Time));
+        assert!(!gives("美国企业可优先开发稀土、页岩气", Wanted::Number));
+    }
+}

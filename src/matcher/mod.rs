@@ -22,9 +22,9 @@ mod segment;
 use serde::Deserialize;
 
 pub use index::{DocumentWords, Index, TermScore};
-pub use intent::is_yes_no;
+pub use intent::{Wanted, gives, is_yes_no, wanted};
 pub use normalize::{Normalizer, basic_form};
-pub use segment::Segmenter;
+pub use segment::{Segmenter, Word};
 
 use crate::knowledge::{Category, KnowledgeBase};
 
@@ -33,6 +33,9 @@ const SIMILARITY_WEIGHT: f64 = 0.3;
 const RELEVANCE_WEIGHT: f64 = 0.2;
 /// A single character says less than a word: it counts this much of a word's weight.
 const SINGLE_CHARACTER_WEIGHT: f64 = 0.5;
+/// A function word (pronoun, particle …) that no entry uses counts this much: 他们 or
+/// 哪个 in a question should not make it look off-topic, as an unknown noun should.
+const UNKNOWN_FUNCTION_WORD_WEIGHT: f64 = 0.1;
 
 /// The matcher's settings (`[matcher]` in `config/callbot.toml`).
 #[derive(Debug, Clone, Deserialize)]
@@ -50,7 +53,7 @@ pub struct MatcherConfig {
 
 impl Default for MatcherConfig {
     fn default() -> Self {
-        Self { threshold: 0.45, ambiguity_margin: 0.04, candidates: 6, max_question_chars: 500 }
+        Self { threshold: 0.34, ambiguity_margin: 0.04, candidates: 6, max_question_chars: 500 }
     }
 }
 
@@ -104,6 +107,9 @@ pub enum Decline {
     TooLong,
     /// No entry scores above the threshold.
     NoMatch,
+    /// The closest entry does not give the kind of fact asked for (a date, a number):
+    /// the article does not report it.
+    MissingFact,
 }
 
 impl Match {
@@ -127,6 +133,8 @@ pub struct Matcher {
     /// Each entry's phrasings, normalised, for the similarity part.
     phrasings: Vec<Vec<String>>,
     unreported: Vec<bool>,
+    /// Each entry's answer and quotes, to tell whether it gives a date or a number.
+    answer_texts: Vec<String>,
     config: MatcherConfig,
 }
 
@@ -142,7 +150,9 @@ impl Matcher {
             .map(|w| normalizer.normalize(w))
             .collect();
         let segmenter = Segmenter::new(vocabulary.iter().map(String::as_str), knowledge.stopwords.iter().cloned());
-        let words = |text: &str| segmenter.words(&normalizer.normalize(text));
+        let words = |text: &str| -> Vec<String> {
+            segmenter.words(&normalizer.normalize(text)).into_iter().map(|w| w.text).collect()
+        };
         let documents: Vec<DocumentWords> = knowledge
             .entries
             .iter()
@@ -160,7 +170,12 @@ impl Matcher {
             .map(|e| e.questions.iter().map(|q| compact(&normalizer.normalize(q))).collect())
             .collect();
         let unreported = knowledge.entries.iter().map(|e| e.category == Category::Unreported).collect();
-        Self { normalizer, segmenter, index, phrasings, unreported, config }
+        let answer_texts = knowledge
+            .entries
+            .iter()
+            .map(|e| e.quotes.iter().fold(e.answer.clone(), |text, q| text + &q.text))
+            .collect();
+        Self { normalizer, segmenter, index, phrasings, unreported, answer_texts, config }
     }
 
     /// The settings in use.
@@ -191,7 +206,8 @@ impl Matcher {
             return declined(normalized, Vec::new(), Decline::TooLong);
         }
         let words = self.segmenter.words(&normalized);
-        let weighted = weigh(&words);
+        let weighted = self.weigh(&words);
+        let words: Vec<String> = words.into_iter().map(|w| w.text).collect();
         let ideal = self.index.ideal_score(&weighted);
         let question = compact(&normalized);
         let mut candidates: Vec<Candidate> = self
@@ -221,6 +237,8 @@ impl Matcher {
             Some(best) if best.score >= self.config.threshold => {
                 if self.unreported[best.entry] {
                     Outcome::Unreported
+                } else if wanted(&normalized).into_iter().any(|kind| !gives(&self.answer_texts[best.entry], kind)) {
+                    Outcome::Decline(Decline::MissingFact)
                 } else {
                     Outcome::Answer
                 }
@@ -228,6 +246,25 @@ impl Matcher {
             _ => Outcome::Decline(Decline::NoMatch),
         };
         Match { normalized, words, yes_no, candidates, outcome }
+    }
+
+    /// The question's distinct words with their weights.
+    fn weigh(&self, words: &[Word]) -> Vec<(String, f64)> {
+        let mut weighted: Vec<(String, f64)> = Vec::with_capacity(words.len());
+        for word in words {
+            if weighted.iter().any(|(w, _)| *w == word.text) {
+                continue;
+            }
+            let weight = if word.function && !self.index.knows(&word.text) {
+                UNKNOWN_FUNCTION_WORD_WEIGHT
+            } else if word.text.chars().count() == 1 && !word.text.is_ascii() {
+                SINGLE_CHARACTER_WEIGHT
+            } else {
+                1.0
+            };
+            weighted.push((word.text.clone(), weight));
+        }
+        weighted
     }
 
     /// Whether the second candidate is close enough to the first to offer it too.
@@ -244,18 +281,6 @@ impl Matcher {
     }
 }
 
-/// The question's distinct words with their weights.
-fn weigh(words: &[String]) -> Vec<(String, f64)> {
-    let mut weighted: Vec<(String, f64)> = Vec::with_capacity(words.len());
-    for word in words {
-        if weighted.iter().any(|(w, _)| w == word) {
-            continue;
-        }
-        let weight = if word.chars().count() == 1 && !word.is_ascii() { SINGLE_CHARACTER_WEIGHT } else { 1.0 };
-        weighted.push((word.clone(), weight));
-    }
-    weighted
-}
 
 /// Normalised text without spaces, for character-level similarity.
 fn compact(normalized: &str) -> String {

@@ -4,6 +4,21 @@ use std::collections::HashSet;
 
 use jieba_rs::Jieba;
 
+/// A word of a question, with what its part of speech says about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Word {
+    /// The word.
+    pub text: String,
+    /// Whether jieba tags it as a function word (pronoun, preposition, particle,
+    /// conjunction, adverb, numeral …): such words say little about the topic.
+    pub function: bool,
+}
+
+/// Part-of-speech tags (jieba's, from the ICTCLAS set) of function words. Negations
+/// (没, 未, 不) are adverbs but mean a lot here, so they are never function words.
+const FUNCTION_TAGS: [&str; 16] = ["r", "p", "u", "uj", "ul", "uz", "uv", "ud", "ug", "c", "y", "e", "o", "d", "f", "q"];
+const NEGATIONS: [&str; 5] = ["没", "没有", "未", "不", "并未"];
+
 /// Splits normalised text into words with jieba, keeping the knowledge's own names whole
 /// and dropping stopwords.
 pub struct Segmenter {
@@ -29,15 +44,62 @@ impl Segmenter {
         Self { jieba, stopwords: stopwords.into_iter().collect() }
     }
 
-    /// The words of normalised text, in order, without stopwords; a long word is followed
-    /// by the shorter dictionary words inside it (能源基础设施 → 能源, 基础, 设施, 基础设施).
-    pub fn words(&self, normalized: &str) -> Vec<String> {
-        self.jieba
-            .cut_for_search(normalized, true)
-            .into_iter()
-            .map(|t| t.word)
-            .filter(|w| !w.trim().is_empty() && !self.stopwords.contains(*w))
-            .map(str::to_owned)
-            .collect()
+    /// The words of normalised text, in order, without stopwords. A word of three or more
+    /// characters is followed by the dictionary words inside it (能源基础设施 → 能源,
+    /// 基础, 设施, 基础设施), as jieba's search mode does, so that a question and a
+    /// phrasing that cut a phrase differently still share words.
+    pub fn words(&self, normalized: &str) -> Vec<Word> {
+        let mut words = Vec::new();
+        for tagged in self.jieba.tag(normalized, true) {
+            let text = tagged.word;
+            if text.trim().is_empty() || self.stopwords.contains(text) {
+                continue;
+            }
+            let function = FUNCTION_TAGS.contains(&tagged.tag) && !NEGATIONS.contains(&text);
+            words.push(Word { text: text.to_owned(), function });
+            let chars: Vec<char> = text.chars().collect();
+            if chars.len() < 3 {
+                continue;
+            }
+            for len in [2, 3] {
+                for window in chars.windows(len).filter(|w| w.len() < chars.len()) {
+                    let inner: String = window.iter().collect();
+                    if self.jieba.has_word(&inner) && !self.stopwords.contains(&inner) {
+                        words.push(Word { text: inner, function });
+                    }
+                }
+            }
+        }
+        words
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_words_bring_their_parts() {
+        let segmenter = Segmenter::new(["能源基础设施"], Vec::new());
+        let words: Vec<String> = segmenter.words("能源基础设施").into_iter().map(|w| w.text).collect();
+        assert!(words.contains(&"能源基础设施".to_owned()), "{words:?}");
+        assert!(words.contains(&"基础设施".to_owned()), "{words:?}");
+        assert!(words.contains(&"能源".to_owned()), "{words:?}");
+    }
+
+    #[test]
+    fn pronouns_are_function_words_and_negations_are_not() {
+        let segmenter = Segmenter::new(Vec::<&str>::new(), Vec::new());
+        let words = segmenter.words("他们没有谈什么");
+        let function: Vec<(&str, bool)> = words.iter().map(|w| (w.text.as_str(), w.function)).collect();
+        assert!(function.contains(&("他们", true)), "{function:?}");
+        assert!(function.contains(&("什么", true)), "{function:?}");
+        assert!(function.contains(&("没有", false)), "{function:?}");
+    }
+
+    #[test]
+    fn stopwords_are_dropped() {
+        let segmenter = Segmenter::new(Vec::<&str>::new(), vec!["的".to_owned()]);
+        assert!(segmenter.words("普京的话").iter().all(|w| w.text != "的"));
     }
 }

@@ -1,0 +1,2095 @@
+//! A fake Telegram Bot API server for integration tests.
+//!
+//! The real teloxide client talks to it over HTTP on 127.0.0.1:
+//!
+//! ```ignore
+//! let fake = FakeTelegram::start().await;
+//! let bot = fake.bot(); // == Bot::new(TOKEN).set_api_url(fake.url())
+//! fake.push_text(TextMessage::private(&TestUser::new(42, "Alice"), "/start"));
+//! // … run the bot …
+//! let calls = fake.wait_for_calls_of("sendMessage", 1, Duration::from_secs(5)).await?;
+//! ```
+//!
+//! What it does:
+//! * answers `POST`/`GET /bot<token>/<method>` with JSON (and form or query) parameters in Bot
+//!   API form (`{"ok":true,"result":…}` or `{"ok":false,"error_code":…,"description":…}`);
+//! * records every call ([`Call`]) and lets a test wait for a condition ([`FakeTelegram::wait_for`]);
+//! * serves `getUpdates` by long polling over a queue filled by [`FakeTelegram::push_update`] and
+//!   the update builders ([`TextMessage`], [`FakeTelegram::push_callback_query`], …);
+//! * validates what Telegram validates (text length in UTF-16 code units, HTML markup,
+//!   callback data, inline results, …) and answers with Telegram's own descriptions;
+//! * injects faults ([`Fault`], [`FakeTelegram::fail_next`], [`FakeTelegram::block_chat`]).
+//!
+//! Beware: teloxide sleeps 10 s before reading any 5xx answer (`DELAY_ON_SERVER_ERROR` in
+//! teloxide-core), so a [`Fault::BadGateway`] seen through teloxide costs a test 10 seconds.
+#![allow(dead_code)]
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::any;
+use serde_json::{Map, Value, json};
+use tokio::sync::{oneshot, watch};
+use tokio::task::JoinHandle;
+
+/// The bot token the fake server accepts (`<bot id>:<secret>`, like a real one).
+pub const TOKEN: &str = "123:FAKE";
+/// The bot's user id (the part of [`TOKEN`] before the colon, as on Telegram).
+pub const BOT_ID: i64 = 123;
+/// The bot's username, as returned by `getMe`.
+pub const BOT_USERNAME: &str = "callbot_test_bot";
+/// The bot's first name, as returned by `getMe`.
+pub const BOT_FIRST_NAME: &str = "Callbot Test";
+/// Longest message text Telegram accepts, in UTF-16 code units after entity parsing.
+pub const MAX_MESSAGE_UTF16: usize = 4096;
+/// Longest `callback_data` of an inline keyboard button, in bytes.
+pub const MAX_CALLBACK_DATA_BYTES: usize = 64;
+/// Longest `answerCallbackQuery` text, in characters.
+pub const MAX_CALLBACK_ANSWER_CHARS: usize = 200;
+/// Most results one `answerInlineQuery` may carry.
+pub const MAX_INLINE_RESULTS: usize = 50;
+/// Longest inline query result id, in bytes.
+pub const MAX_INLINE_RESULT_ID_BYTES: usize = 64;
+/// Default cap on how long one `getUpdates` call waits, whatever its `timeout`.
+pub const DEFAULT_MAX_POLL_WAIT: Duration = Duration::from_secs(1);
+
+const DESC_TEXT_EMPTY: &str = "Bad Request: message text is empty";
+const DESC_TOO_LONG: &str = "Bad Request: message is too long";
+const DESC_EDIT_TOO_LONG: &str = "Bad Request: MESSAGE_TOO_LONG";
+const DESC_CANT_PARSE: &str = "Bad Request: can't parse entities: ";
+const DESC_BUTTON_DATA: &str = "Bad Request: BUTTON_DATA_INVALID";
+const DESC_TEXT_BUTTONS: &str =
+    "Bad Request: can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard";
+const DESC_BAD_MARKUP: &str = "Bad Request: can't parse reply keyboard markup JSON object";
+const DESC_QUERY_INVALID: &str =
+    "Bad Request: query is too old and response timeout expired or query id is invalid";
+const DESC_NOT_MODIFIED: &str = "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message";
+const DESC_BLOCKED: &str = "Forbidden: bot was blocked by the user";
+const DESC_CHAT_NOT_FOUND: &str = "Bad Request: chat not found";
+const DESC_CONFLICT_POLL: &str = "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running";
+const DESC_CONFLICT_WEBHOOK: &str =
+    "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first";
+const NGINX_502: &str = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx/1.18.0</center>\r\n</body>\r\n</html>\r\n";
+
+const CHAT_ACTIONS: &[&str] = &[
+    "typing",
+    "upload_photo",
+    "record_video",
+    "upload_video",
+    "record_voice",
+    "upload_voice",
+    "upload_document",
+    "choose_sticker",
+    "find_location",
+    "record_video_note",
+    "upload_video_note",
+];
+
+const HTML_TAGS: &[&str] = &[
+    "a",
+    "b",
+    "strong",
+    "i",
+    "em",
+    "s",
+    "strike",
+    "del",
+    "u",
+    "ins",
+    "tg-spoiler",
+    "tg-emoji",
+    "span",
+    "pre",
+    "code",
+    "blockquote",
+];
+
+/// Update kinds Telegram sends when `allowed_updates` was never given (or given as `[]`).
+const DEFAULT_EXCLUDED_UPDATES: &[&str] = &["chat_member", "message_reaction", "message_reaction_count"];
+
+// ───────────────────────────── public types ─────────────────────────────
+
+/// A fault to inject into the next matching call(s), see [`FakeTelegram::fail_next`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Fault {
+    /// 429 `Too Many Requests: retry after N` with `parameters.retry_after` (teloxide:
+    /// `RequestError::RetryAfter`).
+    TooManyRequests {
+        /// Seconds the client is told to wait.
+        retry_after: u32,
+    },
+    /// 502 with nginx's HTML page as the body, as Telegram's front end sends it (teloxide sleeps
+    /// 10 s, then fails with `RequestError::InvalidJson`).
+    BadGateway,
+    /// 502 with a Bot-API-style JSON body `{"ok":false,"error_code":502,"description":"Bad
+    /// Gateway"}` (teloxide sleeps 10 s, then fails with `ApiError::Unknown`).
+    BadGatewayJson,
+    /// 403 `Forbidden: bot was blocked by the user` (teloxide: `ApiError::BotBlocked`).
+    Forbidden,
+    /// Any other Bot API error.
+    Api {
+        /// HTTP status and `error_code`.
+        status: u16,
+        /// The `description`, e.g. `Bad Request: chat not found`.
+        description: String,
+    },
+}
+
+/// How strictly HTML (`parse_mode: HTML`) is checked.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum HtmlStrictness {
+    /// Telegram's parser plus two more rules: a bare `&` that starts no entity and a bare `>` are
+    /// rejected too (real Telegram keeps them as text, but they mean the text was not escaped).
+    #[default]
+    Strict,
+    /// Exactly what Telegram's parser rejects.
+    Telegram,
+}
+
+/// One recorded call to the fake server.
+#[derive(Clone, Debug)]
+pub struct Call {
+    /// Position in the record, starting at 0 (never reused, even after [`FakeTelegram::clear_calls`]).
+    pub seq: usize,
+    /// The method name as the client sent it, e.g. `sendMessage`.
+    pub method: String,
+    /// The parameters, merged from the query string and the JSON or form body.
+    pub params: Value,
+    /// When the request arrived.
+    pub at: Instant,
+    /// The HTTP status answered.
+    pub status: u16,
+    /// The JSON body answered, `None` when it was not JSON (a [`Fault::BadGateway`]).
+    pub response: Option<Value>,
+    /// The injected fault, if this call was answered by one (including a blocked chat).
+    pub fault: Option<Fault>,
+}
+
+impl Call {
+    /// Whether the server answered `{"ok":true,…}`.
+    pub fn is_ok(&self) -> bool {
+        self.response.as_ref().and_then(|r| r.get("ok")).and_then(Value::as_bool) == Some(true)
+    }
+
+    /// The `result` answered, for a successful call.
+    pub fn result(&self) -> Option<&Value> {
+        self.response.as_ref().filter(|_| self.is_ok()).and_then(|r| r.get("result"))
+    }
+
+    /// The error `description` answered, for a failed call.
+    pub fn description(&self) -> Option<&str> {
+        self.response.as_ref().and_then(|r| r.get("description")).and_then(Value::as_str)
+    }
+
+    /// A parameter, if sent.
+    pub fn param(&self, key: &str) -> Option<&Value> {
+        self.params.get(key)
+    }
+
+    /// The `chat_id` parameter as an integer (numbers and numeric strings).
+    pub fn chat_id(&self) -> Option<i64> {
+        self.params.get("chat_id").and_then(value_i64)
+    }
+
+    /// The `text` parameter as sent (with its markup).
+    pub fn text(&self) -> Option<&str> {
+        self.params.get("text").and_then(Value::as_str)
+    }
+
+    /// The `parse_mode` parameter.
+    pub fn parse_mode(&self) -> Option<&str> {
+        self.params.get("parse_mode").and_then(Value::as_str)
+    }
+
+    /// Every `callback_data` of the inline keyboard in `reply_markup`, row by row.
+    pub fn callback_data(&self) -> Vec<String> {
+        self.params
+            .get("reply_markup")
+            .map(markup_value)
+            .and_then(|m| m.get("inline_keyboard").cloned())
+            .and_then(|k| k.as_array().cloned())
+            .unwrap_or_default()
+            .iter()
+            .filter_map(Value::as_array)
+            .flatten()
+            .filter_map(|b| b.get("callback_data").and_then(Value::as_str).map(str::to_owned))
+            .collect()
+    }
+}
+
+/// What a push put in the update queue.
+#[derive(Clone, Debug)]
+pub struct Pushed {
+    /// The `update_id` assigned.
+    pub update_id: i64,
+    /// The message id, for message updates.
+    pub message_id: Option<i64>,
+    /// The chat id, for message and callback query updates.
+    pub chat_id: Option<i64>,
+    /// The query id, for callback and inline query updates.
+    pub query_id: Option<String>,
+    /// The whole update as queued.
+    pub update: Value,
+}
+
+/// [`FakeTelegram::wait_for`] gave up: the condition did not hold in time.
+#[derive(Clone, Debug)]
+pub struct WaitTimeout {
+    /// How long it waited.
+    pub waited: Duration,
+    /// The calls recorded when it gave up.
+    pub calls: Vec<Call>,
+}
+
+impl fmt::Display for WaitTimeout {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "condition not met within {:?}; {} calls recorded:", self.waited, self.calls.len())?;
+        for c in self.calls.iter().filter(|c| !c.method.eq_ignore_ascii_case("getUpdates")) {
+            write!(f, "\n  #{} {} {} {}", c.seq, c.method, c.status, c.params)?;
+            if let Some(d) = c.description() {
+                write!(f, " -> {d}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for WaitTimeout {}
+
+/// A Telegram user to build updates with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TestUser {
+    /// User id (positive; also the id of the private chat with the bot).
+    pub id: i64,
+    /// First name.
+    pub first_name: String,
+    /// Last name.
+    pub last_name: Option<String>,
+    /// Username, without `@`.
+    pub username: Option<String>,
+    /// IETF language tag, e.g. `zh-hans`.
+    pub language_code: Option<String>,
+}
+
+impl TestUser {
+    /// A user with an id and a first name.
+    pub fn new(id: i64, first_name: &str) -> Self {
+        Self { id, first_name: first_name.to_owned(), last_name: None, username: None, language_code: None }
+    }
+
+    /// Sets the username (without `@`).
+    pub fn username(mut self, username: &str) -> Self {
+        self.username = Some(username.to_owned());
+        self
+    }
+
+    /// Sets the last name.
+    pub fn last_name(mut self, last_name: &str) -> Self {
+        self.last_name = Some(last_name.to_owned());
+        self
+    }
+
+    /// Sets the language code.
+    pub fn language_code(mut self, code: &str) -> Self {
+        self.language_code = Some(code.to_owned());
+        self
+    }
+
+    /// The Bot API `User` object.
+    pub fn to_json(&self) -> Value {
+        let mut u = json!({"id": self.id, "is_bot": false, "first_name": self.first_name});
+        if let Some(v) = &self.last_name {
+            u["last_name"] = json!(v);
+        }
+        if let Some(v) = &self.username {
+            u["username"] = json!(v);
+        }
+        if let Some(v) = &self.language_code {
+            u["language_code"] = json!(v);
+        }
+        u
+    }
+}
+
+/// A chat to build updates with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TestChat {
+    /// The private chat with a user (chat id = user id).
+    Private(TestUser),
+    /// A basic group (negative id).
+    Group {
+        /// Chat id, e.g. `-4001`.
+        id: i64,
+        /// Title.
+        title: String,
+    },
+    /// A supergroup (id like `-100…`).
+    Supergroup {
+        /// Chat id, e.g. `-1001234567890`.
+        id: i64,
+        /// Title.
+        title: String,
+        /// Public username, without `@`.
+        username: Option<String>,
+    },
+}
+
+impl TestChat {
+    /// The private chat with `user`.
+    pub fn private(user: &TestUser) -> Self {
+        Self::Private(user.clone())
+    }
+
+    /// A basic group.
+    pub fn group(id: i64, title: &str) -> Self {
+        Self::Group { id, title: title.to_owned() }
+    }
+
+    /// A supergroup.
+    pub fn supergroup(id: i64, title: &str) -> Self {
+        Self::Supergroup { id, title: title.to_owned(), username: None }
+    }
+
+    /// The chat id.
+    pub fn id(&self) -> i64 {
+        match self {
+            Self::Private(u) => u.id,
+            Self::Group { id, .. } | Self::Supergroup { id, .. } => *id,
+        }
+    }
+
+    /// The Bot API `Chat` object.
+    pub fn to_json(&self) -> Value {
+        match self {
+            Self::Private(u) => {
+                let mut c = json!({"id": u.id, "type": "private", "first_name": u.first_name});
+                if let Some(v) = &u.last_name {
+                    c["last_name"] = json!(v);
+                }
+                if let Some(v) = &u.username {
+                    c["username"] = json!(v);
+                }
+                c
+            }
+            Self::Group { id, title } => json!({"id": id, "type": "group", "title": title}),
+            Self::Supergroup { id, title, username } => {
+                let mut c = json!({"id": id, "type": "supergroup", "title": title});
+                if let Some(v) = username {
+                    c["username"] = json!(v);
+                }
+                c
+            }
+        }
+    }
+}
+
+/// An incoming text message, to push with [`FakeTelegram::push_text`].
+///
+/// `mention` and `bot_command` entities are computed from the text (UTF-16 offsets) unless set
+/// with [`TextMessage::entities`].
+#[derive(Clone, Debug)]
+pub struct TextMessage {
+    chat: TestChat,
+    from: TestUser,
+    text: String,
+    entities: Option<Vec<Value>>,
+    reply_to: Option<Value>,
+    message_id: Option<i64>,
+    date: Option<i64>,
+}
+
+impl TextMessage {
+    /// A message from `from` in its private chat with the bot.
+    pub fn private(from: &TestUser, text: &str) -> Self {
+        Self::in_chat(&TestChat::private(from), from, text)
+    }
+
+    /// A message from `from` in `chat` (a group or supergroup, or a private chat).
+    pub fn in_chat(chat: &TestChat, from: &TestUser, text: &str) -> Self {
+        Self {
+            chat: chat.clone(),
+            from: from.clone(),
+            text: text.to_owned(),
+            entities: None,
+            reply_to: None,
+            message_id: None,
+            date: None,
+        }
+    }
+
+    /// Makes it a reply to `message` (a Bot API `Message`, e.g. from
+    /// [`FakeTelegram::last_bot_message`] or [`bot_message`]).
+    pub fn reply_to(mut self, message: Value) -> Self {
+        self.reply_to = Some(message);
+        self
+    }
+
+    /// Makes it a reply to a message of the bot with `message_id` and `text` in the same chat.
+    pub fn reply_to_bot(self, message_id: i64, text: &str) -> Self {
+        let m = bot_message(&self.chat, message_id, text);
+        self.reply_to(m)
+    }
+
+    /// Uses these entities instead of the computed ones (`[]` for none).
+    pub fn entities(mut self, entities: Vec<Value>) -> Self {
+        self.entities = Some(entities);
+        self
+    }
+
+    /// Uses this message id instead of the chat's next one.
+    pub fn message_id(mut self, message_id: i64) -> Self {
+        self.message_id = Some(message_id);
+        self
+    }
+
+    /// Uses this date (unix seconds) instead of now.
+    pub fn date(mut self, unix_seconds: i64) -> Self {
+        self.date = Some(unix_seconds);
+        self
+    }
+}
+
+/// The Bot API `User` object of the bot.
+pub fn bot_user_json() -> Value {
+    json!({"id": BOT_ID, "is_bot": true, "first_name": BOT_FIRST_NAME, "username": BOT_USERNAME})
+}
+
+/// The `getMe` result: the bot user plus every field teloxide's `Me` requires.
+pub fn bot_me_json() -> Value {
+    let mut me = bot_user_json();
+    me["can_join_groups"] = json!(true);
+    me["can_read_all_group_messages"] = json!(false);
+    me["supports_inline_queries"] = json!(true);
+    me["can_connect_to_business"] = json!(false);
+    me["has_main_web_app"] = json!(false);
+    me
+}
+
+/// A Bot API `Message` sent by the bot in `chat` (for replies and callback queries).
+pub fn bot_message(chat: &TestChat, message_id: i64, text: &str) -> Value {
+    json!({
+        "message_id": message_id,
+        "from": bot_user_json(),
+        "chat": chat.to_json(),
+        "date": now_unix(),
+        "text": text,
+    })
+}
+
+/// Length of `s` in UTF-16 code units, as Telegram counts.
+pub fn utf16_len(s: &str) -> usize {
+    s.encode_utf16().count()
+}
+
+/// The `mention` and `bot_command` entities Telegram finds in a plain text (UTF-16 offsets).
+pub fn auto_entities(text: &str) -> Vec<Value> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut offsets = Vec::with_capacity(chars.len() + 1);
+    let mut off = 0;
+    for c in &chars {
+        offsets.push(off);
+        off += c.len_utf16();
+    }
+    offsets.push(off);
+    let is_word = |c: char| c.is_alphanumeric() || c == '_';
+    let is_name = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let mut entities = Vec::new();
+    let mut k = 0;
+    while k < chars.len() {
+        let c = chars[k];
+        if c != '/' && c != '@' {
+            k += 1;
+            continue;
+        }
+        if k > 0 {
+            let p = chars[k - 1];
+            if is_word(p) || matches!(p, '/' | '<' | '>' | '@') {
+                k += 1;
+                continue;
+            }
+        }
+        let mut j = k + 1;
+        while j < chars.len() && is_name(chars[j]) {
+            j += 1;
+        }
+        let name_len = j - k - 1;
+        if c == '/' {
+            if name_len == 0 || name_len > 64 {
+                k += 1;
+                continue;
+            }
+            // An optional @botname.
+            if j < chars.len() && chars[j] == '@' {
+                let mut u = j + 1;
+                while u < chars.len() && is_name(chars[u]) {
+                    u += 1;
+                }
+                if (3..=32).contains(&(u - j - 1)) {
+                    j = u;
+                }
+            }
+        } else if !(3..=32).contains(&name_len) {
+            k += 1;
+            continue;
+        }
+        if j < chars.len() && (is_word(chars[j]) || matches!(chars[j], '/' | '<' | '>')) {
+            k = j;
+            continue;
+        }
+        let kind = if c == '/' { "bot_command" } else { "mention" };
+        entities.push(json!({"type": kind, "offset": offsets[k], "length": offsets[j] - offsets[k]}));
+        k = j;
+    }
+    entities
+}
+
+/// A text parsed from Telegram HTML: the plain text and its entities.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ParsedHtml {
+    /// The text without markup (not trimmed).
+    pub text: String,
+    /// Bot API `MessageEntity` objects, UTF-16 offsets into `text`.
+    pub entities: Vec<Value>,
+}
+
+/// Parses `input` as Telegram's HTML parse mode does (a port of TDLib's `parse_html`).
+///
+/// The error is Telegram's message after `can't parse entities: `, e.g.
+/// `Unsupported start tag "br" at byte offset 5`.
+pub fn parse_html(input: &str, strictness: HtmlStrictness) -> Result<ParsedHtml, String> {
+    struct Open {
+        tag: String,
+        arg: String,
+        start: usize,
+        expandable: bool,
+    }
+    let b = input.as_bytes();
+    let n = b.len();
+    let strict = strictness == HtmlStrictness::Strict;
+    let mut out = String::with_capacity(n);
+    let mut utf16 = 0usize;
+    let mut stack: Vec<Open> = Vec::new();
+    let mut entities = Vec::new();
+    let mut i = 0;
+    while i < n {
+        let c = b[i];
+        if c == b'&' {
+            if let Some((ch, next)) = decode_html_entity(b, i) {
+                out.push(ch);
+                utf16 += ch.len_utf16();
+                i = next;
+                continue;
+            }
+            if strict {
+                return Err(format!(
+                    "Unescaped \"&\" at byte offset {i} (write &amp;; strict mode of the fake server)"
+                ));
+            }
+        }
+        if c == b'>' && strict {
+            return Err(format!("Unescaped \">\" at byte offset {i} (write &gt;; strict mode of the fake server)"));
+        }
+        if c != b'<' {
+            let ch = input[i..].chars().next().unwrap_or('\u{fffd}');
+            out.push(ch);
+            utf16 += ch.len_utf16();
+            i += ch.len_utf8().max(1);
+            continue;
+        }
+        let begin = i;
+        i += 1;
+        if i >= n || b[i] != b'/' {
+            // A start tag.
+            while i < n && !is_space(b[i]) && b[i] != b'>' {
+                i += 1;
+            }
+            if i >= n {
+                return Err(format!("Unclosed start tag at byte offset {begin}"));
+            }
+            let tag = input[begin + 1..i].to_lowercase();
+            if !HTML_TAGS.contains(&tag.as_str()) {
+                return Err(format!("Unsupported start tag \"{tag}\" at byte offset {begin}"));
+            }
+            let mut arg = String::new();
+            let mut expandable = false;
+            while i >= n || b[i] != b'>' {
+                while i < n && is_space(b[i]) {
+                    i += 1;
+                }
+                if i < n && b[i] == b'>' {
+                    break;
+                }
+                let name_begin = i;
+                while i < n && !is_space(b[i]) && !matches!(b[i], b'=' | b'>' | b'/' | b'"' | b'\'') {
+                    i += 1;
+                }
+                let attr = input[name_begin..i].to_lowercase();
+                if attr.is_empty() {
+                    return Err(format!("Empty attribute name in the tag \"{tag}\" at byte offset {begin}"));
+                }
+                while i < n && is_space(b[i]) {
+                    i += 1;
+                }
+                if i >= n || b[i] != b'=' {
+                    if tag == "blockquote" && attr == "expandable" {
+                        expandable = true;
+                        continue;
+                    }
+                    return Err(format!(
+                        "Expected equal sign in declaration of an attribute of the tag \"{tag}\" at byte offset {begin}"
+                    ));
+                }
+                i += 1;
+                while i < n && is_space(b[i]) {
+                    i += 1;
+                }
+                if i >= n {
+                    return Err(format!("Unclosed start tag \"{tag}\" at byte offset {begin}"));
+                }
+                let value;
+                if b[i] != b'\'' && b[i] != b'"' {
+                    let token_begin = i;
+                    while i < n && (b[i].is_ascii_alphanumeric() || b[i] == b'.' || b[i] == b'-') {
+                        i += 1;
+                    }
+                    value = input[token_begin..i].to_lowercase();
+                    if i >= n || (!is_space(b[i]) && b[i] != b'>') {
+                        return Err(format!("Unexpected end of name token at byte offset {token_begin}"));
+                    }
+                } else {
+                    let quote = b[i];
+                    i += 1;
+                    let mut v = String::new();
+                    while i < n && b[i] != quote {
+                        if b[i] == b'&'
+                            && let Some((ch, next)) = decode_html_entity(b, i)
+                        {
+                            v.push(ch);
+                            i = next;
+                            continue;
+                        }
+                        let ch = input[i..].chars().next().unwrap_or('\u{fffd}');
+                        v.push(ch);
+                        i += ch.len_utf8().max(1);
+                    }
+                    if i < n {
+                        i += 1;
+                    }
+                    value = v;
+                }
+                if i >= n {
+                    return Err(format!("Unclosed start tag at byte offset {begin}"));
+                }
+                match (tag.as_str(), attr.as_str()) {
+                    ("a", "href") | ("tg-emoji", "emoji-id") => arg = value,
+                    ("code", "class") if value.starts_with("language-") => arg = value["language-".len()..].to_owned(),
+                    ("span", "class") if value.starts_with("tg-") => arg = value["tg-".len()..].to_owned(),
+                    _ => {}
+                }
+            }
+            if tag == "span" && arg != "spoiler" {
+                return Err(format!("Tag \"span\" must have class \"tg-spoiler\" at byte offset {begin}"));
+            }
+            stack.push(Open { tag, arg, start: utf16, expandable });
+            i += 1;
+        } else {
+            // An end tag.
+            let Some(open) = stack.pop() else {
+                return Err(format!("Unexpected end tag at byte offset {begin}"));
+            };
+            i += 1;
+            let name_begin = i;
+            while i < n && !is_space(b[i]) && b[i] != b'>' {
+                i += 1;
+            }
+            let end_name = &input[name_begin..i];
+            while i < n && is_space(b[i]) {
+                i += 1;
+            }
+            if i >= n || b[i] != b'>' {
+                return Err(format!("Unclosed end tag at byte offset {begin}"));
+            }
+            if !end_name.is_empty() && end_name != open.tag {
+                return Err(format!(
+                    "Unmatched end tag at byte offset {begin}, expected \"</{}>\", found \"</{end_name}>\"",
+                    open.tag
+                ));
+            }
+            if open.tag == "tg-emoji" && open.arg.parse::<i64>().map_or(true, |id| id == 0) {
+                return Err("Invalid custom emoji identifier specified".to_owned());
+            }
+            if utf16 > open.start
+                && let Some(mut e) = html_entity_json(&open.tag, &open.arg, open.expandable)
+            {
+                e["offset"] = json!(open.start);
+                e["length"] = json!(utf16 - open.start);
+                entities.push(e);
+            }
+            i += 1;
+        }
+    }
+    if let Some(open) = stack.last() {
+        return Err(format!("Can't find end tag corresponding to start tag \"{}\"", open.tag));
+    }
+    entities.sort_by_key(|e| (e["offset"].as_u64(), std::cmp::Reverse(e["length"].as_u64())));
+    Ok(ParsedHtml { text: out, entities })
+}
+
+// ───────────────────────────── the server ─────────────────────────────
+
+/// A running fake Telegram Bot API server; stops when dropped or on [`FakeTelegram::stop`].
+pub struct FakeTelegram {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+struct Shared {
+    token: String,
+    inner: Mutex<Inner>,
+    /// Bumped on every recorded call.
+    calls_tx: watch::Sender<u64>,
+    /// Bumped on every queued update, new poll and shutdown.
+    updates_tx: watch::Sender<u64>,
+    shutting_down: AtomicBool,
+}
+
+struct PendingFault {
+    method: String,
+    chat_id: Option<i64>,
+    fault: Fault,
+    remaining: u32,
+}
+
+struct Inner {
+    calls: Vec<Call>,
+    next_seq: usize,
+    updates: VecDeque<Value>,
+    dropped_updates: Vec<Value>,
+    next_update_id: i64,
+    allowed_updates: Option<Vec<String>>,
+    poll_generation: u64,
+    max_poll_wait: Duration,
+    html: HtmlStrictness,
+    webhook_url: Option<String>,
+    faults: Vec<PendingFault>,
+    blocked: HashSet<i64>,
+    chats: HashMap<i64, Value>,
+    next_message_id: HashMap<i64, i64>,
+    messages: HashMap<(i64, i64), Value>,
+    open_callback_queries: HashSet<String>,
+    open_inline_queries: HashSet<String>,
+    next_query_id: u64,
+    commands: HashMap<(String, String), Value>,
+    custom_results: HashMap<String, Value>,
+}
+
+enum Outcome {
+    Ok(Value),
+    Err { status: u16, description: String, retry_after: Option<u32> },
+    Raw { status: u16, body: &'static str },
+}
+
+impl Outcome {
+    fn err(status: u16, description: impl Into<String>) -> Self {
+        Self::Err { status, description: description.into(), retry_after: None }
+    }
+
+    fn bad(description: impl Into<String>) -> Self {
+        Self::err(400, description)
+    }
+
+    fn from_fault(fault: &Fault) -> Self {
+        match fault {
+            Fault::TooManyRequests { retry_after } => Self::Err {
+                status: 429,
+                description: format!("Too Many Requests: retry after {retry_after}"),
+                retry_after: Some(*retry_after),
+            },
+            Fault::BadGateway => Self::Raw { status: 502, body: NGINX_502 },
+            Fault::BadGatewayJson => Self::err(502, "Bad Gateway"),
+            Fault::Forbidden => Self::err(403, DESC_BLOCKED),
+            Fault::Api { status, description } => Self::err(*status, description.clone()),
+        }
+    }
+
+    fn status(&self) -> u16 {
+        match self {
+            Self::Ok(_) => 200,
+            Self::Err { status, .. } | Self::Raw { status, .. } => *status,
+        }
+    }
+
+    fn body_json(&self) -> Option<Value> {
+        match self {
+            Self::Ok(result) => Some(json!({"ok": true, "result": result})),
+            Self::Err { status, description, retry_after } => {
+                let mut v = json!({"ok": false, "error_code": status, "description": description});
+                if let Some(r) = retry_after {
+                    v["parameters"] = json!({"retry_after": r});
+                }
+                Some(v)
+            }
+            Self::Raw { .. } => None,
+        }
+    }
+}
+
+type Checked<T> = Result<T, Outcome>;
+
+impl FakeTelegram {
+    /// Starts a server on 127.0.0.1 on a free port.
+    ///
+    /// # Panics
+    /// If no local port can be bound (test setup).
+    pub async fn start() -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("fake Telegram: bind 127.0.0.1:0");
+        let addr = listener.local_addr().expect("fake Telegram: local address");
+        let shared = Arc::new(Shared {
+            token: TOKEN.to_owned(),
+            inner: Mutex::new(Inner::new()),
+            calls_tx: watch::channel(0).0,
+            updates_tx: watch::channel(0).0,
+            shutting_down: AtomicBool::new(false),
+        });
+        let app = Router::new()
+            .route("/{token}/{method}", any(handle))
+            .fallback(not_found)
+            .with_state(shared.clone());
+        let (tx, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let server = axum::serve(listener, app).with_graceful_shutdown(async {
+                let _ = rx.await;
+            });
+            if let Err(e) = server.await {
+                eprintln!("fake Telegram server error: {e}");
+            }
+        });
+        Self { shared, addr, shutdown: Some(tx), task: Some(task) }
+    }
+
+    /// The base URL to give teloxide's `Bot::set_api_url`.
+    pub fn url(&self) -> reqwest::Url {
+        let s = format!("http://{}/", self.addr);
+        reqwest::Url::parse(&s).unwrap_or_else(|e| panic!("fake Telegram: bad url {s}: {e}"))
+    }
+
+    /// The socket address the server listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The token the server accepts ([`TOKEN`]); others get 401 `Unauthorized`.
+    pub fn token(&self) -> &str {
+        &self.shared.token
+    }
+
+    /// A teloxide `Bot` with [`TOKEN`] talking to this server.
+    pub fn bot(&self) -> teloxide::Bot {
+        teloxide::Bot::new(self.shared.token.clone()).set_api_url(self.url())
+    }
+
+    /// Stops the server: pending `getUpdates` return at once, then the listener closes.
+    pub async fn stop(mut self) {
+        self.signal_shutdown();
+        if let Some(task) = self.task.take() {
+            let abort = task.abort_handle();
+            if tokio::time::timeout(Duration::from_secs(5), task).await.is_err() {
+                abort.abort();
+            }
+        }
+    }
+
+    fn signal_shutdown(&mut self) {
+        self.shared.shutting_down.store(true, Ordering::SeqCst);
+        self.shared.updates_tx.send_modify(|v| *v += 1);
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+
+    // ── updates ──
+
+    /// Queues a raw update; its `update_id` is replaced by the next one (returned).
+    ///
+    /// Chats, messages and query ids in it are remembered (for `sendMessage` results, replies,
+    /// `answerCallbackQuery` and `answerInlineQuery`).
+    pub fn push_update(&self, mut update: Value) -> i64 {
+        let id = {
+            let mut inner = self.shared.lock();
+            let id = inner.next_update_id;
+            inner.next_update_id += 1;
+            if let Some(obj) = update.as_object_mut() {
+                obj.insert("update_id".to_owned(), json!(id));
+            } else {
+                update = json!({"update_id": id});
+            }
+            inner.remember_update(&update);
+            inner.updates.push_back(update);
+            id
+        };
+        self.shared.updates_tx.send_modify(|v| *v += 1);
+        id
+    }
+
+    /// Queues a `message` update with a text message (see [`TextMessage`]).
+    pub fn push_text(&self, msg: TextMessage) -> Pushed {
+        let chat_id = msg.chat.id();
+        let message_id = self.take_message_id(chat_id, msg.message_id);
+        let mut m = json!({
+            "message_id": message_id,
+            "from": msg.from.to_json(),
+            "chat": msg.chat.to_json(),
+            "date": msg.date.unwrap_or_else(now_unix),
+            "text": msg.text,
+        });
+        let entities = msg.entities.unwrap_or_else(|| auto_entities(&msg.text));
+        if !entities.is_empty() {
+            m["entities"] = Value::Array(entities);
+        }
+        if let Some(r) = msg.reply_to {
+            m["reply_to_message"] = strip_reply(r);
+        }
+        self.push_message_update("message", m, chat_id, message_id)
+    }
+
+    /// Queues a `message` update with a (regular, static) sticker.
+    pub fn push_sticker(&self, chat: &TestChat, from: &TestUser, emoji: &str) -> Pushed {
+        let message_id = self.take_message_id(chat.id(), None);
+        let m = json!({
+            "message_id": message_id,
+            "from": from.to_json(),
+            "chat": chat.to_json(),
+            "date": now_unix(),
+            "sticker": {
+                "file_id": format!("CAACAgIAAxkBAAIB{message_id}"),
+                "file_unique_id": format!("AgADsticker{message_id}"),
+                "type": "regular",
+                "width": 512,
+                "height": 512,
+                "is_animated": false,
+                "is_video": false,
+                "emoji": emoji,
+                "set_name": "FakeTestStickers",
+                "file_size": 20480,
+            },
+        });
+        self.push_message_update("message", m, chat.id(), message_id)
+    }
+
+    /// Queues an `edited_message` update: message `message_id` of `from` in `chat` now reads
+    /// `new_text` (entities computed as for [`TextMessage`]).
+    pub fn push_edited_text(&self, chat: &TestChat, from: &TestUser, message_id: i64, new_text: &str) -> Pushed {
+        let now = now_unix();
+        let original_date = self
+            .shared
+            .lock()
+            .messages
+            .get(&(chat.id(), message_id))
+            .and_then(|m| m.get("date").and_then(Value::as_i64))
+            .unwrap_or(now - 1);
+        let mut m = json!({
+            "message_id": message_id,
+            "from": from.to_json(),
+            "chat": chat.to_json(),
+            "date": original_date,
+            "edit_date": now,
+            "text": new_text,
+        });
+        let entities = auto_entities(new_text);
+        if !entities.is_empty() {
+            m["entities"] = Value::Array(entities);
+        }
+        self.push_message_update("edited_message", m, chat.id(), message_id)
+    }
+
+    /// Queues a `callback_query` update: `from` pressed a button with `data` under `message`
+    /// (usually the bot's, e.g. [`FakeTelegram::last_bot_message`]).
+    pub fn push_callback_query(&self, from: &TestUser, message: Value, data: &str) -> Pushed {
+        let chat_id = message.get("chat").and_then(|c| c.get("id")).and_then(Value::as_i64);
+        let query_id = self.next_query_id("cbq");
+        let update = json!({
+            "callback_query": {
+                "id": query_id,
+                "from": from.to_json(),
+                "message": strip_reply(message),
+                "chat_instance": format!("{}", -7_000_000_000_i64 - chat_id.unwrap_or(0).abs()),
+                "data": data,
+            }
+        });
+        let update_id = self.push_update(update);
+        Pushed {
+            update_id,
+            message_id: None,
+            chat_id,
+            query_id: Some(query_id),
+            update: self.queued(update_id),
+        }
+    }
+
+    /// Queues an `inline_query` update from `from` with `query` (chat type `sender`).
+    pub fn push_inline_query(&self, from: &TestUser, query: &str) -> Pushed {
+        self.push_inline_query_in(from, query, Some("sender"))
+    }
+
+    /// Queues an `inline_query` update with a given `chat_type` (`sender`, `private`, `group`,
+    /// `supergroup`, `channel`, or none).
+    pub fn push_inline_query_in(&self, from: &TestUser, query: &str, chat_type: Option<&str>) -> Pushed {
+        let query_id = self.next_query_id("iq");
+        let mut q = json!({"id": query_id, "from": from.to_json(), "query": query, "offset": ""});
+        if let Some(t) = chat_type {
+            q["chat_type"] = json!(t);
+        }
+        let update_id = self.push_update(json!({ "inline_query": q }));
+        Pushed { update_id, message_id: None, chat_id: None, query_id: Some(query_id), update: self.queued(update_id) }
+    }
+
+    /// How many updates are queued and not yet confirmed by a `getUpdates` offset.
+    pub fn pending_updates(&self) -> usize {
+        self.shared.lock().updates.len()
+    }
+
+    /// Updates removed unseen because `allowed_updates` excluded them.
+    pub fn dropped_updates(&self) -> Vec<Value> {
+        self.shared.lock().dropped_updates.clone()
+    }
+
+    fn push_message_update(&self, kind: &str, message: Value, chat_id: i64, message_id: i64) -> Pushed {
+        let update_id = self.push_update(json!({ kind: message }));
+        Pushed {
+            update_id,
+            message_id: Some(message_id),
+            chat_id: Some(chat_id),
+            query_id: None,
+            update: self.queued(update_id),
+        }
+    }
+
+    fn queued(&self, update_id: i64) -> Value {
+        self.shared
+            .lock()
+            .updates
+            .iter()
+            .find(|u| u.get("update_id").and_then(Value::as_i64) == Some(update_id))
+            .cloned()
+            .unwrap_or(Value::Null)
+    }
+
+    fn take_message_id(&self, chat_id: i64, wanted: Option<i64>) -> i64 {
+        let mut inner = self.shared.lock();
+        match wanted {
+            Some(id) => {
+                let next = inner.next_message_id.entry(chat_id).or_insert(1);
+                *next = (*next).max(id + 1);
+                id
+            }
+            None => inner.take_message_id(chat_id),
+        }
+    }
+
+    fn next_query_id(&self, prefix: &str) -> String {
+        let mut inner = self.shared.lock();
+        inner.next_query_id += 1;
+        format!("{prefix}{}", 4_382_000_000_000_000_000_u64 + inner.next_query_id)
+    }
+
+    // ── calls ──
+
+    /// Every call recorded so far, in order.
+    pub fn calls(&self) -> Vec<Call> {
+        self.shared.lock().calls.clone()
+    }
+
+    /// The calls of one method (case-insensitive, as Telegram's method names are).
+    pub fn calls_of(&self, method: &str) -> Vec<Call> {
+        self.shared.lock().calls.iter().filter(|c| c.method.eq_ignore_ascii_case(method)).cloned().collect()
+    }
+
+    /// Forgets the recorded calls (sequence numbers go on).
+    pub fn clear_calls(&self) {
+        self.shared.lock().calls.clear();
+    }
+
+    /// The `text` parameter, as sent, of each successful `sendMessage` to `chat_id`.
+    pub fn sent_texts(&self, chat_id: i64) -> Vec<String> {
+        self.calls_of("sendMessage")
+            .into_iter()
+            .filter(|c| c.is_ok() && c.chat_id() == Some(chat_id))
+            .filter_map(|c| c.text().map(str::to_owned))
+            .collect()
+    }
+
+    /// The bot's messages in `chat_id` as they stand now (after edits), by message id.
+    pub fn bot_messages(&self, chat_id: i64) -> Vec<Value> {
+        let inner = self.shared.lock();
+        let mut v: Vec<(i64, Value)> = inner
+            .messages
+            .iter()
+            .filter(|((c, _), m)| *c == chat_id && is_from_bot(m))
+            .map(|((_, id), m)| (*id, m.clone()))
+            .collect();
+        v.sort_by_key(|(id, _)| *id);
+        v.into_iter().map(|(_, m)| m).collect()
+    }
+
+    /// The bot's latest message in `chat_id`, as it stands now.
+    pub fn last_bot_message(&self, chat_id: i64) -> Option<Value> {
+        self.bot_messages(chat_id).pop()
+    }
+
+    /// The commands stored by `setMyCommands` for a scope (`None` = default) and language
+    /// (`None` = all languages).
+    pub fn commands(&self, scope: Option<Value>, language_code: Option<&str>) -> Option<Value> {
+        let key = commands_key(scope.as_ref(), language_code);
+        self.shared.lock().commands.get(&key).cloned()
+    }
+
+    /// Waits until `pred` holds for the recorded calls, or `timeout` passes.
+    ///
+    /// Returns the calls for which it held.
+    pub async fn wait_for<F>(&self, mut pred: F, timeout: Duration) -> Result<Vec<Call>, WaitTimeout>
+    where
+        F: FnMut(&[Call]) -> bool,
+    {
+        let start = Instant::now();
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let mut rx = self.shared.calls_tx.subscribe();
+            let calls = self.calls();
+            if pred(&calls) {
+                return Ok(calls);
+            }
+            tokio::select! {
+                changed = rx.changed() => {
+                    if changed.is_err() {
+                        return Err(WaitTimeout { waited: start.elapsed(), calls: self.calls() });
+                    }
+                }
+                () = tokio::time::sleep_until(deadline) => {
+                    let calls = self.calls();
+                    if pred(&calls) {
+                        return Ok(calls);
+                    }
+                    return Err(WaitTimeout { waited: start.elapsed(), calls });
+                }
+            }
+        }
+    }
+
+    /// Waits until at least `count` calls of `method` are recorded; returns all calls of it.
+    pub async fn wait_for_calls_of(
+        &self,
+        method: &str,
+        count: usize,
+        timeout: Duration,
+    ) -> Result<Vec<Call>, WaitTimeout> {
+        let calls = self
+            .wait_for(|calls| calls.iter().filter(|c| c.method.eq_ignore_ascii_case(method)).count() >= count, timeout)
+            .await?;
+        Ok(calls.into_iter().filter(|c| c.method.eq_ignore_ascii_case(method)).collect())
+    }
+
+    /// Waits until every queued update was confirmed by a later `getUpdates` offset.
+    pub async fn wait_for_updates_confirmed(&self, timeout: Duration) -> Result<(), WaitTimeout> {
+        let shared = self.shared.clone();
+        self.wait_for(move |_| shared.lock().updates.is_empty(), timeout).await.map(|_| ())
+    }
+
+    // ── faults and settings ──
+
+    /// The next call of `method` (to `chat_id`, or to any chat if `None`) gets `fault`.
+    pub fn fail_next(&self, method: &str, chat_id: Option<i64>, fault: Fault) {
+        self.fail_times(method, chat_id, fault, 1);
+    }
+
+    /// The next `times` calls of `method` (to `chat_id`, or any chat if `None`) get `fault`.
+    pub fn fail_times(&self, method: &str, chat_id: Option<i64>, fault: Fault, times: u32) {
+        if times == 0 {
+            return;
+        }
+        self.shared.lock().faults.push(PendingFault {
+            method: method.to_ascii_lowercase(),
+            chat_id,
+            fault,
+            remaining: times,
+        });
+    }
+
+    /// Every `send*` call to `chat_id` gets 403 `Forbidden: bot was blocked by the user` from now on.
+    pub fn block_chat(&self, chat_id: i64) {
+        self.shared.lock().blocked.insert(chat_id);
+    }
+
+    /// Undoes [`FakeTelegram::block_chat`].
+    pub fn unblock_chat(&self, chat_id: i64) {
+        self.shared.lock().blocked.remove(&chat_id);
+    }
+
+    /// Answers `method` with `{"ok":true,"result":result}` from now on (no validation); also
+    /// makes methods the fake does not know available, e.g. `getChat`.
+    pub fn set_method_result(&self, method: &str, result: Value) {
+        self.shared.lock().custom_results.insert(method.to_ascii_lowercase(), result);
+    }
+
+    /// Caps how long a `getUpdates` waits ([`DEFAULT_MAX_POLL_WAIT`] by default).
+    pub fn set_max_poll_wait(&self, wait: Duration) {
+        self.shared.lock().max_poll_wait = wait;
+    }
+
+    /// Chooses how strictly HTML is checked ([`HtmlStrictness::Strict`] by default).
+    pub fn set_html_strictness(&self, strictness: HtmlStrictness) {
+        self.shared.lock().html = strictness;
+    }
+
+    /// Pretends a webhook is set (`getUpdates` then fails with 409), or not.
+    pub fn set_webhook_url(&self, url: Option<&str>) {
+        self.shared.lock().webhook_url = url.map(str::to_owned);
+    }
+}
+
+impl Drop for FakeTelegram {
+    fn drop(&mut self) {
+        self.signal_shutdown();
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn record(&self, method: &str, params: Value, at: Instant, outcome: &Outcome, fault: Option<Fault>) {
+        {
+            let mut inner = self.lock();
+            let seq = inner.next_seq;
+            inner.next_seq += 1;
+            inner.calls.push(Call {
+                seq,
+                method: method.to_owned(),
+                params,
+                at,
+                status: outcome.status(),
+                response: outcome.body_json(),
+                fault,
+            });
+        }
+        self.calls_tx.send_modify(|v| *v += 1);
+    }
+}
+
+impl Inner {
+    fn new() -> Self {
+        Self {
+            calls: Vec::new(),
+            next_seq: 0,
+            updates: VecDeque::new(),
+            dropped_updates: Vec::new(),
+            next_update_id: 100_000_001,
+            allowed_updates: None,
+            poll_generation: 0,
+            max_poll_wait: DEFAULT_MAX_POLL_WAIT,
+            html: HtmlStrictness::default(),
+            webhook_url: None,
+            faults: Vec::new(),
+            blocked: HashSet::new(),
+            chats: HashMap::new(),
+            next_message_id: HashMap::new(),
+            messages: HashMap::new(),
+            open_callback_queries: HashSet::new(),
+            open_inline_queries: HashSet::new(),
+            next_query_id: 0,
+            commands: HashMap::new(),
+            custom_results: HashMap::new(),
+        }
+    }
+
+    fn take_message_id(&mut self, chat_id: i64) -> i64 {
+        let next = self.next_message_id.entry(chat_id).or_insert(1);
+        let id = *next;
+        *next += 1;
+        id
+    }
+
+    fn remember_message(&mut self, m: &Value) {
+        let Some(chat) = m.get("chat") else { return };
+        let Some(chat_id) = chat.get("id").and_then(Value::as_i64) else { return };
+        self.chats.insert(chat_id, chat.clone());
+        if let Some(id) = m.get("message_id").and_then(Value::as_i64) {
+            let next = self.next_message_id.entry(chat_id).or_insert(1);
+            *next = (*next).max(id + 1);
+            self.messages.insert((chat_id, id), m.clone());
+        }
+        if let Some(r) = m.get("reply_to_message") {
+            let r = r.clone();
+            if !self.messages.contains_key(&(chat_id, r.get("message_id").and_then(Value::as_i64).unwrap_or(0))) {
+                self.remember_message(&r);
+            }
+        }
+    }
+
+    fn remember_update(&mut self, u: &Value) {
+        for kind in ["message", "edited_message", "channel_post", "edited_channel_post"] {
+            if let Some(m) = u.get(kind) {
+                self.remember_message(m);
+            }
+        }
+        if let Some(q) = u.get("callback_query") {
+            if let Some(id) = q.get("id").and_then(Value::as_str) {
+                self.open_callback_queries.insert(id.to_owned());
+            }
+            if let Some(m) = q.get("message")
+                && let Some(chat) = m.get("chat")
+                && let Some(chat_id) = chat.get("id").and_then(Value::as_i64)
+            {
+                self.chats.entry(chat_id).or_insert_with(|| chat.clone());
+                if let Some(id) = m.get("message_id").and_then(Value::as_i64) {
+                    self.messages.entry((chat_id, id)).or_insert_with(|| m.clone());
+                    let next = self.next_message_id.entry(chat_id).or_insert(1);
+                    *next = (*next).max(id + 1);
+                }
+            }
+        }
+        if let Some(id) = u.get("inline_query").and_then(|q| q.get("id")).and_then(Value::as_str) {
+            self.open_inline_queries.insert(id.to_owned());
+        }
+    }
+
+    fn chat_json(&self, chat_id: i64) -> Value {
+        if let Some(c) = self.chats.get(&chat_id) {
+            return c.clone();
+        }
+        if chat_id > 0 {
+            json!({"id": chat_id, "type": "private", "first_name": format!("User {chat_id}")})
+        } else if chat_id < -1_000_000_000_000 {
+            json!({"id": chat_id, "type": "supergroup", "title": format!("Supergroup {chat_id}")})
+        } else {
+            json!({"id": chat_id, "type": "group", "title": format!("Group {chat_id}")})
+        }
+    }
+
+    fn take_fault(&mut self, method_lc: &str, chat_id: Option<i64>) -> Option<Fault> {
+        let idx = self
+            .faults
+            .iter()
+            .position(|f| f.method == method_lc && (f.chat_id.is_none() || f.chat_id == chat_id))?;
+        let f = &mut self.faults[idx];
+        let fault = f.fault.clone();
+        f.remaining -= 1;
+        if f.remaining == 0 {
+            self.faults.remove(idx);
+        }
+        Some(fault)
+    }
+
+    /// Forgets updates confirmed by `offset`, as Telegram does.
+    fn confirm(&mut self, offset: Option<i64>) {
+        match offset {
+            Some(o) if o > 0 => {
+                while self.updates.front().and_then(|u| u.get("update_id")).and_then(Value::as_i64).is_some_and(|id| id < o)
+                {
+                    self.updates.pop_front();
+                }
+            }
+            Some(o) if o < 0 => {
+                let keep = usize::try_from(o.unsigned_abs()).unwrap_or(usize::MAX);
+                while self.updates.len() > keep {
+                    self.updates.pop_front();
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn drop_disallowed(&mut self) {
+        let allowed = self.allowed_updates.clone();
+        let is_allowed = |u: &Value| {
+            let Some(kind) = update_kind(u) else { return true };
+            match &allowed {
+                Some(list) if !list.is_empty() => list.iter().any(|a| a == kind),
+                _ => !DEFAULT_EXCLUDED_UPDATES.contains(&kind),
+            }
+        };
+        let (keep, drop): (VecDeque<Value>, VecDeque<Value>) = self.updates.drain(..).partition(is_allowed);
+        self.updates = keep;
+        self.dropped_updates.extend(drop);
+    }
+
+    // ── methods ──
+
+    fn dispatch(&mut self, method_lc: &str, p: &Map<String, Value>) -> Outcome {
+        if let Some(v) = self.custom_results.get(method_lc) {
+            return Outcome::Ok(v.clone());
+        }
+        let result = match method_lc {
+            "getme" => Ok(bot_me_json()),
+            "getwebhookinfo" => Ok(json!({
+                "url": self.webhook_url.clone().unwrap_or_default(),
+                "has_custom_certificate": false,
+                "pending_update_count": self.updates.len(),
+            })),
+            "setwebhook" => {
+                let url = param_str(p, "url").unwrap_or_default();
+                self.webhook_url = (!url.is_empty()).then(|| url.to_owned());
+                Ok(json!(true))
+            }
+            "deletewebhook" => {
+                self.webhook_url = None;
+                if param_bool(p, "drop_pending_updates") {
+                    self.updates.clear();
+                }
+                Ok(json!(true))
+            }
+            "setmycommands" => self.set_my_commands(p),
+            "getmycommands" => {
+                let key = commands_key(p.get("scope"), param_str(p, "language_code"));
+                Ok(self.commands.get(&key).cloned().unwrap_or_else(|| json!([])))
+            }
+            "deletemycommands" => {
+                let key = commands_key(p.get("scope"), param_str(p, "language_code"));
+                self.commands.remove(&key);
+                Ok(json!(true))
+            }
+            "sendmessage" => self.send_message(p),
+            "editmessagetext" => self.edit_message(p, true),
+            "editmessagereplymarkup" => self.edit_message(p, false),
+            "sendchataction" => self.send_chat_action(p),
+            "answercallbackquery" => self.answer_callback_query(p),
+            "answerinlinequery" => self.answer_inline_query(p),
+            "deletemessage" => {
+                if let (Some(c), Some(m)) = (param_i64(p, "chat_id"), param_i64(p, "message_id")) {
+                    self.messages.remove(&(c, m));
+                }
+                Ok(json!(true))
+            }
+            "setmydescription" | "setmyshortdescription" | "setmyname" | "setchatmenubutton" | "close" | "logout" => {
+                Ok(json!(true))
+            }
+            _ => Err(Outcome::err(404, "Not Found")),
+        };
+        result.unwrap_or_else(|e| e)
+    }
+
+    fn resolve_chat(&self, p: &Map<String, Value>) -> Checked<i64> {
+        match p.get("chat_id") {
+            None | Some(Value::Null) => Err(Outcome::bad("Bad Request: chat_id is empty")),
+            Some(v) => {
+                if let Some(id) = value_i64(v) {
+                    return Ok(id);
+                }
+                let name = v.as_str().unwrap_or_default();
+                let name = name.strip_prefix('@').unwrap_or(name);
+                self.chats
+                    .iter()
+                    .find(|(_, c)| c.get("username").and_then(Value::as_str) == Some(name))
+                    .map(|(id, _)| *id)
+                    .ok_or_else(|| Outcome::bad(DESC_CHAT_NOT_FOUND))
+            }
+        }
+    }
+
+    fn send_message(&mut self, p: &Map<String, Value>) -> Checked<Value> {
+        let chat_id = self.resolve_chat(p)?;
+        let (text, mut entities) = check_text(p.get("text"), param_str(p, "parse_mode"), self.html, DESC_TOO_LONG)?;
+        if entities.is_empty()
+            && let Some(Value::Array(given)) = p.get("entities").map(markup_value)
+        {
+            entities = given;
+        }
+        let markup = check_reply_markup(p.get("reply_markup"))?;
+        let message_id = self.take_message_id(chat_id);
+        let mut m = json!({
+            "message_id": message_id,
+            "from": bot_user_json(),
+            "chat": self.chat_json(chat_id),
+            "date": now_unix(),
+            "text": text,
+        });
+        if let Some(t) = p.get("message_thread_id").and_then(value_i64) {
+            m["message_thread_id"] = json!(t);
+        }
+        if !entities.is_empty() {
+            m["entities"] = Value::Array(entities);
+        }
+        if let Some(k) = markup.filter(|k| k.get("inline_keyboard").is_some()) {
+            m["reply_markup"] = k;
+        }
+        let reply_to = p
+            .get("reply_parameters")
+            .map(markup_value)
+            .and_then(|r| r.get("message_id").and_then(value_i64))
+            .or_else(|| param_i64(p, "reply_to_message_id"));
+        if let Some(r) = reply_to.and_then(|id| self.messages.get(&(chat_id, id))) {
+            m["reply_to_message"] = strip_reply(r.clone());
+        }
+        self.messages.insert((chat_id, message_id), m.clone());
+        Ok(m)
+    }
+
+    fn edit_message(&mut self, p: &Map<String, Value>, text_too: bool) -> Checked<Value> {
+        let new_text = if text_too {
+            Some(check_text(p.get("text"), param_str(p, "parse_mode"), self.html, DESC_EDIT_TOO_LONG)?)
+        } else {
+            None
+        };
+        let markup = check_reply_markup(p.get("reply_markup"))?.filter(|k| k.get("inline_keyboard").is_some());
+        if param_str(p, "inline_message_id").is_some() {
+            return Ok(json!(true));
+        }
+        let chat_id = self.resolve_chat(p)?;
+        let Some(message_id) = param_i64(p, "message_id") else {
+            return Err(Outcome::bad("Bad Request: message identifier is not specified"));
+        };
+        let old = self.messages.get(&(chat_id, message_id)).cloned();
+        if let Some(old) = &old {
+            if !is_from_bot(old) {
+                return Err(Outcome::bad("Bad Request: message can't be edited"));
+            }
+            let same_text = match &new_text {
+                Some((t, e)) => {
+                    old.get("text").and_then(Value::as_str) == Some(t.as_str())
+                        && old.get("entities").cloned().unwrap_or_else(|| json!([])) == json!(e)
+                }
+                None => true,
+            };
+            if same_text && old.get("reply_markup") == markup.as_ref() {
+                return Err(Outcome::bad(DESC_NOT_MODIFIED));
+            }
+        }
+        let mut m = old.unwrap_or_else(|| {
+            json!({
+                "message_id": message_id,
+                "from": bot_user_json(),
+                "chat": self.chat_json(chat_id),
+                "date": now_unix(),
+                "text": "",
+            })
+        });
+        if let Some((t, e)) = new_text {
+            m["text"] = json!(t);
+            if let Some(obj) = m.as_object_mut() {
+                obj.remove("entities");
+            }
+            if !e.is_empty() {
+                m["entities"] = Value::Array(e);
+            }
+        }
+        if let Some(obj) = m.as_object_mut() {
+            obj.remove("reply_markup");
+        }
+        if let Some(k) = markup {
+            m["reply_markup"] = k;
+        }
+        m["edit_date"] = json!(now_unix());
+        self.messages.insert((chat_id, message_id), m.clone());
+        Ok(m)
+    }
+
+    fn send_chat_action(&mut self, p: &Map<String, Value>) -> Checked<Value> {
+        self.resolve_chat(p)?;
+        match param_str(p, "action") {
+            Some(a) if CHAT_ACTIONS.contains(&a) => Ok(json!(true)),
+            _ => Err(Outcome::bad("Bad Request: wrong parameter action in request")),
+        }
+    }
+
+    fn answer_callback_query(&mut self, p: &Map<String, Value>) -> Checked<Value> {
+        let id = param_str(p, "callback_query_id").unwrap_or_default().to_owned();
+        if !self.open_callback_queries.contains(&id) {
+            return Err(Outcome::bad(DESC_QUERY_INVALID));
+        }
+        if param_str(p, "text").is_some_and(|t| t.chars().count() > MAX_CALLBACK_ANSWER_CHARS) {
+            return Err(Outcome::bad("Bad Request: MESSAGE_TOO_LONG"));
+        }
+        self.open_callback_queries.remove(&id);
+        Ok(json!(true))
+    }
+
+    fn answer_inline_query(&mut self, p: &Map<String, Value>) -> Checked<Value> {
+        let id = param_str(p, "inline_query_id").unwrap_or_default().to_owned();
+        if !self.open_inline_queries.contains(&id) {
+            return Err(Outcome::bad(DESC_QUERY_INVALID));
+        }
+        let results = match p.get("results").map(markup_value) {
+            None => Vec::new(),
+            Some(Value::Array(a)) => a,
+            Some(_) => return Err(Outcome::bad("Bad Request: can't parse inline query results JSON object")),
+        };
+        if results.len() > MAX_INLINE_RESULTS {
+            return Err(Outcome::bad("Bad Request: RESULTS_TOO_MUCH"));
+        }
+        let mut ids = HashSet::new();
+        for r in &results {
+            let field = |name: &str| Outcome::bad(format!("Bad Request: can't parse inline query result: Can't find field \"{name}\""));
+            let rid = r.get("id").and_then(Value::as_str).ok_or_else(|| field("id"))?;
+            if rid.is_empty() || rid.len() > MAX_INLINE_RESULT_ID_BYTES {
+                return Err(Outcome::bad("Bad Request: RESULT_ID_INVALID"));
+            }
+            if !ids.insert(rid.to_owned()) {
+                return Err(Outcome::bad("Bad Request: RESULT_ID_DUPLICATE"));
+            }
+            let kind = r.get("type").and_then(Value::as_str).ok_or_else(|| field("type"))?;
+            if kind == "article" {
+                r.get("title").and_then(Value::as_str).ok_or_else(|| field("title"))?;
+                if r.get("input_message_content").is_none() {
+                    return Err(field("input_message_content"));
+                }
+            }
+            if let Some(content) = r.get("input_message_content") {
+                let is_text = content.get("message_text").is_some()
+                    || !["latitude", "phone_number", "payload", "description"].iter().any(|k| content.get(k).is_some());
+                if is_text {
+                    if content.get("message_text").is_none() {
+                        return Err(field("message_text"));
+                    }
+                    check_text(
+                        content.get("message_text"),
+                        content.get("parse_mode").and_then(Value::as_str),
+                        self.html,
+                        DESC_EDIT_TOO_LONG,
+                    )?;
+                }
+            }
+            check_reply_markup(r.get("reply_markup"))?;
+        }
+        self.open_inline_queries.remove(&id);
+        Ok(json!(true))
+    }
+
+    fn set_my_commands(&mut self, p: &Map<String, Value>) -> Checked<Value> {
+        let commands = match p.get("commands").map(markup_value) {
+            None => Vec::new(),
+            Some(Value::Array(a)) => a,
+            Some(_) => return Err(Outcome::bad("Bad Request: can't parse commands JSON object")),
+        };
+        if commands.len() > 100 {
+            return Err(Outcome::bad("Bad Request: BOT_COMMANDS_TOO_MUCH"));
+        }
+        let mut stored = Vec::new();
+        for c in &commands {
+            let field = |name: &str| Outcome::bad(format!("Bad Request: can't parse BotCommand: Can't find field \"{name}\""));
+            let command = c.get("command").and_then(Value::as_str).ok_or_else(|| field("command"))?;
+            let description = c.get("description").and_then(Value::as_str).ok_or_else(|| field("description"))?;
+            let valid = (1..=32).contains(&command.len())
+                && command.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+            if !valid {
+                return Err(Outcome::bad("Bad Request: BOT_COMMAND_INVALID"));
+            }
+            if !(1..=256).contains(&description.chars().count()) {
+                return Err(Outcome::bad("Bad Request: BOT_COMMAND_DESCRIPTION_INVALID"));
+            }
+            stored.push(json!({"command": command, "description": description}));
+        }
+        let key = commands_key(p.get("scope"), param_str(p, "language_code"));
+        if stored.is_empty() {
+            self.commands.remove(&key);
+        } else {
+            self.commands.insert(key, Value::Array(stored));
+        }
+        Ok(json!(true))
+    }
+}
+
+// ───────────────────────────── HTTP handling ─────────────────────────────
+
+async fn not_found() -> Response {
+    json_response(&Outcome::err(404, "Not Found"))
+}
+
+async fn handle(
+    State(shared): State<Arc<Shared>>,
+    Path((token_segment, method)): Path<(String, String)>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let at = Instant::now();
+    let params = match parse_params(&uri, &headers, &body) {
+        Ok(p) => p,
+        Err(desc) => {
+            let outcome = Outcome::bad(desc);
+            shared.record(&method, Value::Null, at, &outcome, None);
+            return json_response(&outcome);
+        }
+    };
+    if token_segment.strip_prefix("bot") != Some(shared.token.as_str()) {
+        let outcome = Outcome::err(401, "Unauthorized");
+        shared.record(&method, Value::Object(params), at, &outcome, None);
+        return json_response(&outcome);
+    }
+    let method_lc = method.to_ascii_lowercase();
+    let chat_id = params.get("chat_id").and_then(value_i64);
+
+    let pre = {
+        let mut inner = shared.lock();
+        if let Some(fault) = inner.take_fault(&method_lc, chat_id) {
+            Some((Outcome::from_fault(&fault), Some(fault)))
+        } else if method_lc.starts_with("send") && chat_id.is_some_and(|c| inner.blocked.contains(&c)) {
+            Some((Outcome::from_fault(&Fault::Forbidden), Some(Fault::Forbidden)))
+        } else if method_lc == "getupdates" {
+            None
+        } else {
+            Some((inner.dispatch(&method_lc, &params), None))
+        }
+    };
+    let (outcome, fault) = match pre {
+        Some(done) => done,
+        None => (get_updates(&shared, &params).await, None),
+    };
+    shared.record(&method, Value::Object(params), at, &outcome, fault);
+    json_response(&outcome)
+}
+
+async fn get_updates(shared: &Arc<Shared>, p: &Map<String, Value>) -> Outcome {
+    let offset = param_i64(p, "offset");
+    let limit = param_i64(p, "limit").filter(|l| (1..=100).contains(l)).unwrap_or(100);
+    let limit = usize::try_from(limit).unwrap_or(100);
+    let timeout = Duration::from_secs(param_i64(p, "timeout").unwrap_or(0).max(0).unsigned_abs());
+    let (generation, deadline) = {
+        let mut inner = shared.lock();
+        if inner.webhook_url.is_some() {
+            return Outcome::err(409, DESC_CONFLICT_WEBHOOK);
+        }
+        if let Some(list) = p.get("allowed_updates").map(markup_value).and_then(|v| v.as_array().cloned()) {
+            inner.allowed_updates = Some(list.iter().filter_map(Value::as_str).map(str::to_owned).collect());
+        }
+        inner.poll_generation += 1;
+        (inner.poll_generation, tokio::time::Instant::now() + timeout.min(inner.max_poll_wait))
+    };
+    // Wakes an older poll, which then ends with 409 as on Telegram.
+    shared.updates_tx.send_modify(|v| *v += 1);
+    loop {
+        let mut rx = shared.updates_tx.subscribe();
+        {
+            let mut inner = shared.lock();
+            if inner.poll_generation != generation {
+                return Outcome::err(409, DESC_CONFLICT_POLL);
+            }
+            inner.confirm(offset);
+            inner.drop_disallowed();
+            let batch: Vec<Value> = inner.updates.iter().take(limit).cloned().collect();
+            if !batch.is_empty()
+                || tokio::time::Instant::now() >= deadline
+                || shared.shutting_down.load(Ordering::SeqCst)
+            {
+                return Outcome::Ok(Value::Array(batch));
+            }
+        }
+        tokio::select! {
+            _ = rx.changed() => {}
+            () = tokio::time::sleep_until(deadline) => {}
+        }
+    }
+}
+
+fn json_response(outcome: &Outcome) -> Response {
+    let status = StatusCode::from_u16(outcome.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    match outcome {
+        Outcome::Raw { body, .. } => (status, [(header::CONTENT_TYPE, "text/html")], *body).into_response(),
+        _ => {
+            let body = outcome.body_json().unwrap_or(Value::Null).to_string();
+            (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+        }
+    }
+}
+
+fn parse_params(uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Result<Map<String, Value>, String> {
+    let mut map = Map::new();
+    if let Some(q) = uri.query() {
+        form_pairs(q, &mut map)?;
+    }
+    if body.is_empty() {
+        return Ok(map);
+    }
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    if ct.starts_with("multipart/form-data") {
+        return Err("Bad Request: multipart/form-data is not supported by the fake Telegram server".to_owned());
+    }
+    if ct.starts_with("application/x-www-form-urlencoded") {
+        let s = std::str::from_utf8(body).map_err(|_| "Bad Request: can't parse parameters".to_owned())?;
+        form_pairs(s, &mut map)?;
+        return Ok(map);
+    }
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(obj)) => {
+            map.extend(obj);
+            Ok(map)
+        }
+        _ => Err("Bad Request: can't parse JSON object".to_owned()),
+    }
+}
+
+fn form_pairs(query: &str, map: &mut Map<String, Value>) -> Result<(), String> {
+    let uri: Uri = format!("/?{query}").parse().map_err(|_| "Bad Request: can't parse parameters".to_owned())?;
+    let Query(pairs) =
+        Query::<Vec<(String, String)>>::try_from_uri(&uri).map_err(|_| "Bad Request: can't parse parameters".to_owned())?;
+    for (k, v) in pairs {
+        let value = if v.starts_with('{') || v.starts_with('[') {
+            serde_json::from_str(&v).unwrap_or(Value::String(v))
+        } else {
+            Value::String(v)
+        };
+        map.insert(k, value);
+    }
+    Ok(())
+}
+
+// ───────────────────────────── validation ─────────────────────────────
+
+/// Checks a message text as Telegram does; returns the trimmed plain text and its entities.
+fn check_text(
+    text: Option<&Value>,
+    parse_mode: Option<&str>,
+    html: HtmlStrictness,
+    too_long: &str,
+) -> Checked<(String, Vec<Value>)> {
+    let raw = match text {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        _ => String::new(),
+    };
+    if raw.is_empty() {
+        return Err(Outcome::bad(DESC_TEXT_EMPTY));
+    }
+    let (plain, entities) = match parse_mode.map(str::to_ascii_lowercase).as_deref() {
+        None | Some("") => (raw, Vec::new()),
+        Some("html") => {
+            let parsed = parse_html(&raw, html).map_err(|e| Outcome::bad(format!("{DESC_CANT_PARSE}{e}")))?;
+            (parsed.text, parsed.entities)
+        }
+        Some("markdown" | "markdownv2") => (raw, Vec::new()),
+        Some(_) => return Err(Outcome::bad("Bad Request: unsupported parse_mode")),
+    };
+    let (text, entities) = trim_text(&plain, entities);
+    if text.is_empty() {
+        return Err(Outcome::bad(DESC_TEXT_EMPTY));
+    }
+    if utf16_len(&text) > MAX_MESSAGE_UTF16 {
+        return Err(Outcome::bad(too_long));
+    }
+    Ok((text, entities))
+}
+
+/// Trims white space as Telegram does, moving and clipping entities.
+fn trim_text(plain: &str, entities: Vec<Value>) -> (String, Vec<Value>) {
+    let start = plain.trim_start();
+    let lead = utf16_len(plain) - utf16_len(start);
+    let text = start.trim_end().to_owned();
+    let len = utf16_len(&text);
+    let entities = entities
+        .into_iter()
+        .filter_map(|mut e| {
+            let off = usize::try_from(e.get("offset")?.as_u64()?).ok()?;
+            let l = usize::try_from(e.get("length")?.as_u64()?).ok()?;
+            let begin = off.max(lead) - lead;
+            let end = (off + l).saturating_sub(lead).min(len);
+            (end > begin).then(|| {
+                e["offset"] = json!(begin);
+                e["length"] = json!(end - begin);
+                e
+            })
+        })
+        .collect();
+    (text, entities)
+}
+
+/// Checks `reply_markup`; returns it parsed.
+fn check_reply_markup(markup: Option<&Value>) -> Checked<Option<Value>> {
+    let Some(markup) = markup.map(markup_value) else { return Ok(None) };
+    if !markup.is_object() {
+        return Err(Outcome::bad(DESC_BAD_MARKUP));
+    }
+    let Some(keyboard) = markup.get("inline_keyboard") else { return Ok(Some(markup)) };
+    let Some(rows) = keyboard.as_array() else { return Err(Outcome::bad(DESC_BAD_MARKUP)) };
+    const KINDS: &[&str] = &[
+        "url",
+        "login_url",
+        "callback_data",
+        "web_app",
+        "switch_inline_query",
+        "switch_inline_query_current_chat",
+        "switch_inline_query_chosen_chat",
+        "copy_text",
+        "callback_game",
+        "pay",
+    ];
+    for row in rows {
+        let Some(buttons) = row.as_array() else { return Err(Outcome::bad(DESC_BAD_MARKUP)) };
+        for b in buttons {
+            if b.get("text").and_then(Value::as_str).is_none() {
+                return Err(Outcome::bad("Bad Request: can't parse inline keyboard button: Can't find field \"text\""));
+            }
+            if !KINDS.iter().any(|k| b.get(k).is_some()) {
+                return Err(Outcome::bad(DESC_TEXT_BUTTONS));
+            }
+            if let Some(data) = b.get("callback_data") {
+                let len = data.as_str().map_or(0, str::len);
+                if len == 0 || len > MAX_CALLBACK_DATA_BYTES {
+                    return Err(Outcome::bad(DESC_BUTTON_DATA));
+                }
+            }
+        }
+    }
+    Ok(Some(markup))
+}
+
+// ───────────────────────────── small helpers ─────────────────────────────
+
+fn now_unix() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+fn is_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n' | 0x0b | 0x0c)
+}
+
+/// Decodes an HTML entity at `b[pos] == '&'` as TDLib does: `&lt;` `&gt;` `&amp;` `&quot;` and
+/// numeric ones, the `;` being optional. Returns the character and the index after it.
+fn decode_html_entity(b: &[u8], pos: usize) -> Option<(char, usize)> {
+    let n = b.len();
+    let mut end = pos + 1;
+    let code: u32;
+    if end < n && b[end] == b'#' {
+        end += 1;
+        let mut res: u32 = 0;
+        if end < n && b[end] == b'x' {
+            end += 1;
+            while end < n && b[end].is_ascii_hexdigit() {
+                res = res * 16 + char::from(b[end]).to_digit(16)?;
+                end += 1;
+                if res >= 0x10_ffff {
+                    return None;
+                }
+            }
+        } else {
+            while end < n && b[end].is_ascii_digit() {
+                res = res * 10 + u32::from(b[end] - b'0');
+                end += 1;
+                if res >= 0x10_ffff {
+                    return None;
+                }
+            }
+        }
+        if res == 0 || (0xd800..=0xdfff).contains(&res) {
+            return None;
+        }
+        code = res;
+    } else {
+        while end < n && b[end].is_ascii_alphabetic() {
+            end += 1;
+        }
+        code = match &b[pos + 1..end] {
+            b"lt" => '<' as u32,
+            b"gt" => '>' as u32,
+            b"amp" => '&' as u32,
+            b"quot" => '"' as u32,
+            _ => return None,
+        };
+    }
+    if end < n && b[end] == b';' {
+        end += 1;
+    }
+    char::from_u32(code).map(|c| (c, end))
+}
+
+fn html_entity_json(tag: &str, arg: &str, expandable: bool) -> Option<Value> {
+    let e = match tag {
+        "b" | "strong" => json!({"type": "bold"}),
+        "i" | "em" => json!({"type": "italic"}),
+        "u" | "ins" => json!({"type": "underline"}),
+        "s" | "strike" | "del" => json!({"type": "strikethrough"}),
+        "tg-spoiler" | "span" => json!({"type": "spoiler"}),
+        "code" => json!({"type": "code"}),
+        "pre" => json!({"type": "pre"}),
+        "blockquote" if expandable => json!({"type": "expandable_blockquote"}),
+        "blockquote" => json!({"type": "blockquote"}),
+        "tg-emoji" => json!({"type": "custom_emoji", "custom_emoji_id": arg}),
+        "a" => {
+            // Telegram drops links it cannot make a URL of, and adds http:// when missing.
+            if arg.is_empty() || arg.starts_with("tg://user") {
+                return None;
+            }
+            let url = reqwest::Url::parse(arg)
+                .ok()
+                .filter(|u| u.has_host())
+                .or_else(|| reqwest::Url::parse(&format!("http://{arg}")).ok())?;
+            json!({"type": "text_link", "url": url.as_str()})
+        }
+        _ => return None,
+    };
+    Some(e)
+}
+
+fn update_kind(u: &Value) -> Option<&str> {
+    u.as_object()?.keys().find(|k| *k != "update_id").map(String::as_str)
+}
+
+fn is_from_bot(m: &Value) -> bool {
+    m.get("from").and_then(|f| f.get("id")).and_then(Value::as_i64) == Some(BOT_ID)
+}
+
+/// Telegram never nests `reply_to_message` more than one level deep.
+fn strip_reply(mut m: Value) -> Value {
+    if let Some(obj) = m.as_object_mut() {
+        obj.remove("reply_to_message");
+    }
+    m
+}
+
+/// A parameter that may be JSON-encoded in a string (form and query parameters).
+fn markup_value(v: &Value) -> Value {
+    match v {
+        Value::String(s) if s.starts_with('{') || s.starts_with('[') => {
+            serde_json::from_str(s).unwrap_or_else(|_| v.clone())
+        }
+        _ => v.clone(),
+    }
+}
+
+fn value_i64(v: &Value) -> Option<i64> {
+    match v {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+fn param_i64(p: &Map<String, Value>, key: &str) -> Option<i64> {
+    p.get(key).and_then(value_i64)
+}
+
+fn param_str<'a>(p: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
+    p.get(key).and_then(Value::as_str)
+}
+
+fn param_bool(p: &Map<String, Value>, key: &str) -> bool {
+    match p.get(key) {
+        Some(Value::Bool(b)) => *b,
+        Some(Value::String(s)) => s == "true" || s == "1",
+        Some(Value::Number(n)) => n.as_i64() == Some(1),
+        _ => false,
+    }
+}
+
+fn commands_key(scope: Option<&Value>, language_code: Option<&str>) -> (String, String) {
+    let scope = scope.map(markup_value).unwrap_or_else(|| json!({"type": "default"}));
+    (scope.to_string(), language_code.unwrap_or_default().to_owned())
+}
