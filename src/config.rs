@@ -63,8 +63,10 @@ impl Config {
         origin: &str,
         environment: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Self, ConfigError> {
-        let invalid = |origin: &str, message: String| ConfigError::Invalid { origin: origin.to_owned(), message };
-        let mut table: toml::Table = toml::from_str(text).map_err(|e| invalid(origin, e.message().to_owned()))?;
+        let invalid =
+            |origin: &str, message: String| ConfigError::Invalid { origin: origin.to_owned(), message };
+        let mut table: toml::Table =
+            toml::from_str(text).map_err(|e| invalid(origin, e.message().to_owned()))?;
         for (name, value) in environment {
             let Some(path) = name.strip_prefix(ENV_PREFIX) else { continue };
             let Some((section, key)) = path.split_once("__") else {
@@ -124,13 +126,15 @@ mod tests {
 
     #[test]
     fn unknown_keys_are_refused() {
-        let err = Config::from_toml_str("[matcher]\nthreshhold = 0.4\n", "test.toml", env(&[])).expect_err("typo");
+        let err =
+            Config::from_toml_str("[matcher]\nthreshhold = 0.4\n", "test.toml", env(&[])).expect_err("typo");
         assert!(err.to_string().contains("threshhold"), "{err}");
     }
 
     #[test]
     fn out_of_range_threshold_is_refused() {
-        let err = Config::from_toml_str("", "t", env(&[("CALLBOT__MATCHER__THRESHOLD", "3")])).expect_err("range");
+        let err =
+            Config::from_toml_str("", "t", env(&[("CALLBOT__MATCHER__THRESHOLD", "3")])).expect_err("range");
         assert!(err.to_string().contains("between 0 and 1"), "{err}");
     }
 }

@@ -8,10 +8,10 @@
 
 #![deny(missing_docs)]
 
+pub mod cli;
+pub mod config;
+pub mod engine;
 pub mod knowledge;
 pub mod matcher;
 pub mod reply;
-pub mod config;
-pub mod engine;
 pub mod telegram;
-pub mod cli;

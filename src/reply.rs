@@ -26,7 +26,11 @@ impl Default for ReplyConfig {
         Self {
             max_follow_ups: 3,
             max_quotes: 2,
-            fallback_suggestions: vec!["call-overview".to_owned(), "not-discussed".to_owned(), "zelensky-doubts".to_owned()],
+            fallback_suggestions: vec![
+                "call-overview".to_owned(),
+                "not-discussed".to_owned(),
+                "zelensky-doubts".to_owned(),
+            ],
         }
     }
 }
@@ -99,7 +103,12 @@ pub fn build(knowledge: &KnowledgeBase, found: &Match, ambiguous: bool, config: 
                 entry: Some(entry.id.clone()),
                 verdict: found.yes_no.then(|| verdict(entry)).flatten(),
                 text: entry.answer.clone(),
-                quotes: entry.quotes.iter().take(config.max_quotes).map(|q| quote_view(knowledge, q)).collect(),
+                quotes: entry
+                    .quotes
+                    .iter()
+                    .take(config.max_quotes)
+                    .map(|q| quote_view(knowledge, q))
+                    .collect(),
                 suggestions: follow_ups(knowledge, entry, config.max_follow_ups, &did_you_mean),
                 did_you_mean,
             }
@@ -171,7 +180,12 @@ fn suggestion(entry: &Entry) -> Suggestion {
     Suggestion { entry: entry.id.clone(), question: entry.canonical_question().to_owned() }
 }
 
-fn follow_ups(knowledge: &KnowledgeBase, entry: &Entry, max: usize, exclude: &[Suggestion]) -> Vec<Suggestion> {
+fn follow_ups(
+    knowledge: &KnowledgeBase,
+    entry: &Entry,
+    max: usize,
+    exclude: &[Suggestion],
+) -> Vec<Suggestion> {
     entry
         .follow_ups
         .iter()
@@ -202,7 +216,12 @@ impl Reply {
     pub fn to_plain_text(&self) -> String {
         let mut out = self.answer_text();
         for quote in &self.quotes {
-            out.push_str(&format!("\n“{}”——{}（{}）", quote.text.trim_end_matches('。'), quote.speaker, quote.section));
+            out.push_str(&format!(
+                "\n“{}”——{}（{}）",
+                quote.text.trim_end_matches('。'),
+                quote.speaker,
+                quote.section
+            ));
         }
         if !self.did_you_mean.is_empty() {
             out.push_str("\n你是不是想问：");

@@ -68,7 +68,10 @@ impl<'a> JsonReply<'a> {
                 .candidates
                 .iter()
                 .skip(1)
-                .map(|c| JsonAlternative { entry: &engine.knowledge.entries[c.entry].id, score: round(c.score) })
+                .map(|c| JsonAlternative {
+                    entry: &engine.knowledge.entries[c.entry].id,
+                    score: round(c.score),
+                })
                 .collect(),
         }
     }

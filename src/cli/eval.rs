@@ -76,7 +76,11 @@ pub fn evaluate(engine: &Engine, items: &[EvalItem]) -> Vec<EvalResult> {
 
 fn grade(item: &EvalItem, answered: bool, answer: &str) -> (bool, String) {
     if item.cat == OUT_OF_SCOPE {
-        return if answered { (false, "answered an out-of-scope question".to_owned()) } else { (true, String::new()) };
+        return if answered {
+            (false, "answered an out-of-scope question".to_owned())
+        } else {
+            (true, String::new())
+        };
     }
     if !answered {
         return (false, "declined an answerable question".to_owned());
@@ -153,7 +157,10 @@ pub fn run(engine: &Engine, args: &EvalArgs) -> anyhow::Result<ExitCode> {
     let results = evaluate(engine, &items);
     for result in results.iter().filter(|r| !r.passed) {
         let answer: String = result.answer.chars().take(120).collect();
-        println!("FAIL {} [{}] {}\n     {}\n     {}", result.item.id, result.item.cat, result.item.q, result.reason, answer);
+        println!(
+            "FAIL {} [{}] {}\n     {}\n     {}",
+            result.item.id, result.item.cat, result.item.q, result.reason, answer
+        );
     }
     let summary = Summary::new(&results);
     for (cat, (passed, total)) in &summary.by_category {

@@ -2,7 +2,7 @@
 
 mod ask;
 mod check;
-mod eval;
+pub mod eval;
 
 use std::path::PathBuf;
 

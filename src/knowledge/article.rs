@@ -118,7 +118,11 @@ impl Article {
         if let Some(missing) = layouts.next() {
             return Err(KnowledgeError::article(
                 origin,
-                format!("heading `{}` of section {} is not a line of the article", missing.heading.as_deref().unwrap_or(""), missing.id),
+                format!(
+                    "heading `{}` of section {} is not a line of the article",
+                    missing.heading.as_deref().unwrap_or(""),
+                    missing.id
+                ),
             ));
         }
         Ok(Self { title: layout.title, source: layout.source, sections, corrections: layout.corrections })
@@ -137,7 +141,7 @@ impl Article {
 
     /// The first known typo that `text` repeats without marking its correction.
     pub fn uncorrected_typo(&self, text: &str) -> Option<&Correction> {
-        let marked_text = text.replace(CORRECTION_OPEN, "").replace(CORRECTION_CLOSE, "");
+        let marked_text = text.replace([CORRECTION_OPEN, CORRECTION_CLOSE], "");
         self.corrections.iter().find(|c| {
             let marked = format!("{}{}", c.wrong, c.right);
             marked_text.matches(c.wrong.as_str()).count() > marked_text.matches(marked.as_str()).count()

@@ -23,7 +23,12 @@ pub enum KnowledgeError {
 impl KnowledgeError {
     /// A problem with the article or its layout, not tied to a line.
     pub fn article(file: &str, message: impl Into<String>) -> Self {
-        Self::Invalid(vec![Problem { file: file.to_owned(), line: None, entry: None, message: message.into() }])
+        Self::Invalid(vec![Problem {
+            file: file.to_owned(),
+            line: None,
+            entry: None,
+            message: message.into(),
+        }])
     }
 
     /// The problems found, if the data was read but is invalid.

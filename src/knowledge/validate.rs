@@ -68,11 +68,7 @@ fn parse_toml<T: DeserializeOwned>(text: &str, file: &str, problems: &mut Vec<Pr
 }
 
 fn parse_stopwords(text: &str) -> Vec<String> {
-    text.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(str::to_owned)
-        .collect()
+    text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_owned).collect()
 }
 
 fn check_aliases(aliases: &[Alias], problems: &mut Vec<Problem>) {
@@ -95,7 +91,11 @@ fn check_aliases(aliases: &[Alias], problems: &mut Vec<Problem>) {
     }
 }
 
-fn check_entries(article: &Article, files: &[(&str, &str, EntryFile)], problems: &mut Vec<Problem>) -> Vec<Entry> {
+fn check_entries(
+    article: &Article,
+    files: &[(&str, &str, EntryFile)],
+    problems: &mut Vec<Problem>,
+) -> Vec<Entry> {
     let mut first_seen: HashMap<&str, (&str, usize)> = HashMap::new();
     for (file, text, parsed) in files {
         for raw in &parsed.entry {
@@ -105,7 +105,9 @@ fn check_entries(article: &Article, files: &[(&str, &str, EntryFile)], problems:
                     file: (*file).to_owned(),
                     line: Some(line),
                     entry: Some(raw.id.get_ref().clone()),
-                    message: format!("duplicate id: it is already used at {other_file}:{other_line}; ids must be unique"),
+                    message: format!(
+                        "duplicate id: it is already used at {other_file}:{other_line}; ids must be unique"
+                    ),
                 });
             }
         }
@@ -141,7 +143,9 @@ impl EntryCheck<'_> {
 
     fn run(&mut self, raw: &RawEntry, article: &Article, ids: &HashMap<&str, (&str, usize)>) {
         let at = raw.id.span().start;
-        if self.id.is_empty() || !self.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
+        if self.id.is_empty()
+            || !self.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        {
             self.report(at, "id must be lowercase latin letters, digits and '-'".to_owned());
         }
         if raw.topic.trim().is_empty() {
@@ -157,7 +161,10 @@ impl EntryCheck<'_> {
             self.report(at, "answer is empty".to_owned());
         }
         if let Some(typo) = article.typo_in_answer(&raw.answer) {
-            self.report(at, format!("answer repeats the article's typo `{}`: write `{}`", typo.wrong, typo.right));
+            self.report(
+                at,
+                format!("answer repeats the article's typo `{}`: write `{}`", typo.wrong, typo.right),
+            );
         }
         if raw.category == Category::Unreported && raw.status.is_some() {
             self.report(at, "an unreported entry has no status: the article does not say".to_owned());
@@ -170,7 +177,10 @@ impl EntryCheck<'_> {
             if target == self.id {
                 self.report(follow_up.span().start, "follows up to itself".to_owned());
             } else if !ids.contains_key(target.as_str()) {
-                self.report(follow_up.span().start, format!("follow-up `{target}` is not the id of any entry"));
+                self.report(
+                    follow_up.span().start,
+                    format!("follow-up `{target}` is not the id of any entry"),
+                );
             }
         }
     }
@@ -183,18 +193,27 @@ impl EntryCheck<'_> {
         }
         if article.section(&quote.section).is_none() {
             let known: Vec<&str> = article.sections.iter().map(|s| s.id.as_str()).collect();
-            self.report(at, format!("quote section `{}` is unknown; use one of {}", quote.section, known.join(", ")));
+            self.report(
+                at,
+                format!("quote section `{}` is unknown; use one of {}", quote.section, known.join(", ")),
+            );
         }
         if let Some(typo) = article.uncorrected_typo(text) {
             self.report(
                 at,
-                format!("quote `{text}` repeats the typo `{}` unmarked: write `{}〔{}〕`", typo.wrong, typo.wrong, typo.right),
+                format!(
+                    "quote `{text}` repeats the typo `{}` unmarked: write `{}〔{}〕`",
+                    typo.wrong, typo.wrong, typo.right
+                ),
             );
         }
         match article.find_quote(text) {
             None => self.report(at, format!("quote `{text}` is not found verbatim in the article")),
             Some(section) if article.section(&quote.section).is_some() && section.id != quote.section => {
-                self.report(at, format!("quote `{text}` stands in section {}, not {}", section.id, quote.section));
+                self.report(
+                    at,
+                    format!("quote `{text}` stands in section {}, not {}", section.id, quote.section),
+                );
             }
             Some(_) => {}
         }
@@ -213,7 +232,11 @@ fn to_entry(raw: &RawEntry) -> Entry {
         quotes: raw
             .quotes
             .iter()
-            .map(|q| Quote { text: q.text.get_ref().clone(), speaker: q.speaker.clone(), section: q.section.clone() })
+            .map(|q| Quote {
+                text: q.text.get_ref().clone(),
+                speaker: q.speaker.clone(),
+                section: q.section.clone(),
+            })
             .collect(),
         follow_ups: raw.follow_ups.iter().map(|f| f.get_ref().clone()).collect(),
     }

@@ -53,7 +53,8 @@ pub struct TermScore {
     pub doc: usize,
     /// The BM25 score.
     pub bm25: f64,
-    /// The share of the question's weight (idf) that the document contains, in 0–1.
+    /// The share of the question's weight (idf) that the document contains, in 0–1; a
+    /// word found only in the answer or a quote counts with that field's weight.
     pub coverage: f64,
 }
 
@@ -75,7 +76,11 @@ impl Index {
             for (word, count) in phrasing_counts {
                 *weights.entry(word).or_default() += 1.0 + (count as f64).ln();
             }
-            let fields = [(&words.keywords, KEYWORD_WEIGHT), (&words.answer, ANSWER_WEIGHT), (&words.quotes, QUOTE_WEIGHT)];
+            let fields = [
+                (&words.keywords, KEYWORD_WEIGHT),
+                (&words.answer, ANSWER_WEIGHT),
+                (&words.quotes, QUOTE_WEIGHT),
+            ];
             for (field, weight) in fields {
                 let mut seen: Vec<&str> = field.iter().map(String::as_str).collect();
                 seen.sort_unstable();
@@ -120,7 +125,8 @@ impl Index {
                 let saturated = posting.frequency * (K1 + 1.0) / (posting.frequency + K1);
                 let score = scores.entry(posting.doc).or_default();
                 score.0 += weight * idf * saturated;
-                score.1 += weight * idf;
+                // A word only in the answer or a quote covers the question in part.
+                score.1 += weight * idf * posting.frequency.min(1.0);
             }
         }
         let mut ranked: Vec<TermScore> = scores
@@ -160,7 +166,11 @@ mod tests {
 
     #[test]
     fn rarer_shared_words_rank_higher() {
-        let index = Index::new(&[doc(&[&["冰球", "比赛"]], &[]), doc(&[&["能源", "比赛"]], &[]), doc(&[&["能源"]], &[])]);
+        let index = Index::new(&[
+            doc(&[&["冰球", "比赛"]], &[]),
+            doc(&[&["能源", "比赛"]], &[]),
+            doc(&[&["能源"]], &[]),
+        ]);
         let ranked = index.search(&query(&["冰球", "比赛"]));
         assert_eq!(ranked[0].doc, 0);
         assert!((ranked[0].coverage - 1.0).abs() < 1e-9);

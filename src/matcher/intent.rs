@@ -1,7 +1,8 @@
 //! What kind of question it is: a yes/no question (谈了X吗, 有没有提到X) or an open one.
 
 /// Words that make a question ask yes or no wherever they stand.
-const YES_NO_MARKERS: [&str; 10] = ["有没有", "是否", "是不是", "有无", "有否", "能否", "可否", "有未", "会不会", "算不算"];
+const YES_NO_MARKERS: [&str; 10] =
+    ["有没有", "是否", "是不是", "有无", "有否", "能否", "可否", "有未", "会不会", "算不算"];
 
 /// Endings of yes/no questions (谈了冰球吗, 谈到北约了没).
 const YES_NO_ENDINGS: [&str; 6] = ["吗", "嘛", "么", "没", "没有", "不"];
@@ -30,14 +31,22 @@ mod tests {
 
     #[test]
     fn yes_no_questions() {
-        for q in ["他们谈了冰球吗", "谈到北约了没", "有没有提到制裁", "是否讨论了领土", "谈没谈援助", "通话中说了桥梁没有"] {
+        for q in [
+            "他们谈了冰球吗",
+            "谈到北约了没",
+            "有没有提到制裁",
+            "是否讨论了领土",
+            "谈没谈援助",
+            "通话中说了桥梁没有",
+        ] {
             assert!(is_yes_no(q), "{q}");
         }
     }
 
     #[test]
     fn open_questions() {
-        for q in ["他们谈了什么", "普京怎么", "梅德韦杰夫", "无人机有多少架", "没谈什么"] {
+        for q in ["他们谈了什么", "普京怎么", "梅德韦杰夫", "无人机有多少架", "没谈什么"]
+        {
             assert!(!is_yes_no(q), "{q}");
         }
     }
@@ -53,14 +62,30 @@ pub enum Wanted {
 }
 
 /// Question words that ask for a time.
-const TIME_QUESTIONS: [&str; 13] =
-    ["哪天", "哪一天", "几号", "几日", "什么时候", "何时", "哪一年", "哪年", "几月", "什么时间", "多久", "多长时间", "几点"];
+const TIME_QUESTIONS: [&str; 13] = [
+    "哪天",
+    "哪一天",
+    "几号",
+    "几日",
+    "什么时候",
+    "何时",
+    "哪一年",
+    "哪年",
+    "几月",
+    "什么时间",
+    "多久",
+    "多长时间",
+    "几点",
+];
 /// Question words that ask for a number.
-const NUMBER_QUESTIONS: [&str; 9] = ["多少", "几个", "几名", "几架", "几位", "几项", "几点", "几成", "百分之几"];
+const NUMBER_QUESTIONS: [&str; 9] =
+    ["多少", "几个", "几名", "几架", "几位", "几项", "几点", "几成", "百分之几"];
 
 /// Words in an answer that give a time.
-const TIME_WORDS: [&str; 16] =
-    ["日", "号", "时", "点", "月", "年", "天", "周", "凌晨", "当晚", "昨天", "立即", "此前", "之后", "以后", "后"];
+const TIME_WORDS: [&str; 16] = [
+    "日", "号", "时", "点", "月", "年", "天", "周", "凌晨", "当晚", "昨天", "立即", "此前", "之后", "以后",
+    "后",
+];
 /// Characters in an answer that give a number.
 const NUMERALS: &str = "0123456789一二三四五六七八九十百千万两半";
 
@@ -80,7 +105,9 @@ pub fn wanted(normalized: &str) -> Vec<Wanted> {
 /// purpose: it only rules out answers with no time or no number at all.
 pub fn gives(text: &str, kind: Wanted) -> bool {
     match kind {
-        Wanted::Time => TIME_WORDS.iter().any(|w| text.contains(w)) || text.contains(|c| NUMERALS.contains(c)),
+        Wanted::Time => {
+            TIME_WORDS.iter().any(|w| text.contains(w)) || text.contains(|c| NUMERALS.contains(c))
+        }
         Wanted::Number => text.contains(|c| NUMERALS.contains(c)),
     }
 }

@@ -149,7 +149,8 @@ impl Matcher {
             .chain(knowledge.entries.iter().flat_map(|e| e.keywords.iter().map(String::as_str)))
             .map(|w| normalizer.normalize(w))
             .collect();
-        let segmenter = Segmenter::new(vocabulary.iter().map(String::as_str), knowledge.stopwords.iter().cloned());
+        let segmenter =
+            Segmenter::new(vocabulary.iter().map(String::as_str), knowledge.stopwords.iter().cloned());
         let words = |text: &str| -> Vec<String> {
             segmenter.words(&normalizer.normalize(text)).into_iter().map(|w| w.text).collect()
         };
@@ -159,7 +160,14 @@ impl Matcher {
             .map(|entry| DocumentWords {
                 questions: entry.questions.iter().map(|q| words(q)).collect(),
                 keywords: entry.keywords.iter().chain([&entry.topic]).flat_map(|k| words(k)).collect(),
-                answer: words(&entry.answer),
+                // An unreported entry's answer tells what the article does say nearby
+                // (吉达 and 23日 for the outcome of the Jeddah talks): those words must not
+                // pull questions about the facts that are reported.
+                answer: if entry.category == Category::Unreported {
+                    Vec::new()
+                } else {
+                    words(&entry.answer)
+                },
                 quotes: entry.quotes.iter().flat_map(|q| words(&q.text)).collect(),
             })
             .collect();
@@ -237,7 +245,10 @@ impl Matcher {
             Some(best) if best.score >= self.config.threshold => {
                 if self.unreported[best.entry] {
                     Outcome::Unreported
-                } else if wanted(&normalized).into_iter().any(|kind| !gives(&self.answer_texts[best.entry], kind)) {
+                } else if wanted(&normalized)
+                    .into_iter()
+                    .any(|kind| !gives(&self.answer_texts[best.entry], kind))
+                {
                     Outcome::Decline(Decline::MissingFact)
                 } else {
                     Outcome::Answer
@@ -280,7 +291,6 @@ impl Matcher {
         }
     }
 }
-
 
 /// Normalised text without spaces, for character-level similarity.
 fn compact(normalized: &str) -> String {

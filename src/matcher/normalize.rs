@@ -38,10 +38,15 @@ impl Normalizer {
         let mut variants_by_first_char: HashMap<char, Vec<Replacement>> = HashMap::new();
         for alias in aliases {
             let to = basic_form(&alias.word);
-            for variant in &alias.variants {
+            // The word itself is a variant too, so that a longer spelling of the word
+            // wins over a shorter variant inside it (科西尼亚克-卡梅什 over 科西尼亚克).
+            for variant in alias.variants.iter().chain([&alias.word]) {
                 let from: Vec<char> = basic_form(variant).chars().collect();
                 if let Some(&first) = from.first() {
-                    variants_by_first_char.entry(first).or_default().push(Replacement { from, to: to.clone() });
+                    variants_by_first_char
+                        .entry(first)
+                        .or_default()
+                        .push(Replacement { from, to: to.clone() });
                 }
             }
         }
@@ -75,7 +80,9 @@ impl Normalizer {
         let mut i = 0;
         while i < chars.len() {
             let found = self.variants_by_first_char.get(&chars[i]).and_then(|candidates| {
-                candidates.iter().find(|r| chars[i..].starts_with(&r.from) && at_word_boundary(&chars, i, r.from.len()))
+                candidates
+                    .iter()
+                    .find(|r| chars[i..].starts_with(&r.from) && at_word_boundary(&chars, i, r.from.len()))
             });
             match found {
                 Some(replacement) => {
@@ -148,10 +155,14 @@ fn at_word_boundary(chars: &[char], start: usize, len: usize) -> bool {
     before_ok && after_ok
 }
 
+/// Characters that join the parts of one name (科西尼亚克-卡梅什, 史蒂文·威特科夫):
+/// dropped, so that the name is one word however it is written.
+const JOINERS: [char; 5] = ['-', '·', '•', '‧', '・'];
+
 /// Full-width to half-width, Traditional to Simplified, lower case, punctuation and
-/// control characters to single spaces, trimmed.
+/// control characters to single spaces (name joiners dropped), trimmed.
 pub fn basic_form(text: &str) -> String {
-    let half: String = text.chars().map(half_width).collect();
+    let half: String = text.chars().map(half_width).filter(|c| !JOINERS.contains(c)).collect();
     let simplified = fast2s::convert(&half);
     let mut out = String::with_capacity(simplified.len());
     let mut pending_space = false;
@@ -206,6 +217,7 @@ mod tests {
         assert_eq!(basic_form("  a\u{0}\tb\u{3000}c "), "a b c");
         assert_eq!(basic_form("🙂🙂"), "");
         assert_eq!(basic_form("86%"), "86%");
+        assert_eq!(basic_form("科西尼亚克-卡梅什"), "科西尼亚克卡梅什");
     }
 
     #[test]

@@ -16,7 +16,8 @@ pub struct Word {
 
 /// Part-of-speech tags (jieba's, from the ICTCLAS set) of function words. Negations
 /// (没, 未, 不) are adverbs but mean a lot here, so they are never function words.
-const FUNCTION_TAGS: [&str; 16] = ["r", "p", "u", "uj", "ul", "uz", "uv", "ud", "ug", "c", "y", "e", "o", "d", "f", "q"];
+const FUNCTION_TAGS: [&str; 16] =
+    ["r", "p", "u", "uj", "ul", "uz", "uv", "ud", "ug", "c", "y", "e", "o", "d", "f", "q"];
 const NEGATIONS: [&str; 5] = ["没", "没有", "未", "不", "并未"];
 
 /// Splits normalised text into words with jieba, keeping the knowledge's own names whole
@@ -34,7 +35,10 @@ impl std::fmt::Debug for Segmenter {
 
 impl Segmenter {
     /// A segmenter with jieba's dictionary plus `words` (names, keywords) kept whole.
-    pub fn new<'a>(words: impl IntoIterator<Item = &'a str>, stopwords: impl IntoIterator<Item = String>) -> Self {
+    pub fn new<'a>(
+        words: impl IntoIterator<Item = &'a str>,
+        stopwords: impl IntoIterator<Item = String>,
+    ) -> Self {
         let mut jieba = Jieba::new();
         for word in words {
             if word.chars().count() >= 2 && !word.contains(' ') {
@@ -61,8 +65,8 @@ impl Segmenter {
             if chars.len() < 3 {
                 continue;
             }
-            for len in [2, 3] {
-                for window in chars.windows(len).filter(|w| w.len() < chars.len()) {
+            for len in 2..chars.len() {
+                for window in chars.windows(len) {
                     let inner: String = window.iter().collect();
                     if self.jieba.has_word(&inner) && !self.stopwords.contains(&inner) {
                         words.push(Word { text: inner, function });

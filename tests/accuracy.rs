@@ -1,0 +1,43 @@
+//! Accuracy on the project's own question set (tests/data/questions.jsonl), graded as
+//! `callbot eval` and ../shared/eval/check.py grade. Fails below its targets.
+
+mod common;
+
+use callbot::cli::eval::{Summary, evaluate, read_items};
+
+/// Share of answerable questions that must be answered with every expected fact.
+const ANSWERABLE_TARGET: f64 = 0.92;
+/// Share of out-of-scope questions that must be declined.
+const OUT_OF_SCOPE_TARGET: f64 = 0.85;
+
+#[test]
+fn own_question_set_meets_its_targets() {
+    let engine = common::knowledge::engine();
+    let items =
+        read_items(&common::knowledge::crate_dir().join("tests/data/questions.jsonl")).expect("readable");
+    assert!(items.len() >= 150, "the set has at least 150 questions");
+    let results = evaluate(&engine, &items);
+    let summary = Summary::new(&results);
+    let failures: Vec<String> = results
+        .iter()
+        .filter(|r| !r.passed)
+        .map(|r| format!("{} [{}] {} — {}", r.item.id, r.item.cat, r.item.q, r.reason))
+        .collect();
+    assert!(
+        summary.answerable() >= ANSWERABLE_TARGET && summary.oos_rejected() >= OUT_OF_SCOPE_TARGET,
+        "answerable {:.3} (target {ANSWERABLE_TARGET}), out of scope declined {:.3} (target {OUT_OF_SCOPE_TARGET}); failures:\n{}",
+        summary.answerable(),
+        summary.oos_rejected(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn every_category_is_covered() {
+    let items =
+        read_items(&common::knowledge::crate_dir().join("tests/data/questions.jsonl")).expect("readable");
+    for cat in ["discussed", "not_discussed", "yesno", "reaction", "aftermath", "analysis", "variant", "oos"]
+    {
+        assert!(items.iter().filter(|i| i.cat == cat).count() >= 10, "{cat}");
+    }
+}

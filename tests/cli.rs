@@ -1,0 +1,136 @@
+//! The `callbot` binary: `ask` (text and JSON, arguments and standard input, bad input),
+//! `check` and `eval`.
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn callbot(args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_callbot"))
+        .args(args)
+        .env_remove("TELOXIDE_TOKEN")
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("callbot starts");
+    let mut input = child.stdin.take().expect("stdin");
+    input.write_all(stdin).expect("write stdin");
+    drop(input);
+    child.wait_with_output().expect("callbot ends")
+}
+
+fn json_lines(output: &Output) -> Vec<serde_json::Value> {
+    String::from_utf8(output.stdout.clone())
+        .expect("stdout is UTF-8")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("every stdout line is JSON"))
+        .collect()
+}
+
+#[test]
+fn ask_with_an_argument_prints_the_answer() {
+    let output = callbot(&["ask", "梅德韦杰夫说了什么？"], b"");
+    assert!(output.status.success());
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("餐厅"), "{text}");
+}
+
+#[test]
+fn ask_json_has_the_documented_fields() {
+    let output = callbot(&["ask", "--json", "俄乌交换多少被俘人员"], b"");
+    let replies = json_lines(&output);
+    assert_eq!(replies.len(), 1);
+    let reply = &replies[0];
+    assert_eq!(reply["question"], "俄乌交换多少被俘人员");
+    assert_eq!(reply["answered"], true);
+    assert_eq!(reply["entry"], "prisoner-swap");
+    assert!(reply["score"].as_f64().is_some_and(|s| s > 0.0 && s <= 1.0));
+    assert!(reply["answer"].as_str().is_some_and(|a| a.contains("175")));
+    let quote = &reply["quotes"][0];
+    assert!(quote["text"].is_string() && quote["speaker"].is_string() && quote["section"].is_string());
+    assert!(reply["follow_ups"].as_array().is_some_and(|f| !f.is_empty()));
+    assert!(reply["alternatives"][0]["entry"].is_string() && reply["alternatives"][0]["score"].is_number());
+}
+
+#[test]
+fn batch_mode_answers_every_line_even_bad_ones() {
+    let mut input = Vec::new();
+    input.extend_from_slice("他们谈了冰球吗\n".as_bytes());
+    input.extend_from_slice(b"\n");
+    input.extend_from_slice("   \n".as_bytes());
+    input.extend_from_slice("🙂🙂🙂\n".as_bytes());
+    input.extend_from_slice(b"\xff\xfe\xe6\xa2\x85 invalid utf-8\n");
+    input.extend_from_slice("\u{1}\u{7}控制字符\u{1b}[31m\n".as_bytes());
+    input.extend_from_slice(format!("{}\n", "长".repeat(6000)).as_bytes());
+    input.extend_from_slice("Trump 和 普京 谈了 NATO 吗\r\n".as_bytes());
+    input.extend_from_slice("吉达谈判定在哪天".as_bytes());
+    let output = callbot(&["ask", "--json"], &input);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let replies = json_lines(&output);
+    assert_eq!(replies.len(), 9, "one reply per line");
+    assert_eq!(replies[0]["answered"], true);
+    for declined in &replies[1..7] {
+        assert_eq!(declined["answered"], false, "{declined}");
+        assert!(!declined["answer"].as_str().unwrap_or_default().is_empty());
+    }
+    assert_eq!(replies[7]["answered"], true);
+    assert!(replies[8]["answer"].as_str().is_some_and(|a| a.contains("23日")), "{}", replies[8]);
+}
+
+#[test]
+fn explain_shows_words_and_candidates() {
+    let output = callbot(&["ask", "--explain", "泽连斯基怎么看"], b"");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("words: 泽连斯基"), "{text}");
+    assert!(text.contains("coverage"), "{text}");
+}
+
+#[test]
+fn check_summarises_valid_knowledge() {
+    let output = callbot(&["check"], b"");
+    assert!(output.status.success());
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("valid") && text.contains("quotes verified verbatim"), "{text}");
+}
+
+#[test]
+fn check_refuses_broken_knowledge_and_names_the_problem() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let knowledge = common::knowledge::paths().knowledge;
+    for file in ["article.txt", "article.toml", "aliases.toml", "stopwords.txt"] {
+        std::fs::copy(knowledge.join(file), dir.path().join(file)).expect("copy");
+    }
+    std::fs::create_dir(dir.path().join("entries")).expect("mkdir");
+    let fixture = common::knowledge::crate_dir().join("tests/fixtures/entries/quote_not_verbatim.toml");
+    std::fs::copy(fixture, dir.path().join("entries/bad.toml")).expect("copy fixture");
+    let output = callbot(&["--knowledge", dir.path().to_str().expect("utf-8 path"), "check"], b"");
+    assert!(!output.status.success());
+    let text = String::from_utf8_lossy(&output.stderr);
+    assert!(text.contains("entries/bad.toml:9: entry `misquoted`: quote"), "{text}");
+}
+
+#[test]
+fn eval_reports_per_category_accuracy() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("set.jsonl");
+    std::fs::write(
+        &file,
+        concat!(
+            r#"{"id":"a","cat":"discussed","q":"冰球比赛是谁的主意","expect":[["普京"]]}"#,
+            "\n",
+            r#"{"id":"b","cat":"oos","q":"明天会下雪吗","expect":[]}"#,
+            "\n",
+            r#"{"id":"c","cat":"discussed","q":"冰球比赛是谁的主意","expect":[["不存在的事实"]]}"#,
+            "\n"
+        ),
+    )
+    .expect("write set");
+    let output = callbot(&["eval", file.to_str().expect("utf-8 path")], b"");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("FAIL c [discussed]"), "{text}");
+    assert!(text.contains("discussed         1 / 2"), "{text}");
+    assert!(text.trim_end().ends_with("answerable 0.500 oos_rejected 1.000 overall 0.667"), "{text}");
+}

@@ -1,0 +1,46 @@
+//! The project's own knowledge and engine, loaded once per test binary.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+use callbot::config::Config;
+use callbot::engine::{Engine, Paths};
+use callbot::knowledge::Sources;
+
+/// The crate's root folder.
+pub fn crate_dir() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The crate's `knowledge/` and `config/callbot.toml`.
+pub fn paths() -> Paths {
+    Paths {
+        knowledge: crate_dir().join("knowledge"),
+        config: crate_dir().join("config").join("callbot.toml"),
+    }
+}
+
+/// The engine over the real knowledge and configuration, built once.
+pub fn engine() -> Arc<Engine> {
+    static ENGINE: OnceLock<Arc<Engine>> = OnceLock::new();
+    ENGINE.get_or_init(|| Arc::new(Engine::load(&paths()).expect("the project's knowledge loads"))).clone()
+}
+
+/// The real configuration file, without environment overrides.
+pub fn config() -> Config {
+    let text = std::fs::read_to_string(paths().config).expect("config readable");
+    Config::from_toml_str(&text, "config/callbot.toml", Vec::new()).expect("config valid")
+}
+
+/// The real knowledge files, with the entry files replaced by these fixture files.
+pub fn sources_with_entries(fixtures: &[&str]) -> Sources {
+    let mut sources = Sources::read(&paths().knowledge).expect("knowledge readable");
+    sources.entry_files = fixtures
+        .iter()
+        .map(|name| {
+            let path: PathBuf = crate_dir().join("tests/fixtures/entries").join(name);
+            (format!("entries/{name}"), std::fs::read_to_string(&path).expect("fixture readable"))
+        })
+        .collect();
+    sources
+}
