@@ -14,4 +14,5 @@ pub mod engine;
 pub mod knowledge;
 pub mod matcher;
 pub mod reply;
+pub mod screen;
 pub mod telegram;

@@ -1,8 +1,12 @@
 //! The command line: `callbot ask | check | eval | chat | bot`.
 
 mod ask;
+mod bot;
+mod chat;
 mod check;
 pub mod eval;
+
+pub use chat::respond;
 
 use std::path::PathBuf;
 
@@ -34,6 +38,10 @@ pub enum Command {
     Check,
     /// Run a question file (JSON lines, as ../shared/eval/dev.jsonl) and report accuracy.
     Eval(eval::EvalArgs),
+    /// Talk to the bot in the terminal: the Telegram replies, buttons as numbers.
+    Chat,
+    /// Run the Telegram bot (token in TELOXIDE_TOKEN).
+    Bot,
 }
 
 impl Cli {
@@ -54,5 +62,7 @@ pub fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Ask(args) => ask::run(&Engine::load(&paths)?, &args),
         Command::Check => check::run(&paths),
         Command::Eval(args) => eval::run(&Engine::load(&paths)?, &args),
+        Command::Chat => chat::run(&Engine::load(&paths)?),
+        Command::Bot => bot::run(Engine::load(&paths)?),
     }
 }

@@ -6,21 +6,66 @@ use serde::Deserialize;
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct TelegramConfig {
-    /// Whether sending goes through teloxide's `Throttle` (Telegram's rate limits).
+    /// Send through teloxide's `Throttle`, which keeps to Telegram's rate limits
+    /// (about 1 message/s per chat, 20/min per group, 30/s overall).
     pub throttle: bool,
-    /// Chats the bot serves; empty means every chat.
+    /// Chats the bot serves (ids); empty means every chat.
     pub allowed_chats: Vec<i64>,
+    /// Answer in groups and supergroups (when addressed).
+    pub groups: bool,
+    /// Answer inline queries (`@bot question` in any chat).
+    pub inline: bool,
+    /// Answer edited messages as new questions.
+    pub answer_edits: bool,
+    /// Commands switched off (names without the slash).
+    pub disabled_commands: Vec<String>,
+    /// Questions a user may send at once before being slowed down.
+    pub flood_burst: u32,
+    /// Questions per second a user may send after the burst.
+    pub flood_per_second: f64,
+    /// Long-polling timeout, in seconds.
+    pub poll_timeout_secs: u32,
+    /// At most this many inline results.
+    pub inline_results: usize,
 }
 
 impl Default for TelegramConfig {
     fn default() -> Self {
-        Self { throttle: true, allowed_chats: Vec::new() }
+        Self {
+            throttle: true,
+            allowed_chats: Vec::new(),
+            groups: true,
+            inline: true,
+            answer_edits: true,
+            disabled_commands: Vec::new(),
+            flood_burst: 5,
+            flood_per_second: 1.0,
+            poll_timeout_secs: 10,
+            inline_results: 5,
+        }
     }
 }
 
 impl TelegramConfig {
     /// Checks the values that serde cannot.
     pub fn validate(&self) -> Result<(), String> {
+        if self.flood_per_second.is_nan() || self.flood_per_second <= 0.0 {
+            return Err(format!("telegram.flood_per_second must be above 0, not {}", self.flood_per_second));
+        }
+        if !(1..=50).contains(&self.inline_results) {
+            return Err(format!("telegram.inline_results must be 1 to 50, not {}", self.inline_results));
+        }
+        if self.poll_timeout_secs > 50 {
+            return Err(format!(
+                "telegram.poll_timeout_secs must be at most 50, not {}",
+                self.poll_timeout_secs
+            ));
+        }
         Ok(())
+    }
+
+    /// Whether the bot serves this chat.
+    pub fn allows(&self, chat: i64) -> bool {
+        self.allowed_chats.is_empty() || self.allowed_chats.contains(&chat)
     }
 }

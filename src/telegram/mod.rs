@@ -1,5 +1,184 @@
-//! The Telegram bot.
+//! The Telegram bot: long polling, a handler tree built by a pure function, and careful
+//! sending (see [`send`]).
+//!
+//! The token comes from `TELOXIDE_TOKEN` (and the API server from `TELOXIDE_API_URL`,
+//! for a self-hosted Bot API server or tests); it never appears in logs or errors.
 
+mod commands;
 mod config;
+mod flood;
+mod handlers;
+mod render;
+mod send;
 
+use std::sync::Arc;
+use std::time::Duration;
+
+use teloxide::adaptors::Throttle;
+use teloxide::adaptors::throttle::Limits;
+use teloxide::dispatching::{Dispatcher, UpdateHandler};
+use teloxide::prelude::*;
+use teloxide::types::{AllowedUpdate, BotCommand, Me, UserId};
+use teloxide::update_listeners::Polling;
+
+pub use commands::{Command, enabled as commands_enabled};
 pub use config::TelegramConfig;
+pub use flood::FloodGate;
+pub use handlers::{BotState, MessageKind};
+pub use render::{MAX_MESSAGE_LEN, Outgoing, messages, utf16_len};
+pub use send::{SendError, deliver, deliver_all};
+
+use crate::engine::Engine;
+
+/// What handlers need of a Telegram client: `Bot`, or `Throttle<Bot>` when sending
+/// keeps to Telegram's rate limits.
+pub trait Client:
+    Requester<
+        Err = teloxide::RequestError,
+        SendMessage: Send,
+        AnswerCallbackQuery: Send,
+        AnswerInlineQuery: Send,
+        SetMyCommands: Send,
+        GetUpdates: Send,
+        GetMe: Send,
+        DeleteWebhook: Send,
+    > + Clone
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl<T> Client for T where
+    T: Requester<
+            Err = teloxide::RequestError,
+            SendMessage: Send,
+            AnswerCallbackQuery: Send,
+            AnswerInlineQuery: Send,
+            SetMyCommands: Send,
+            GetUpdates: Send,
+            GetMe: Send,
+            DeleteWebhook: Send,
+        > + Clone
+        + Send
+        + Sync
+        + 'static
+{
+}
+
+/// What handlers return; their errors are only logged.
+pub type HandlerResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
+
+/// The environment variable that holds the bot's token.
+pub const TOKEN_VARIABLE: &str = "TELOXIDE_TOKEN";
+
+/// The whole handler tree: which updates go to which endpoint.
+pub fn schema<R: Client>() -> UpdateHandler<Box<dyn std::error::Error + Send + Sync>> {
+    dptree::entry()
+        .branch(Update::filter_message().endpoint(|bot: R, msg: Message, me: Me, state: Arc<BotState>| {
+            handlers::on_message(bot, msg, me, state, MessageKind::New)
+        }))
+        .branch(
+            Update::filter_edited_message()
+                .filter(|state: Arc<BotState>| state.engine.config.telegram.answer_edits)
+                .endpoint(|bot: R, msg: Message, me: Me, state: Arc<BotState>| {
+                    handlers::on_message(bot, msg, me, state, MessageKind::Edited)
+                }),
+        )
+        .branch(Update::filter_callback_query().endpoint(handlers::on_callback::<R>))
+        .branch(Update::filter_inline_query().endpoint(handlers::on_inline::<R>))
+}
+
+/// Builds the dispatcher for a client and an engine. Updates of one user are handled in
+/// order, different users' at once.
+pub fn dispatcher<R: Client>(
+    bot: R,
+    engine: Arc<Engine>,
+) -> Dispatcher<R, Box<dyn std::error::Error + Send + Sync>, UserId> {
+    let state = Arc::new(BotState::new(engine));
+    Dispatcher::builder(bot, schema::<R>())
+        .dependencies(dptree::deps![state])
+        .distribution_function(|update: &Update| update.from().map(|user| user.id))
+        .default_handler(|update| async move {
+            log::debug!("update={:?} ignored", update.kind);
+        })
+        .error_handler(teloxide::error_handlers::LoggingErrorHandler::with_custom_text("handler failed"))
+        .build()
+}
+
+/// Runs the bot with the client `Bot::from_env()` would give (so `TELOXIDE_API_URL`
+/// works too), throttled when the configuration says so, until SIGINT or SIGTERM.
+pub async fn run(bot: Bot, engine: Arc<Engine>) {
+    if engine.config.telegram.throttle {
+        serve(Throttle::new_spawn(bot, Limits::default()), engine).await;
+    } else {
+        serve(bot, engine).await;
+    }
+}
+
+/// Registers the commands, then polls until SIGINT or SIGTERM; replies in flight are
+/// finished before it returns.
+pub async fn serve<R: Client>(bot: R, engine: Arc<Engine>) {
+    let config = engine.config.telegram.clone();
+    let commands: Vec<BotCommand> = commands::enabled(&config.disabled_commands)
+        .into_iter()
+        .map(|(name, description)| BotCommand::new(name, description))
+        .collect();
+    if let Err(error) = bot.set_my_commands(commands).await {
+        log::warn!("could not register the command menu: {error}");
+    }
+    let mut allowed = vec![AllowedUpdate::Message, AllowedUpdate::CallbackQuery];
+    if config.answer_edits {
+        allowed.push(AllowedUpdate::EditedMessage);
+    }
+    if config.inline {
+        allowed.push(AllowedUpdate::InlineQuery);
+    }
+    let listener = Polling::builder(bot.clone())
+        .timeout(Duration::from_secs(u64::from(config.poll_timeout_secs)))
+        .allowed_updates(allowed)
+        .delete_webhook()
+        .await
+        .build();
+    let mut dispatcher = dispatcher(bot.clone(), engine);
+    let shutdown = dispatcher.shutdown_token();
+    tokio::spawn(async move {
+        wait_for_signal().await;
+        log::info!("shutting down: finishing replies in flight");
+        if let Ok(done) = shutdown.shutdown() {
+            done.await;
+        }
+    });
+    log::info!("callbot is polling for updates");
+    dispatcher
+        .dispatch_with_listener(
+            listener,
+            teloxide::error_handlers::LoggingErrorHandler::with_custom_text("polling failed"),
+        )
+        .await;
+    log::info!("stopped");
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(error) => {
+                log::warn!("cannot listen for SIGTERM: {error}");
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

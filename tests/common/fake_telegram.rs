@@ -75,9 +75,9 @@ const DESC_QUERY_INVALID: &str =
 const DESC_NOT_MODIFIED: &str = "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message";
 const DESC_BLOCKED: &str = "Forbidden: bot was blocked by the user";
 const DESC_CHAT_NOT_FOUND: &str = "Bad Request: chat not found";
-const DESC_CONFLICT_POLL: &str = "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running";
-const DESC_CONFLICT_WEBHOOK: &str =
-    "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first";
+const DESC_CONFLICT_POLL: &str =
+    "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running";
+const DESC_CONFLICT_WEBHOOK: &str = "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first";
 const NGINX_502: &str = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx/1.18.0</center>\r\n</body>\r\n</html>\r\n";
 
 const CHAT_ACTIONS: &[&str] = &[
@@ -160,7 +160,8 @@ pub enum HtmlStrictness {
 pub struct Call {
     /// Position in the record, starting at 0 (never reused, even after [`FakeTelegram::clear_calls`]).
     pub seq: usize,
-    /// The method name as the client sent it, e.g. `sendMessage`.
+    /// The method name with its first letter lowered, e.g. `sendMessage` (teloxide sends
+    /// `SendMessage`; Telegram ignores case in method names).
     pub method: String,
     /// The parameters, merged from the query string and the JSON or form body.
     pub params: Value,
@@ -596,7 +597,9 @@ pub fn parse_html(input: &str, strictness: HtmlStrictness) -> Result<ParsedHtml,
             }
         }
         if c == b'>' && strict {
-            return Err(format!("Unescaped \">\" at byte offset {i} (write &gt;; strict mode of the fake server)"));
+            return Err(format!(
+                "Unescaped \">\" at byte offset {i} (write &gt;; strict mode of the fake server)"
+            ));
         }
         if c != b'<' {
             let ch = input[i..].chars().next().unwrap_or('\u{fffd}');
@@ -691,7 +694,9 @@ pub fn parse_html(input: &str, strictness: HtmlStrictness) -> Result<ParsedHtml,
                 }
                 match (tag.as_str(), attr.as_str()) {
                     ("a", "href") | ("tg-emoji", "emoji-id") => arg = value,
-                    ("code", "class") if value.starts_with("language-") => arg = value["language-".len()..].to_owned(),
+                    ("code", "class") if value.starts_with("language-") => {
+                        arg = value["language-".len()..].to_owned()
+                    }
                     ("span", "class") if value.starts_with("tg-") => arg = value["tg-".len()..].to_owned(),
                     _ => {}
                 }
@@ -750,6 +755,7 @@ pub fn parse_html(input: &str, strictness: HtmlStrictness) -> Result<ParsedHtml,
 pub struct FakeTelegram {
     shared: Arc<Shared>,
     addr: SocketAddr,
+    url: reqwest::Url,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
 }
@@ -853,10 +859,10 @@ impl FakeTelegram {
     /// # Panics
     /// If no local port can be bound (test setup).
     pub async fn start() -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("fake Telegram: bind 127.0.0.1:0");
+        let listener =
+            tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("fake Telegram: bind 127.0.0.1:0");
         let addr = listener.local_addr().expect("fake Telegram: local address");
+        let url = reqwest::Url::parse(&format!("http://{addr}/")).expect("fake Telegram: base URL");
         let shared = Arc::new(Shared {
             token: TOKEN.to_owned(),
             inner: Mutex::new(Inner::new()),
@@ -877,13 +883,12 @@ impl FakeTelegram {
                 eprintln!("fake Telegram server error: {e}");
             }
         });
-        Self { shared, addr, shutdown: Some(tx), task: Some(task) }
+        Self { shared, addr, url, shutdown: Some(tx), task: Some(task) }
     }
 
     /// The base URL to give teloxide's `Bot::set_api_url`.
     pub fn url(&self) -> reqwest::Url {
-        let s = format!("http://{}/", self.addr);
-        reqwest::Url::parse(&s).unwrap_or_else(|e| panic!("fake Telegram: bad url {s}: {e}"))
+        self.url.clone()
     }
 
     /// The socket address the server listens on.
@@ -926,8 +931,12 @@ impl FakeTelegram {
     ///
     /// Chats, messages and query ids in it are remembered (for `sendMessage` results, replies,
     /// `answerCallbackQuery` and `answerInlineQuery`).
-    pub fn push_update(&self, mut update: Value) -> i64 {
-        let id = {
+    pub fn push_update(&self, update: Value) -> i64 {
+        self.enqueue(update).0
+    }
+
+    fn enqueue(&self, mut update: Value) -> (i64, Value) {
+        let queued = {
             let mut inner = self.shared.lock();
             let id = inner.next_update_id;
             inner.next_update_id += 1;
@@ -937,16 +946,23 @@ impl FakeTelegram {
                 update = json!({"update_id": id});
             }
             inner.remember_update(&update);
-            inner.updates.push_back(update);
-            id
+            inner.updates.push_back(update.clone());
+            (id, update)
         };
         self.shared.updates_tx.send_modify(|v| *v += 1);
-        id
+        queued
     }
 
     /// Queues a `message` update with a text message (see [`TextMessage`]).
     pub fn push_text(&self, msg: TextMessage) -> Pushed {
         let chat_id = msg.chat.id();
+        if let Some(replied) = msg.reply_to.as_ref().and_then(|r| r.get("message_id")).and_then(Value::as_i64)
+        {
+            // The replied-to message is older than this one.
+            let mut inner = self.shared.lock();
+            let next = inner.next_message_id.entry(chat_id).or_insert(1);
+            *next = (*next).max(replied + 1);
+        }
         let message_id = self.take_message_id(chat_id, msg.message_id);
         let mut m = json!({
             "message_id": message_id,
@@ -991,7 +1007,13 @@ impl FakeTelegram {
 
     /// Queues an `edited_message` update: message `message_id` of `from` in `chat` now reads
     /// `new_text` (entities computed as for [`TextMessage`]).
-    pub fn push_edited_text(&self, chat: &TestChat, from: &TestUser, message_id: i64, new_text: &str) -> Pushed {
+    pub fn push_edited_text(
+        &self,
+        chat: &TestChat,
+        from: &TestUser,
+        message_id: i64,
+        new_text: &str,
+    ) -> Pushed {
         let now = now_unix();
         let original_date = self
             .shared
@@ -1029,14 +1051,8 @@ impl FakeTelegram {
                 "data": data,
             }
         });
-        let update_id = self.push_update(update);
-        Pushed {
-            update_id,
-            message_id: None,
-            chat_id,
-            query_id: Some(query_id),
-            update: self.queued(update_id),
-        }
+        let (update_id, update) = self.enqueue(update);
+        Pushed { update_id, message_id: None, chat_id, query_id: Some(query_id), update }
     }
 
     /// Queues an `inline_query` update from `from` with `query` (chat type `sender`).
@@ -1052,8 +1068,8 @@ impl FakeTelegram {
         if let Some(t) = chat_type {
             q["chat_type"] = json!(t);
         }
-        let update_id = self.push_update(json!({ "inline_query": q }));
-        Pushed { update_id, message_id: None, chat_id: None, query_id: Some(query_id), update: self.queued(update_id) }
+        let (update_id, update) = self.enqueue(json!({ "inline_query": q }));
+        Pushed { update_id, message_id: None, chat_id: None, query_id: Some(query_id), update }
     }
 
     /// How many updates are queued and not yet confirmed by a `getUpdates` offset.
@@ -1067,24 +1083,8 @@ impl FakeTelegram {
     }
 
     fn push_message_update(&self, kind: &str, message: Value, chat_id: i64, message_id: i64) -> Pushed {
-        let update_id = self.push_update(json!({ kind: message }));
-        Pushed {
-            update_id,
-            message_id: Some(message_id),
-            chat_id: Some(chat_id),
-            query_id: None,
-            update: self.queued(update_id),
-        }
-    }
-
-    fn queued(&self, update_id: i64) -> Value {
-        self.shared
-            .lock()
-            .updates
-            .iter()
-            .find(|u| u.get("update_id").and_then(Value::as_i64) == Some(update_id))
-            .cloned()
-            .unwrap_or(Value::Null)
+        let (update_id, update) = self.enqueue(json!({ kind: message }));
+        Pushed { update_id, message_id: Some(message_id), chat_id: Some(chat_id), query_id: None, update }
     }
 
     fn take_message_id(&self, chat_id: i64, wanted: Option<i64>) -> i64 {
@@ -1196,7 +1196,10 @@ impl FakeTelegram {
         timeout: Duration,
     ) -> Result<Vec<Call>, WaitTimeout> {
         let calls = self
-            .wait_for(|calls| calls.iter().filter(|c| c.method.eq_ignore_ascii_case(method)).count() >= count, timeout)
+            .wait_for(
+                |calls| calls.iter().filter(|c| c.method.eq_ignore_ascii_case(method)).count() >= count,
+                timeout,
+            )
             .await?;
         Ok(calls.into_iter().filter(|c| c.method.eq_ignore_ascii_case(method)).collect())
     }
@@ -1336,7 +1339,10 @@ impl Inner {
         }
         if let Some(r) = m.get("reply_to_message") {
             let r = r.clone();
-            if !self.messages.contains_key(&(chat_id, r.get("message_id").and_then(Value::as_i64).unwrap_or(0))) {
+            if !self
+                .messages
+                .contains_key(&(chat_id, r.get("message_id").and_then(Value::as_i64).unwrap_or(0)))
+            {
                 self.remember_message(&r);
             }
         }
@@ -1400,7 +1406,12 @@ impl Inner {
     fn confirm(&mut self, offset: Option<i64>) {
         match offset {
             Some(o) if o > 0 => {
-                while self.updates.front().and_then(|u| u.get("update_id")).and_then(Value::as_i64).is_some_and(|id| id < o)
+                while self
+                    .updates
+                    .front()
+                    .and_then(|u| u.get("update_id"))
+                    .and_then(Value::as_i64)
+                    .is_some_and(|id| id < o)
                 {
                     self.updates.pop_front();
                 }
@@ -1476,12 +1487,15 @@ impl Inner {
                 }
                 Ok(json!(true))
             }
-            "setmydescription" | "setmyshortdescription" | "setmyname" | "setchatmenubutton" | "close" | "logout" => {
-                Ok(json!(true))
-            }
+            "setmydescription"
+            | "setmyshortdescription"
+            | "setmyname"
+            | "setchatmenubutton"
+            | "close"
+            | "logout" => Ok(json!(true)),
             _ => Err(Outcome::err(404, "Not Found")),
         };
-        result.unwrap_or_else(|e| e)
+        result.map_or_else(|e| e, Outcome::Ok)
     }
 
     fn resolve_chat(&self, p: &Map<String, Value>) -> Checked<i64> {
@@ -1504,7 +1518,8 @@ impl Inner {
 
     fn send_message(&mut self, p: &Map<String, Value>) -> Checked<Value> {
         let chat_id = self.resolve_chat(p)?;
-        let (text, mut entities) = check_text(p.get("text"), param_str(p, "parse_mode"), self.html, DESC_TOO_LONG)?;
+        let (text, mut entities) =
+            check_text(p.get("text"), param_str(p, "parse_mode"), self.html, DESC_TOO_LONG)?;
         if entities.is_empty()
             && let Some(Value::Array(given)) = p.get("entities").map(markup_value)
         {
@@ -1546,7 +1561,8 @@ impl Inner {
         } else {
             None
         };
-        let markup = check_reply_markup(p.get("reply_markup"))?.filter(|k| k.get("inline_keyboard").is_some());
+        let markup =
+            check_reply_markup(p.get("reply_markup"))?.filter(|k| k.get("inline_keyboard").is_some());
         if param_str(p, "inline_message_id").is_some() {
             return Ok(json!(true));
         }
@@ -1634,7 +1650,11 @@ impl Inner {
         }
         let mut ids = HashSet::new();
         for r in &results {
-            let field = |name: &str| Outcome::bad(format!("Bad Request: can't parse inline query result: Can't find field \"{name}\""));
+            let field = |name: &str| {
+                Outcome::bad(format!(
+                    "Bad Request: can't parse inline query result: Can't find field \"{name}\""
+                ))
+            };
             let rid = r.get("id").and_then(Value::as_str).ok_or_else(|| field("id"))?;
             if rid.is_empty() || rid.len() > MAX_INLINE_RESULT_ID_BYTES {
                 return Err(Outcome::bad("Bad Request: RESULT_ID_INVALID"));
@@ -1651,7 +1671,9 @@ impl Inner {
             }
             if let Some(content) = r.get("input_message_content") {
                 let is_text = content.get("message_text").is_some()
-                    || !["latitude", "phone_number", "payload", "description"].iter().any(|k| content.get(k).is_some());
+                    || !["latitude", "phone_number", "payload", "description"]
+                        .iter()
+                        .any(|k| content.get(k).is_some());
                 if is_text {
                     if content.get("message_text").is_none() {
                         return Err(field("message_text"));
@@ -1681,9 +1703,12 @@ impl Inner {
         }
         let mut stored = Vec::new();
         for c in &commands {
-            let field = |name: &str| Outcome::bad(format!("Bad Request: can't parse BotCommand: Can't find field \"{name}\""));
+            let field = |name: &str| {
+                Outcome::bad(format!("Bad Request: can't parse BotCommand: Can't find field \"{name}\""))
+            };
             let command = c.get("command").and_then(Value::as_str).ok_or_else(|| field("command"))?;
-            let description = c.get("description").and_then(Value::as_str).ok_or_else(|| field("description"))?;
+            let description =
+                c.get("description").and_then(Value::as_str).ok_or_else(|| field("description"))?;
             let valid = (1..=32).contains(&command.len())
                 && command.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
             if !valid {
@@ -1718,6 +1743,8 @@ async fn handle(
     body: Bytes,
 ) -> Response {
     let at = Instant::now();
+    // teloxide sends `SendMessage`; Telegram's names are case-insensitive, its docs say `sendMessage`.
+    let method = lower_first(&method);
     let params = match parse_params(&uri, &headers, &body) {
         Ok(p) => p,
         Err(desc) => {
@@ -1821,7 +1848,9 @@ fn parse_params(uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Result<Map<Strin
         .unwrap_or_default()
         .to_ascii_lowercase();
     if ct.starts_with("multipart/form-data") {
-        return Err("Bad Request: multipart/form-data is not supported by the fake Telegram server".to_owned());
+        return Err(
+            "Bad Request: multipart/form-data is not supported by the fake Telegram server".to_owned()
+        );
     }
     if ct.starts_with("application/x-www-form-urlencoded") {
         let s = std::str::from_utf8(body).map_err(|_| "Bad Request: can't parse parameters".to_owned())?;
@@ -1838,9 +1867,10 @@ fn parse_params(uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Result<Map<Strin
 }
 
 fn form_pairs(query: &str, map: &mut Map<String, Value>) -> Result<(), String> {
-    let uri: Uri = format!("/?{query}").parse().map_err(|_| "Bad Request: can't parse parameters".to_owned())?;
-    let Query(pairs) =
-        Query::<Vec<(String, String)>>::try_from_uri(&uri).map_err(|_| "Bad Request: can't parse parameters".to_owned())?;
+    let uri: Uri =
+        format!("/?{query}").parse().map_err(|_| "Bad Request: can't parse parameters".to_owned())?;
+    let Query(pairs) = Query::<Vec<(String, String)>>::try_from_uri(&uri)
+        .map_err(|_| "Bad Request: can't parse parameters".to_owned())?;
     for (k, v) in pairs {
         let value = if v.starts_with('{') || v.starts_with('[') {
             serde_json::from_str(&v).unwrap_or(Value::String(v))
@@ -1935,7 +1965,9 @@ fn check_reply_markup(markup: Option<&Value>) -> Checked<Option<Value>> {
         let Some(buttons) = row.as_array() else { return Err(Outcome::bad(DESC_BAD_MARKUP)) };
         for b in buttons {
             if b.get("text").and_then(Value::as_str).is_none() {
-                return Err(Outcome::bad("Bad Request: can't parse inline keyboard button: Can't find field \"text\""));
+                return Err(Outcome::bad(
+                    "Bad Request: can't parse inline keyboard button: Can't find field \"text\"",
+                ));
             }
             if !KINDS.iter().any(|k| b.get(k).is_some()) {
                 return Err(Outcome::bad(DESC_TEXT_BUTTONS));
@@ -1952,6 +1984,11 @@ fn check_reply_markup(markup: Option<&Value>) -> Checked<Option<Value>> {
 }
 
 // ───────────────────────────── small helpers ─────────────────────────────
+
+fn lower_first(s: &str) -> String {
+    let mut chars = s.chars();
+    chars.next().map(|c| c.to_lowercase().chain(chars).collect()).unwrap_or_default()
+}
 
 fn now_unix() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))

@@ -1,0 +1,302 @@
+//! Screens: what a front end shows, as structured text plus buttons, built by pure
+//! functions. Telegram renders a screen as HTML with inline buttons; `callbot chat`
+//! renders it as plain text with numbered choices. Data never becomes markup by
+//! accident: renderers escape every piece of text.
+
+use crate::engine::Engine;
+use crate::knowledge::{Category, Entry};
+use crate::reply::{Reply, ReplyKind, SCOPE, Suggestion};
+
+/// A run of text with one style.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Span {
+    /// Plain text.
+    Text(String),
+    /// Bold text.
+    Bold(String),
+    /// Italic text.
+    Italic(String),
+}
+
+/// A block of a screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Block {
+    /// A paragraph.
+    Paragraph(Vec<Span>),
+    /// A quote from the article with who said it and where.
+    Quote {
+        /// The article's words.
+        text: String,
+        /// Who said them.
+        speaker: String,
+        /// The section's id.
+        section: String,
+    },
+}
+
+/// What a button does when pressed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Open an entry's answer.
+    Entry(String),
+    /// List the entries of a category.
+    Category(Category),
+}
+
+/// Prefix of a category button's data; entry ids never contain ':'.
+const CATEGORY_PREFIX: &str = "topics:";
+
+impl Action {
+    /// The action as button data (at most 64 bytes, as Telegram requires).
+    pub fn to_data(&self) -> String {
+        match self {
+            Self::Entry(id) => id.clone(),
+            Self::Category(category) => format!("{CATEGORY_PREFIX}{}", category_key(*category)),
+        }
+    }
+
+    /// Reads button data back; unknown data (an old button) gives `None`.
+    pub fn from_data(data: &str, engine: &Engine) -> Option<Self> {
+        if let Some(key) = data.strip_prefix(CATEGORY_PREFIX) {
+            return Category::ALL.into_iter().find(|c| category_key(*c) == key).map(Self::Category);
+        }
+        engine.knowledge.entry(data).map(|e| Self::Entry(e.id.clone()))
+    }
+}
+
+fn category_key(category: Category) -> &'static str {
+    match category {
+        Category::Overview => "overview",
+        Category::Discussed => "discussed",
+        Category::NotDiscussed => "not_discussed",
+        Category::Aftermath => "aftermath",
+        Category::Reaction => "reaction",
+        Category::Analysis => "analysis",
+        Category::Unreported => "unreported",
+    }
+}
+
+/// A button: a label and what it does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Button {
+    /// What the button says.
+    pub label: String,
+    /// What pressing it does.
+    pub action: Action,
+}
+
+/// Everything one reply shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Screen {
+    /// The blocks, in order.
+    pub blocks: Vec<Block>,
+    /// The buttons, one per row.
+    pub buttons: Vec<Button>,
+}
+
+impl Screen {
+    fn paragraph(mut self, spans: Vec<Span>) -> Self {
+        self.blocks.push(Block::Paragraph(spans));
+        self
+    }
+
+    fn text(self, text: impl Into<String>) -> Self {
+        self.paragraph(vec![Span::Text(text.into())])
+    }
+
+    fn entry_buttons<'a>(
+        mut self,
+        entries: impl IntoIterator<Item = &'a Entry>,
+        label: fn(&Entry) -> String,
+    ) -> Self {
+        self.buttons.extend(
+            entries.into_iter().map(|e| Button { label: label(e), action: Action::Entry(e.id.clone()) }),
+        );
+        self
+    }
+
+    /// The screen as plain text, buttons as numbered choices.
+    pub fn to_plain(&self) -> String {
+        let mut parts: Vec<String> = self
+            .blocks
+            .iter()
+            .map(|block| match block {
+                Block::Paragraph(spans) => spans.iter().map(span_text).collect(),
+                Block::Quote { text, speaker, section } => {
+                    format!("“{}”——{speaker}（{section}）", trim_stop(text))
+                }
+            })
+            .collect();
+        let choices: Vec<String> =
+            self.buttons.iter().enumerate().map(|(i, b)| format!("[{}] {}", i + 1, b.label)).collect();
+        if !choices.is_empty() {
+            parts.push(choices.join("\n"));
+        }
+        parts.join("\n\n")
+    }
+}
+
+fn span_text(span: &Span) -> &str {
+    match span {
+        Span::Text(t) | Span::Bold(t) | Span::Italic(t) => t,
+    }
+}
+
+/// A quote ends where the speaker begins: drop a trailing full stop.
+pub fn trim_stop(text: &str) -> &str {
+    text.trim_end_matches('。')
+}
+
+fn question_label(entry: &Entry) -> String {
+    entry.canonical_question().to_owned()
+}
+
+fn topic_label(entry: &Entry) -> String {
+    entry.topic.clone()
+}
+
+fn suggestion_buttons(suggestions: &[Suggestion]) -> Vec<Button> {
+    suggestions
+        .iter()
+        .map(|s| Button { label: s.question.clone(), action: Action::Entry(s.entry.clone()) })
+        .collect()
+}
+
+/// The screen for a reply to a question or a button.
+pub fn answer(reply: &Reply) -> Screen {
+    let mut spans = Vec::new();
+    if let Some(verdict) = &reply.verdict {
+        spans.push(Span::Bold(verdict.clone()));
+    }
+    spans.push(Span::Text(reply.text.clone()));
+    let mut screen = Screen::default().paragraph(spans);
+    for quote in &reply.quotes {
+        screen.blocks.push(Block::Quote {
+            text: quote.text.clone(),
+            speaker: quote.speaker.clone(),
+            section: quote.section.clone(),
+        });
+    }
+    if !reply.did_you_mean.is_empty() {
+        screen = screen.paragraph(vec![Span::Italic("也可能你想问下面第一个按钮的问题。".to_owned())]);
+        screen.buttons.extend(suggestion_buttons(&reply.did_you_mean));
+    } else if reply.kind != ReplyKind::Answer && !reply.suggestions.is_empty() {
+        screen = screen.paragraph(vec![Span::Italic("可以试试这些问题：".to_owned())]);
+    }
+    screen.buttons.extend(suggestion_buttons(&reply.suggestions));
+    screen
+}
+
+/// `/start`: a greeting, what the bot knows, example questions.
+pub fn start(engine: &Engine) -> Screen {
+    let article = &engine.knowledge.article;
+    Screen::default()
+        .paragraph(vec![Span::Bold("你好！我是 callbot。".to_owned())])
+        .text(format!(
+            "我回答关于{}报道《{}》的问题：普京和特朗普18日通电话谈了什么、没谈什么、通话之后发生了什么、各方如何反应。回答引用原文，注明是谁说的。",
+            article.source, article.title
+        ))
+        .text("直接用中文提问就行，简体繁体都可以。在群里请@我，或回复我的消息。")
+        .paragraph(vec![Span::Italic("比如：".to_owned())])
+        .entry_buttons(examples(engine), question_label)
+}
+
+/// `/help`: how to ask, and the commands.
+pub fn help(engine: &Engine, commands: &[(String, String)]) -> Screen {
+    let list: Vec<String> = commands.iter().map(|(name, about)| format!("/{name} — {about}")).collect();
+    Screen::default()
+        .text("直接发问题就行，比如“他们谈了冰球吗？”“泽连斯基怎么看？”。在群里请@我、回复我的消息，或用 /命令@我的名字。在任何聊天里输入 @我的名字 加问题，也能直接引用回答。")
+        .text(list.join("\n"))
+        .entry_buttons(examples(engine), question_label)
+}
+
+fn examples(engine: &Engine) -> Vec<&Entry> {
+    engine.config.reply.fallback_suggestions.iter().filter_map(|id| engine.knowledge.entry(id)).collect()
+}
+
+/// `/topics`: the categories as buttons.
+pub fn topics() -> Screen {
+    let mut screen = Screen::default().text("想了解哪方面？");
+    screen.buttons = Category::ALL
+        .into_iter()
+        .filter(|c| *c != Category::Unreported)
+        .map(|c| Button { label: c.label().to_owned(), action: Action::Category(c) })
+        .collect();
+    screen
+}
+
+/// The entries of one category as buttons.
+pub fn category(engine: &Engine, category: Category) -> Screen {
+    Screen::default()
+        .paragraph(vec![Span::Bold(format!("{}：", category.label()))])
+        .entry_buttons(engine.knowledge.in_category(category), question_label)
+}
+
+/// `/discussed`: what the two presidents talked about.
+pub fn discussed(engine: &Engine) -> Screen {
+    topic_list(engine, Category::Discussed, "两国总统谈到了以下至少七点（据白宫和俄罗斯总统网站的声明）：")
+}
+
+/// `/not_discussed`: what was left out.
+pub fn not_discussed(engine: &Engine) -> Screen {
+    topic_list(engine, Category::NotDiscussed, "这些关键问题没有谈到，或双方没有提及：")
+}
+
+/// `/reactions`: who reacted; each button gives the quote.
+pub fn reactions(engine: &Engine) -> Screen {
+    topic_list(engine, Category::Reaction, "各方反应（点按钮看原话）：")
+}
+
+fn topic_list(engine: &Engine, category: Category, heading: &str) -> Screen {
+    let entries: Vec<&Entry> = engine.knowledge.in_category(category).collect();
+    let list: Vec<String> =
+        entries.iter().enumerate().map(|(i, e)| format!("{}. {}", i + 1, e.topic)).collect();
+    Screen::default()
+        .paragraph(vec![Span::Bold(heading.to_owned())])
+        .text(list.join("\n"))
+        .entry_buttons(entries, topic_label)
+}
+
+/// `/source`: the article's title, source and sections.
+pub fn source(engine: &Engine) -> Screen {
+    let article = &engine.knowledge.article;
+    let sections: Vec<String> = article.sections.iter().map(|s| s.name.clone()).collect();
+    Screen::default()
+        .paragraph(vec![Span::Bold(format!("《{}》", article.title))])
+        .text(format!("来源：{}", article.source))
+        .text(format!("各部分：\n{}", sections.join("\n")))
+}
+
+/// The reply to a message that is not text (a sticker, a photo, a voice message).
+pub fn not_text() -> Screen {
+    Screen::default().text(format!("请用文字发送你的问题。{SCOPE}"))
+}
+
+/// The reply to a button whose data the bot no longer knows.
+pub fn stale_button() -> &'static str {
+    "这个按钮已失效，请直接提问。"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_rendering_numbers_the_buttons() {
+        let mut screen = Screen::default().text("答案");
+        screen.blocks.push(Block::Quote {
+            text: "原话。".into(),
+            speaker: "某人".into(),
+            section: "A".into(),
+        });
+        screen.buttons.push(Button { label: "下一个问题".into(), action: Action::Entry("x".into()) });
+        assert_eq!(screen.to_plain(), "答案\n\n“原话”——某人（A）\n\n[1] 下一个问题");
+    }
+
+    #[test]
+    fn category_data_fits_telegram() {
+        for category in Category::ALL {
+            assert!(Action::Category(category).to_data().len() <= 64);
+        }
+    }
+}

@@ -1,0 +1,325 @@
+//! The endpoints of the handler tree: each extracts what it needs from the update, asks
+//! the engine, renders a screen and sends it. No logic worth testing lives here.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use teloxide::prelude::*;
+use teloxide::types::{
+    InlineQueryResult, InlineQueryResultArticle, InputMessageContent, InputMessageContentText, Me,
+    MessageEntityKind, ParseMode,
+};
+use teloxide::utils::command::BotCommands;
+
+use super::commands::Command;
+use super::flood::FloodGate;
+use super::render;
+use super::send::deliver_all;
+use super::{Client, HandlerResult};
+use crate::engine::Engine;
+use crate::knowledge::Category;
+use crate::reply::Reply;
+use crate::screen::{self, Action, Screen};
+
+/// What every handler shares: built once at start-up, injected into the handler tree.
+#[derive(Debug)]
+pub struct BotState {
+    /// The engine that answers.
+    pub engine: Arc<Engine>,
+    /// Per-user flood control.
+    pub flood: FloodGate,
+    /// The enabled commands with their descriptions (for /help).
+    pub commands: Vec<(String, String)>,
+}
+
+impl BotState {
+    /// The state for an engine, with the flood settings of its configuration.
+    pub fn new(engine: Arc<Engine>) -> Self {
+        let telegram = &engine.config.telegram;
+        let flood = FloodGate::new(telegram.flood_burst, telegram.flood_per_second);
+        let commands = super::commands::enabled(&telegram.disabled_commands);
+        Self { engine, flood, commands }
+    }
+}
+
+/// Whether a message is a new one or an edit of an earlier one (for the log).
+#[derive(Debug, Clone, Copy)]
+pub enum MessageKind {
+    /// A new message.
+    New,
+    /// An edited message.
+    Edited,
+}
+
+/// A new or edited message.
+pub async fn on_message<R: Client>(
+    bot: R,
+    msg: Message,
+    me: Me,
+    state: Arc<BotState>,
+    kind: MessageKind,
+) -> HandlerResult {
+    let started = Instant::now();
+    let telegram = &state.engine.config.telegram;
+    let chat_type = chat_type(&msg);
+    if !telegram.allows(msg.chat.id.0) {
+        log::debug!("update=message chat={chat_type}: chat {} is not allowed", msg.chat.id);
+        return Ok(());
+    }
+    let private = msg.chat.is_private();
+    if !private && !telegram.groups {
+        return Ok(());
+    }
+    let Some(text) = msg.text() else {
+        if private {
+            send_screen(&bot, &msg, &screen::not_text(), false).await;
+            log::info!("update={kind:?} chat={chat_type} non-text ms={}", started.elapsed().as_millis());
+        }
+        return Ok(());
+    };
+    let username = me.user.username.as_deref().unwrap_or_default();
+    if text.starts_with('/') {
+        return on_command(&bot, &msg, text, username, &state, started).await;
+    }
+    let addressed = private || mentions(&msg, username) || replies_to_bot(&msg, &me);
+    if !addressed {
+        return Ok(());
+    }
+    if let Some(user) = &msg.from {
+        state.flood.admit(user.id.0).await;
+    }
+    let question = strip_mention(text, username);
+    let (found, reply) = state.engine.ask(&question);
+    send_screen(&bot, &msg, &screen::answer(&reply), !private).await;
+    log_answer(
+        &format!("{kind:?}"),
+        chat_type,
+        &question,
+        &reply,
+        found.best().map_or(0.0, |c| c.score),
+        started,
+    );
+    Ok(())
+}
+
+async fn on_command<R: Client>(
+    bot: &R,
+    msg: &Message,
+    text: &str,
+    username: &str,
+    state: &BotState,
+    started: Instant,
+) -> HandlerResult {
+    let private = msg.chat.is_private();
+    let engine = &state.engine;
+    let command =
+        Command::parse(text, username).ok().filter(|c| state.commands.iter().any(|(n, _)| n == c.name()));
+    let Some(command) = command else {
+        // Another bot's command, or an unknown one: in a group it is not ours.
+        let addressed_to_us =
+            text.split_whitespace().next().is_some_and(|c| c.ends_with(&format!("@{username}")));
+        if private || addressed_to_us {
+            send_screen(bot, msg, &screen::help(engine, &state.commands), !private).await;
+        }
+        return Ok(());
+    };
+    if let Some(user) = &msg.from {
+        state.flood.admit(user.id.0).await;
+    }
+    let screen = match &command {
+        Command::Start(payload) => match engine.open(payload.trim()) {
+            Some(reply) => screen::answer(&reply),
+            None => screen::start(engine),
+        },
+        Command::Help => screen::help(engine, &state.commands),
+        Command::Topics => screen::topics(),
+        Command::Discussed => screen::discussed(engine),
+        Command::NotDiscussed => screen::not_discussed(engine),
+        Command::Reactions => screen::reactions(engine),
+        Command::Source => screen::source(engine),
+    };
+    send_screen(bot, msg, &screen, !private).await;
+    log::info!(
+        "update=command chat={} command={} ms={}",
+        chat_type(msg),
+        command.name(),
+        started.elapsed().as_millis()
+    );
+    Ok(())
+}
+
+/// A button press: answer the callback (so no spinner is left), then send the answer.
+pub async fn on_callback<R: Client>(bot: R, query: CallbackQuery, state: Arc<BotState>) -> HandlerResult {
+    let started = Instant::now();
+    let engine = &state.engine;
+    let action = query.data.as_deref().and_then(|data| Action::from_data(data, engine));
+    let mut answer = bot.answer_callback_query(query.id.clone());
+    if action.is_none() {
+        answer = answer.text(screen::stale_button());
+    }
+    if let Err(error) = answer.await {
+        log::warn!("answering a button press failed: {error}");
+    }
+    let (Some(action), Some(message)) = (action, query.message.as_ref()) else { return Ok(()) };
+    let chat = message.chat();
+    if !engine.config.telegram.allows(chat.id.0) {
+        return Ok(());
+    }
+    state.flood.admit(query.from.id.0).await;
+    let (screen, entry) = match &action {
+        Action::Entry(id) => match engine.open(id) {
+            Some(reply) => (screen::answer(&reply), id.as_str()),
+            None => return Ok(()),
+        },
+        Action::Category(category) => (screen::category(engine, *category), category_name(*category)),
+    };
+    if let Err(error) = deliver_all(&bot, chat.id, &render::messages(&screen), None).await {
+        log::warn!("update=callback: reply not delivered: {error}");
+    }
+    log::info!("update=callback chat={} entry={entry} ms={}", chat_kind(chat), started.elapsed().as_millis());
+    Ok(())
+}
+
+/// `@bot question` in any chat: up to `inline_results` answers as articles.
+pub async fn on_inline<R: Client>(bot: R, query: InlineQuery, state: Arc<BotState>) -> HandlerResult {
+    let started = Instant::now();
+    let engine = &state.engine;
+    let telegram = &engine.config.telegram;
+    let replies: Vec<Reply> = if !telegram.inline {
+        Vec::new()
+    } else if query.query.trim().is_empty() {
+        engine.config.reply.fallback_suggestions.iter().filter_map(|id| engine.open(id)).collect()
+    } else {
+        let found = engine.matcher.find(&query.query);
+        found
+            .candidates
+            .iter()
+            .filter(|c| c.score >= engine.config.matcher.threshold)
+            .filter_map(|c| engine.open(&engine.knowledge.entries[c.entry].id))
+            .filter(|_| found.is_answered())
+            .collect()
+    };
+    let results: Vec<InlineQueryResult> = replies
+        .iter()
+        .take(telegram.inline_results)
+        .filter_map(|reply| inline_article(engine, reply))
+        .collect();
+    let count = results.len();
+    if let Err(error) = bot.answer_inline_query(query.id.clone(), results).cache_time(300).await {
+        log::warn!("update=inline: answer not delivered: {error}");
+    }
+    log::info!("update=inline results={count} ms={}", started.elapsed().as_millis());
+    log::debug!("inline query: {}", query.query);
+    Ok(())
+}
+
+fn inline_article(engine: &Engine, reply: &Reply) -> Option<InlineQueryResult> {
+    let entry = engine.knowledge.entry(reply.entry.as_deref()?)?;
+    let mut screen = screen::answer(reply);
+    screen.buttons.clear();
+    let message = render::messages(&screen).into_iter().next()?;
+    let content =
+        InputMessageContent::Text(InputMessageContentText::new(message.html).parse_mode(ParseMode::Html));
+    let description: String = reply.text.chars().take(80).collect();
+    Some(InlineQueryResult::Article(
+        InlineQueryResultArticle::new(entry.id.clone(), entry.canonical_question(), content)
+            .description(description),
+    ))
+}
+
+async fn send_screen<R: Client>(bot: &R, msg: &Message, screen: &Screen, as_reply: bool) {
+    let reply_to = as_reply.then_some(msg.id);
+    if let Err(error) = deliver_all(bot, msg.chat.id, &render::messages(screen), reply_to).await {
+        log::warn!("reply not delivered: {error}");
+    }
+}
+
+fn log_answer(kind: &str, chat_type: &str, question: &str, reply: &Reply, score: f64, started: Instant) {
+    let entry = reply.entry.as_deref().unwrap_or("-");
+    let ms = started.elapsed().as_millis();
+    log::info!(
+        "update={kind} chat={chat_type} entry={entry} answered={} score={score:.3} ms={ms}",
+        reply.is_answered()
+    );
+    if reply.is_answered() {
+        log::debug!("question: {question}");
+    } else {
+        log::info!("declined question: {question}");
+    }
+}
+
+/// Whether the message mentions the bot by @username.
+fn mentions(msg: &Message, username: &str) -> bool {
+    let by_entity = msg.parse_entities().unwrap_or_default().iter().any(|e| {
+        matches!(e.kind(), MessageEntityKind::Mention)
+            && e.text().trim_start_matches('@').eq_ignore_ascii_case(username)
+    });
+    by_entity || (!username.is_empty() && msg.text().is_some_and(|t| contains_mention(t, username)))
+}
+
+fn contains_mention(text: &str, username: &str) -> bool {
+    text.to_ascii_lowercase().contains(&format!("@{}", username.to_ascii_lowercase()))
+}
+
+/// Whether the message replies to one of the bot's own messages.
+fn replies_to_bot(msg: &Message, me: &Me) -> bool {
+    msg.reply_to_message().and_then(|m| m.from.as_ref()).is_some_and(|u| u.id == me.user.id)
+}
+
+/// The question without the @mention of the bot.
+fn strip_mention(text: &str, username: &str) -> String {
+    if username.is_empty() {
+        return text.to_owned();
+    }
+    let mention = format!("@{username}");
+    let lower = text.to_ascii_lowercase();
+    let mut out = String::with_capacity(text.len());
+    let mut rest = 0;
+    let needle = mention.to_ascii_lowercase();
+    for (start, _) in lower.match_indices(&needle) {
+        if start >= rest {
+            out.push_str(&text[rest..start]);
+            rest = start + needle.len();
+        }
+    }
+    out.push_str(&text[rest..]);
+    out.trim().to_owned()
+}
+
+fn chat_type(msg: &Message) -> &'static str {
+    chat_kind(&msg.chat)
+}
+
+fn chat_kind(chat: &teloxide::types::Chat) -> &'static str {
+    if chat.is_private() {
+        "private"
+    } else if chat.is_supergroup() {
+        "supergroup"
+    } else if chat.is_group() {
+        "group"
+    } else {
+        "channel"
+    }
+}
+
+fn category_name(category: Category) -> &'static str {
+    category.label()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mentions_are_stripped_whatever_their_case() {
+        assert_eq!(strip_mention("@CallBot 谈了冰球吗", "callbot"), "谈了冰球吗");
+        assert_eq!(strip_mention("谈了冰球吗 @callbot", "callbot"), "谈了冰球吗");
+        assert_eq!(strip_mention("谈了冰球吗", "callbot"), "谈了冰球吗");
+    }
+
+    #[test]
+    fn mention_detection_ignores_case() {
+        assert!(contains_mention("hi @CALLBOT", "callbot"));
+        assert!(!contains_mention("hi @other", "callbot"));
+    }
+}
