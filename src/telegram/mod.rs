@@ -110,15 +110,19 @@ pub fn dispatcher<R: Client>(
 /// works too), throttled when the configuration says so, until SIGINT or SIGTERM.
 pub async fn run(bot: Bot, engine: Arc<Engine>) {
     if engine.config.telegram.throttle {
-        serve(Throttle::new_spawn(bot, Limits::default()), engine).await;
+        serve(Throttle::new_spawn(bot, Limits::default()), engine, wait_for_signal()).await;
     } else {
-        serve(bot, engine).await;
+        serve(bot, engine, wait_for_signal()).await;
     }
 }
 
-/// Registers the commands, then polls until SIGINT or SIGTERM; replies in flight are
+/// Registers the commands, then polls until `stop` resolves; replies in flight are
 /// finished before it returns.
-pub async fn serve<R: Client>(bot: R, engine: Arc<Engine>) {
+pub async fn serve<R, S>(bot: R, engine: Arc<Engine>, stop: S)
+where
+    R: Client,
+    S: Future<Output = ()> + Send + 'static,
+{
     let config = engine.config.telegram.clone();
     let commands: Vec<BotCommand> = commands::enabled(&config.disabled_commands)
         .into_iter()
@@ -143,7 +147,7 @@ pub async fn serve<R: Client>(bot: R, engine: Arc<Engine>) {
     let mut dispatcher = dispatcher(bot.clone(), engine);
     let shutdown = dispatcher.shutdown_token();
     tokio::spawn(async move {
-        wait_for_signal().await;
+        stop.await;
         log::info!("shutting down: finishing replies in flight");
         if let Ok(done) = shutdown.shutdown() {
             done.await;
@@ -160,7 +164,7 @@ pub async fn serve<R: Client>(bot: R, engine: Arc<Engine>) {
 }
 
 /// Resolves on SIGINT or SIGTERM.
-async fn wait_for_signal() {
+pub async fn wait_for_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
