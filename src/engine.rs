@@ -2,6 +2,7 @@
 //! every front end.
 
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 use crate::config::{Config, ConfigError};
 use crate::knowledge::{KnowledgeBase, KnowledgeError};
@@ -52,14 +53,18 @@ pub struct Engine {
 impl Engine {
     /// Loads the knowledge and the configuration, and builds the matcher.
     pub fn load(paths: &Paths) -> Result<Self, EngineError> {
+        let started = Instant::now();
         let config = Config::load(&paths.config)?;
         let knowledge = KnowledgeBase::load(&paths.knowledge)?;
+        log::debug!("knowledge loaded and validated in {:?}", started.elapsed());
         Ok(Self::new(knowledge, config))
     }
 
     /// Builds the engine from loaded parts.
     pub fn new(knowledge: KnowledgeBase, config: Config) -> Self {
+        let started = Instant::now();
         let matcher = Matcher::new(&knowledge, config.matcher.clone());
+        log::debug!("matcher built in {:?}", started.elapsed());
         Self { knowledge, matcher, config }
     }
 

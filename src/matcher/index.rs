@@ -44,6 +44,7 @@ struct Posting {
 pub struct Index {
     postings: HashMap<String, (f64, Vec<Posting>)>,
     unknown_idf: f64,
+    documents: usize,
 }
 
 /// How one document scores against a question.
@@ -99,7 +100,7 @@ impl Index {
             .into_iter()
             .map(|(word, postings)| (word.to_owned(), (idf(postings.len() as f64), postings)))
             .collect();
-        Self { postings, unknown_idf: idf(0.0) }
+        Self { postings, unknown_idf: idf(0.0), documents: documents.len() }
     }
 
     /// The inverse document frequency of a word; a word no entry uses gets the highest.
@@ -118,12 +119,13 @@ impl Index {
     /// says less than a word, so it weighs less).
     pub fn search(&self, words: &[(String, f64)]) -> Vec<TermScore> {
         let total_weight: f64 = words.iter().map(|(w, weight)| weight * self.idf(w)).sum();
-        let mut scores: HashMap<usize, (f64, f64)> = HashMap::new();
+        // Per document: (BM25 score, covered weight); documents are few, so a vector.
+        let mut scores: Vec<(f64, f64)> = vec![(0.0, 0.0); self.documents];
         for (word, weight) in words {
             let Some((idf, postings)) = self.postings.get(word) else { continue };
             for posting in postings {
                 let saturated = posting.frequency * (K1 + 1.0) / (posting.frequency + K1);
-                let score = scores.entry(posting.doc).or_default();
+                let score = &mut scores[posting.doc];
                 score.0 += weight * idf * saturated;
                 // A word only in the answer or a quote covers the question in part.
                 score.1 += weight * idf * posting.frequency.min(1.0);
@@ -131,6 +133,8 @@ impl Index {
         }
         let mut ranked: Vec<TermScore> = scores
             .into_iter()
+            .enumerate()
+            .filter(|(_, (bm25, _))| *bm25 > 0.0)
             .map(|(doc, (bm25, covered))| TermScore {
                 doc,
                 bm25,

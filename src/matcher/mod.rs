@@ -53,7 +53,7 @@ pub struct MatcherConfig {
 
 impl Default for MatcherConfig {
     fn default() -> Self {
-        Self { threshold: 0.34, ambiguity_margin: 0.04, candidates: 6, max_question_chars: 500 }
+        Self { threshold: 0.34, ambiguity_margin: 0.04, candidates: 4, max_question_chars: 500 }
     }
 }
 
@@ -130,8 +130,8 @@ pub struct Matcher {
     normalizer: Normalizer,
     segmenter: Segmenter,
     index: Index,
-    /// Each entry's phrasings, normalised, for the similarity part.
-    phrasings: Vec<Vec<String>>,
+    /// Each entry's phrasings, normalised, as characters, for the similarity part.
+    phrasings: Vec<Vec<Vec<char>>>,
     unreported: Vec<bool>,
     /// Each entry's answer and quotes, to tell whether it gives a date or a number.
     answer_texts: Vec<String>,
@@ -149,33 +149,38 @@ impl Matcher {
             .chain(knowledge.entries.iter().flat_map(|e| e.keywords.iter().map(String::as_str)))
             .map(|w| normalizer.normalize(w))
             .collect();
-        let segmenter =
-            Segmenter::new(vocabulary.iter().map(String::as_str), knowledge.stopwords.iter().cloned());
-        let words = |text: &str| -> Vec<String> {
-            segmenter.words(&normalizer.normalize(text)).into_iter().map(|w| w.text).collect()
+        // Loading jieba's dictionary is most of the start-up: normalise the entries'
+        // texts on this thread meanwhile.
+        let (segmenter, texts) = std::thread::scope(|scope| {
+            let loading = scope.spawn(|| {
+                Segmenter::new(vocabulary.iter().map(String::as_str), knowledge.stopwords.iter().cloned())
+            });
+            let texts: Vec<EntryTexts> =
+                knowledge.entries.iter().map(|e| EntryTexts::new(e, &normalizer)).collect();
+            (loading.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), texts)
+        });
+        let words = |normalized: &str| -> Vec<String> {
+            segmenter.words(normalized).into_iter().map(|w| w.text).collect()
         };
-        let documents: Vec<DocumentWords> = knowledge
-            .entries
-            .iter()
-            .map(|entry| DocumentWords {
-                questions: entry.questions.iter().map(|q| words(q)).collect(),
-                keywords: entry.keywords.iter().chain([&entry.topic]).flat_map(|k| words(k)).collect(),
-                // An unreported entry's answer tells what the article does say nearby
-                // (吉达 and 23日 for the outcome of the Jeddah talks): those words must not
-                // pull questions about the facts that are reported.
-                answer: if entry.category == Category::Unreported {
-                    Vec::new()
-                } else {
-                    words(&entry.answer)
-                },
-                quotes: entry.quotes.iter().flat_map(|q| words(&q.text)).collect(),
-            })
-            .collect();
+        let document = |t: &EntryTexts| DocumentWords {
+            questions: t.questions.iter().map(|q| words(q)).collect(),
+            keywords: t.keywords.iter().flat_map(|k| words(k)).collect(),
+            answer: t.answer.iter().flat_map(|a| words(a)).collect(),
+            quotes: t.quotes.iter().flat_map(|q| words(q)).collect(),
+        };
+        // Segmenting every phrasing is the rest of the start-up: two halves on two threads.
+        let (first, second) = texts.split_at(texts.len() / 2);
+        let documents: Vec<DocumentWords> = std::thread::scope(|scope| {
+            let first = scope.spawn(|| first.iter().map(document).collect::<Vec<_>>());
+            let second: Vec<DocumentWords> = second.iter().map(document).collect();
+            let mut documents = first.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            documents.extend(second);
+            documents
+        });
         let index = Index::new(&documents);
-        let phrasings = knowledge
-            .entries
+        let phrasings = texts
             .iter()
-            .map(|e| e.questions.iter().map(|q| compact(&normalizer.normalize(q))).collect())
+            .map(|t| t.questions.iter().map(|q| compact(q).chars().collect()).collect())
             .collect();
         let unreported = knowledge.entries.iter().map(|e| e.category == Category::Unreported).collect();
         let answer_texts = knowledge
@@ -217,17 +222,14 @@ impl Matcher {
         let weighted = self.weigh(&words);
         let words: Vec<String> = words.into_iter().map(|w| w.text).collect();
         let ideal = self.index.ideal_score(&weighted);
-        let question = compact(&normalized);
+        let question: Vec<char> = compact(&normalized).chars().collect();
         let mut candidates: Vec<Candidate> = self
             .index
             .search(&weighted)
             .into_iter()
             .take(self.config.candidates)
             .map(|term| {
-                let similarity = self.phrasings[term.doc]
-                    .iter()
-                    .map(|p| strsim::normalized_levenshtein(&question, p))
-                    .fold(0.0, f64::max);
+                let similarity = closest(&question, &self.phrasings[term.doc]);
                 let relevance = if ideal > 0.0 { term.bm25 / ideal } else { 0.0 };
                 Candidate {
                     entry: term.doc,
@@ -290,6 +292,52 @@ impl Matcher {
             _ => false,
         }
     }
+}
+
+/// An entry's texts, normalised, field by field.
+struct EntryTexts {
+    questions: Vec<String>,
+    keywords: Vec<String>,
+    answer: Option<String>,
+    quotes: Vec<String>,
+}
+
+impl EntryTexts {
+    fn new(entry: &crate::knowledge::Entry, normalizer: &Normalizer) -> Self {
+        let all = |texts: &mut dyn Iterator<Item = &String>| texts.map(|t| normalizer.normalize(t)).collect();
+        Self {
+            questions: all(&mut entry.questions.iter()),
+            keywords: all(&mut entry.keywords.iter().chain([&entry.topic])),
+            // An unreported entry's answer tells what the article does say nearby
+            // (吉达 and 23日 for the outcome of the Jeddah talks): those words must not
+            // pull questions about the facts that are reported.
+            answer: (entry.category != Category::Unreported).then(|| normalizer.normalize(&entry.answer)),
+            quotes: all(&mut entry.quotes.iter().map(|q| &q.text)),
+        }
+    }
+}
+
+/// The similarity of a question to the closest of some phrasings: strsim's Levenshtein
+/// distance normalised by the longer length, as `strsim::normalized_levenshtein`. The
+/// distance is at least the difference in length, so a phrasing whose length alone
+/// rules out beating the best so far is skipped.
+fn closest(question: &Vec<char>, phrasings: &[Vec<char>]) -> f64 {
+    let mut best = 0.0;
+    for phrasing in phrasings {
+        let longer = question.len().max(phrasing.len());
+        if longer == 0 {
+            return 1.0;
+        }
+        let bound = question.len().min(phrasing.len()) as f64 / longer as f64;
+        if bound <= best {
+            continue;
+        }
+        let similarity = 1.0 - strsim::generic_levenshtein(question, phrasing) as f64 / longer as f64;
+        if similarity > best {
+            best = similarity;
+        }
+    }
+    best
 }
 
 /// Normalised text without spaces, for character-level similarity.

@@ -39,7 +39,9 @@ impl Segmenter {
         words: impl IntoIterator<Item = &'a str>,
         stopwords: impl IntoIterator<Item = String>,
     ) -> Self {
+        let started = std::time::Instant::now();
         let mut jieba = Jieba::new();
+        log::debug!("jieba's dictionary loaded in {:?}", started.elapsed());
         for word in words {
             if word.chars().count() >= 2 && !word.contains(' ') {
                 jieba.add_word(word, None, None);
@@ -54,12 +56,12 @@ impl Segmenter {
     /// phrasing that cut a phrase differently still share words.
     pub fn words(&self, normalized: &str) -> Vec<Word> {
         let mut words = Vec::new();
-        for tagged in self.jieba.tag(normalized, true) {
-            let text = tagged.word;
+        for token in self.jieba.cut(normalized, true) {
+            let text = token.word;
             if text.trim().is_empty() || self.stopwords.contains(text) {
                 continue;
             }
-            let function = FUNCTION_TAGS.contains(&tagged.tag) && !NEGATIONS.contains(&text);
+            let function = self.is_function_word(text);
             words.push(Word { text: text.to_owned(), function });
             let chars: Vec<char> = text.chars().collect();
             if chars.len() < 3 {
@@ -75,6 +77,21 @@ impl Segmenter {
             }
         }
         words
+    }
+}
+
+impl Segmenter {
+    /// Whether a word is a function word by its part of speech in jieba's dictionary.
+    /// Words the dictionary does not have (names found by jieba's HMM) are content words;
+    /// asking for their tag would load jieba's tagging model, which start-up can spare.
+    fn is_function_word(&self, word: &str) -> bool {
+        if NEGATIONS.contains(&word) || !self.jieba.has_word(word) {
+            return false;
+        }
+        match self.jieba.tag(word, false).as_slice() {
+            [tagged] => FUNCTION_TAGS.contains(&tagged.tag),
+            _ => false,
+        }
     }
 }
 

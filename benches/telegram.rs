@@ -1,0 +1,293 @@
+//! The Telegram bot under load: the real `callbot::telegram::serve` (teloxide client,
+//! dispatcher, handlers, matcher) against the fake Bot API server on loopback.
+//!
+//! Run with `cargo bench --bench telegram`. Prints:
+//! 1. throttle off, N = 3000 private questions from 300 chats pushed at once:
+//!    (a) replies per second, wall time from the first push to the last `sendMessage`;
+//!    (b) p50/p99 handling time per update, from the `getUpdates` answer that delivered
+//!    it to the `sendMessage` for it (both instants taken by the fake server);
+//!    (c) the process's peak RSS (VmHWM) with the 300 chats in flight;
+//! 2. throttle on (`Throttle`, Telegram's default limits), a smaller burst: replies lost
+//!    or doubled, the busiest second, the closest two replies to one chat.
+//!
+//! Flood control is set out of the way (burst 10 000) so that the figures measure the
+//! bot, not the per-user rate limit; the fake server and the bot share the process, so
+//! the figures include the fake's share of CPU and memory.
+
+#[path = "../tests/common/fake_telegram.rs"]
+mod fake_telegram;
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use callbot::config::Config;
+use callbot::engine::Engine;
+use callbot::knowledge::KnowledgeBase;
+use fake_telegram::{FakeTelegram, TestUser, TextMessage};
+use teloxide::adaptors::Throttle;
+use teloxide::adaptors::throttle::Limits;
+use tokio::sync::oneshot;
+
+const CHATS: i64 = 300;
+const PER_CHAT: usize = 10;
+const THROTTLED_CHATS: i64 = 60;
+const THROTTLED_PER_CHAT: usize = 2;
+const FIRST_CHAT: i64 = 1_000_000;
+
+const QUESTIONS: &[&str] = &[
+    "俄乌交换多少战俘",
+    "他们谈了冰球吗",
+    "泽连斯基怎么看",
+    "普京和特朗普谈了什么",
+    "特朗普怎么说",
+    "美国和俄罗斯谈了能源设施吗",
+    "有哪些关键问题没有谈到",
+    "梅德韦杰夫怎么评价这次通话",
+    "通话之后俄军还袭击能源设施了吗",
+    "今天天气怎么样",
+];
+
+type BenchResult<T = ()> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
+
+fn engine() -> BenchResult<Arc<Engine>> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join("config/callbot.toml"))?;
+    let mut config = Config::from_toml_str(&text, "config/callbot.toml", Vec::new())?;
+    config.telegram.throttle = false;
+    config.telegram.poll_timeout_secs = 1;
+    config.telegram.flood_burst = 10_000;
+    let knowledge = KnowledgeBase::load(&root.join("knowledge"))?;
+    Ok(Arc::new(Engine::new(knowledge, config)))
+}
+
+/// A `VmHWM`/`VmRSS`-style line of /proc/self/status, in MiB.
+fn status_mib(field: &str) -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
+
+struct Running {
+    stop: oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+fn spawn<R: callbot::telegram::Client>(client: R, engine: Arc<Engine>) -> Running {
+    let (stop, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(callbot::telegram::serve(client, engine, async move {
+        let _ = rx.await;
+    }));
+    Running { stop, task }
+}
+
+impl Running {
+    async fn stop(self) -> BenchResult {
+        let _ = self.stop.send(());
+        tokio::time::timeout(Duration::from_secs(30), self.task).await??;
+        Ok(())
+    }
+}
+
+/// Pushes `per_chat` questions from each of `chats` chats, round by round; returns the
+/// update ids pushed for each chat, in order.
+fn push_burst(fake: &FakeTelegram, first_chat: i64, chats: i64, per_chat: usize) -> HashMap<i64, Vec<i64>> {
+    let users: Vec<TestUser> =
+        (0..chats).map(|i| TestUser::new(first_chat + i, &format!("User {i}"))).collect();
+    let mut pushed: HashMap<i64, Vec<i64>> = HashMap::new();
+    for round in 0..per_chat {
+        for (i, user) in users.iter().enumerate() {
+            let question = QUESTIONS[(round + i) % QUESTIONS.len()];
+            let p = fake.push_text(TextMessage::private(user, question));
+            pushed.entry(user.id).or_default().push(p.update_id);
+        }
+    }
+    pushed
+}
+
+/// Per chat: (replies accepted, sendMessage calls).
+fn per_chat_counts(fake: &FakeTelegram) -> HashMap<i64, (usize, usize)> {
+    let mut counts: HashMap<i64, (usize, usize)> = HashMap::new();
+    for call in fake.calls_of("sendMessage") {
+        let c = counts.entry(call.chat_id().unwrap_or_default()).or_default();
+        c.0 += usize::from(call.is_ok());
+        c.1 += 1;
+    }
+    counts
+}
+
+/// Lost and doubled replies against `expected` per chat.
+fn lost_and_doubled(fake: &FakeTelegram, pushed: &HashMap<i64, Vec<i64>>) -> (usize, usize, usize) {
+    let counts = per_chat_counts(fake);
+    let (mut lost, mut doubled, mut stray) = (0, 0, 0);
+    for (chat, ids) in pushed {
+        let (ok, _) = counts.get(chat).copied().unwrap_or_default();
+        lost += ids.len().saturating_sub(ok);
+        doubled += ok.saturating_sub(ids.len());
+    }
+    for chat in counts.keys() {
+        if !pushed.contains_key(chat) {
+            stray += 1;
+        }
+    }
+    (lost, doubled, stray)
+}
+
+async fn throughput() -> BenchResult<bool> {
+    let n = usize::try_from(CHATS)? * PER_CHAT;
+    println!("== throttle off: {n} private questions from {CHATS} chats, pushed at once ==");
+    let fake = FakeTelegram::start().await;
+    let running = spawn(fake.bot(), engine()?);
+    fake.wait_for_calls_of("getUpdates", 1, Duration::from_secs(10)).await?;
+    let rss_before = status_mib("VmRSS:").unwrap_or(f64::NAN);
+    let hwm_before = status_mib("VmHWM:").unwrap_or(f64::NAN);
+
+    let started = Instant::now();
+    let pushed = push_burst(&fake, FIRST_CHAT, CHATS, PER_CHAT);
+    let push_time = started.elapsed();
+    fake.wait_for_count("sendMessage", true, n, Duration::from_secs(600)).await?;
+    let hwm_after = status_mib("VmHWM:").unwrap_or(f64::NAN);
+    fake.wait_for_updates_confirmed(Duration::from_secs(10)).await?;
+    running.stop().await?;
+
+    let calls = fake.calls();
+    let mut delivered_at: HashMap<i64, Instant> = HashMap::new();
+    let mut polls = 0;
+    for call in calls.iter().filter(|c| c.method == "getUpdates" && c.is_ok()) {
+        let ids = call.update_ids();
+        polls += usize::from(!ids.is_empty());
+        for id in ids {
+            delivered_at.entry(id).or_insert(call.answered);
+        }
+    }
+    let sends: Vec<_> = calls.iter().filter(|c| c.method == "sendMessage" && c.is_ok()).collect();
+    let last_send = sends.iter().map(|c| c.at).max().ok_or("no replies")?;
+    let wall = last_send.duration_since(started);
+
+    // The k-th reply to a chat answers its k-th question: one user's updates are handled in order.
+    let mut next_in_chat: HashMap<i64, usize> = HashMap::new();
+    let mut handling = Vec::with_capacity(n);
+    for send in &sends {
+        let chat = send.chat_id().unwrap_or_default();
+        let k = next_in_chat.entry(chat).or_default();
+        if let Some(at) = pushed.get(&chat).and_then(|ids| ids.get(*k)).and_then(|u| delivered_at.get(u)) {
+            handling.push(send.at.saturating_duration_since(*at));
+        }
+        *k += 1;
+    }
+    handling.sort();
+    let (lost, doubled, stray) = lost_and_doubled(&fake, &pushed);
+
+    println!("pushed {n} updates in {}; delivered in {polls} getUpdates answers", ms(push_time));
+    println!(
+        "(a) {} replies in {:.2} s wall (first push to last sendMessage): {:.0} replies/s",
+        sends.len(),
+        wall.as_secs_f64(),
+        sends.len() as f64 / wall.as_secs_f64()
+    );
+    println!(
+        "(b) handling time per update (getUpdates answer -> sendMessage), {} updates: p50 {}, p90 {}, p99 {}, max {}",
+        handling.len(),
+        ms(percentile(&handling, 50.0)),
+        ms(percentile(&handling, 90.0)),
+        ms(percentile(&handling, 99.0)),
+        ms(handling.last().copied().unwrap_or_default()),
+    );
+    println!(
+        "(c) peak RSS (VmHWM) {hwm_after:.1} MiB with {CHATS} chats in flight (VmRSS {rss_before:.1} MiB, VmHWM {hwm_before:.1} MiB before the burst)"
+    );
+    println!("replies lost {lost}, doubled {doubled}, to chats that asked nothing {stray}");
+    Ok(lost == 0 && doubled == 0 && stray == 0)
+}
+
+async fn throttled() -> BenchResult<bool> {
+    let n = usize::try_from(THROTTLED_CHATS)? * THROTTLED_PER_CHAT;
+    println!(
+        "== throttle on (Throttle, default limits): {n} questions from {THROTTLED_CHATS} chats, pushed at once =="
+    );
+    let fake = FakeTelegram::start().await;
+    let running = spawn(Throttle::new_spawn(fake.bot(), Limits::default()), engine()?);
+    fake.wait_for_calls_of("getUpdates", 1, Duration::from_secs(10)).await?;
+
+    let started = Instant::now();
+    let pushed = push_burst(&fake, FIRST_CHAT + 10_000, THROTTLED_CHATS, THROTTLED_PER_CHAT);
+    let waited = fake.wait_for_count("sendMessage", true, n, Duration::from_secs(120)).await;
+    let wall = started.elapsed();
+    fake.wait_for_updates_confirmed(Duration::from_secs(10)).await?;
+    running.stop().await?;
+    let sends = fake.count_calls("sendMessage", false);
+    let accepted = fake.count_calls("sendMessage", true);
+    let (lost, doubled, stray) = lost_and_doubled(&fake, &pushed);
+    let calls: Vec<_> = fake.calls_of("sendMessage").into_iter().filter(|c| c.is_ok()).collect();
+    let mut times: Vec<Instant> = calls.iter().map(|c| c.at).collect();
+    times.sort();
+    let mut busiest_second = 0;
+    let mut from = 0;
+    for (to, at) in times.iter().enumerate() {
+        while at.duration_since(times[from]) >= Duration::from_secs(1) {
+            from += 1;
+        }
+        busiest_second = busiest_second.max(to - from + 1);
+    }
+    let mut last_in_chat: HashMap<i64, Instant> = HashMap::new();
+    let mut closest_in_chat = Duration::MAX;
+    for call in &calls {
+        let chat = call.chat_id().unwrap_or_default();
+        if let Some(before) = last_in_chat.insert(chat, call.at) {
+            closest_in_chat = closest_in_chat.min(call.at.saturating_duration_since(before));
+        }
+    }
+    println!(
+        "{accepted} replies accepted of {sends} sendMessage calls in {:.2} s; at most {busiest_second} in any 1 s (Telegram allows 30/s); closest two replies to one chat {}",
+        wall.as_secs_f64(),
+        ms(closest_in_chat)
+    );
+    println!("replies lost {lost}, doubled {doubled}, to chats that asked nothing {stray}");
+    if let Err(timeout) = waited {
+        println!("not all replies came: {}", timeout.waited.as_secs_f64());
+    }
+    Ok(lost == 0 && doubled == 0 && stray == 0)
+}
+
+fn main() -> ExitCode {
+    // `cargo bench` passes `--bench`; any other argument is a filter we do not support.
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("cannot start a runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        let a = throughput().await?;
+        println!();
+        let b = throttled().await?;
+        Ok::<_, Box<dyn std::error::Error + Send + Sync>>(a && b)
+    });
+    match result {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => {
+            eprintln!("replies were lost or doubled");
+            ExitCode::FAILURE
+        }
+        Err(e) => {
+            eprintln!("benchmark failed: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
