@@ -90,9 +90,12 @@ struct Running {
 
 fn spawn<R: callbot::telegram::Client>(client: R, engine: Arc<Engine>) -> Running {
     let (stop, rx) = oneshot::channel::<()>();
-    let task = tokio::spawn(callbot::telegram::serve(client, engine, async move {
-        let _ = rx.await;
-    }));
+    let task = tokio::spawn(async move {
+        let stop = async move {
+            let _ = rx.await;
+        };
+        callbot::telegram::serve(client, engine, stop).await.expect("the bot starts against the fake server");
+    });
     Running { stop, task }
 }
 

@@ -272,6 +272,11 @@ pub fn not_text() -> Screen {
     Screen::default().text(format!("请用文字发送你的问题。{SCOPE}"))
 }
 
+/// The reply to a question refused by flood control.
+pub fn too_fast() -> Screen {
+    Screen::default().text("你发得太快了，请稍等一会儿再问。")
+}
+
 /// The reply to a button whose data the bot no longer knows.
 pub fn stale_button() -> &'static str {
     "这个按钮已失效，请直接提问。"

@@ -29,6 +29,11 @@ pub fn run(engine: Engine) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(2));
     }
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    runtime.block_on(crate::telegram::run(Bot::from_env(), Arc::new(engine)));
-    Ok(ExitCode::SUCCESS)
+    match runtime.block_on(crate::telegram::run(Bot::from_env(), Arc::new(engine))) {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(teloxide::RequestError::Api(teloxide::ApiError::InvalidToken)) => anyhow::bail!(
+            "Telegram rejected the token in {TOKEN_VARIABLE}; check it with @BotFather (/mybots → API Token)"
+        ),
+        Err(error) => anyhow::bail!("cannot reach Telegram: {error}"),
+    }
 }

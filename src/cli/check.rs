@@ -1,5 +1,6 @@
 //! `callbot check`: validates the knowledge and summarises it.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use crate::engine::Paths;
@@ -18,16 +19,18 @@ pub fn run(paths: &Paths) -> anyhow::Result<ExitCode> {
         Err(err) => return Err(err.into()),
     };
     let config = crate::config::Config::load(&paths.config)?;
-    println!("knowledge in {}: valid", paths.knowledge.display());
-    println!("  entries: {}", knowledge.entries.len());
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    writeln!(out, "knowledge in {}: valid", paths.knowledge.display())?;
+    writeln!(out, "  entries: {}", knowledge.entries.len())?;
     for category in Category::ALL {
         let count = knowledge.in_category(category).count();
-        println!("    {:<14} {count}", format!("{category:?}"));
+        writeln!(out, "    {:<14} {count}", format!("{category:?}"))?;
     }
     let phrasings: usize = knowledge.entries.iter().map(|e| e.questions.len()).sum();
-    println!("  phrasings: {phrasings}");
-    println!("  quotes verified verbatim: {}", knowledge.quote_count());
-    println!("  aliases: {}", knowledge.aliases.len());
+    writeln!(out, "  phrasings: {phrasings}")?;
+    writeln!(out, "  quotes verified verbatim: {}", knowledge.quote_count())?;
+    writeln!(out, "  aliases: {}", knowledge.aliases.len())?;
     let matcher = Matcher::new(&knowledge, config.matcher);
     let mut misrouted = 0;
     for entry in &knowledge.entries {
@@ -37,15 +40,16 @@ pub fn run(paths: &Paths) -> anyhow::Result<ExitCode> {
             let answered = matches!(found.outcome, Outcome::Answer | Outcome::Unreported);
             if routed != Some(entry.id.as_str()) || !answered {
                 misrouted += 1;
-                println!(
+                writeln!(
+                    out,
                     "  note: `{question}` ({}) goes to {} ({:?})",
                     entry.id,
                     routed.unwrap_or("nothing"),
                     found.outcome
-                );
+                )?;
             }
         }
     }
-    println!("  phrasings answered by their own entry: {}/{phrasings}", phrasings - misrouted);
+    writeln!(out, "  phrasings answered by their own entry: {}/{phrasings}", phrasings - misrouted)?;
     Ok(ExitCode::SUCCESS)
 }

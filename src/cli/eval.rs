@@ -2,6 +2,7 @@
 //! `../shared/eval/check.py` grades (every expected group met as a substring).
 
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -155,23 +156,27 @@ impl Summary {
 pub fn run(engine: &Engine, args: &EvalArgs) -> anyhow::Result<ExitCode> {
     let items = read_items(&args.file)?;
     let results = evaluate(engine, &items);
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
     for result in results.iter().filter(|r| !r.passed) {
         let answer: String = result.answer.chars().take(120).collect();
-        println!(
+        writeln!(
+            out,
             "FAIL {} [{}] {}\n     {}\n     {}",
             result.item.id, result.item.cat, result.item.q, result.reason, answer
-        );
+        )?;
     }
     let summary = Summary::new(&results);
     for (cat, (passed, total)) in &summary.by_category {
-        println!("{cat:<14} {passed:>4} / {total:<4} {:.3}", *passed as f64 / *total as f64);
+        writeln!(out, "{cat:<14} {passed:>4} / {total:<4} {:.3}", *passed as f64 / *total as f64)?;
     }
-    println!(
+    writeln!(
+        out,
         "answerable {:.3} oos_rejected {:.3} overall {:.3}",
         summary.answerable(),
         summary.oos_rejected(),
         summary.overall()
-    );
+    )?;
     let below = args.min_accuracy.is_some_and(|min| summary.overall() < min);
     Ok(if below { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }

@@ -1,11 +1,31 @@
 //! Per-user flood control: a user who sends many questions at once is slowed down,
-//! others are not. Nothing is dropped: a flooding user's questions wait their turn.
+//! others are not.
+//!
+//! A token bucket per user: `burst` questions pass at once, then `per_second`; a
+//! question over the rate waits its turn. Questions of one user are handled in order,
+//! so a long backlog would keep that user waiting for minutes: a question over the rate
+//! that has already waited `MAX_WAIT` since it was sent is refused at once instead (the
+//! user is told), and the backlog drains.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// A token bucket per user: `burst` questions at once, then `per_second`.
+/// How long a question over the rate may have waited before it is refused.
+pub const MAX_WAIT: Duration = Duration::from_secs(20);
+/// Buckets untouched this long are forgotten, so the map stays small.
+const FORGET_AFTER: Duration = Duration::from_secs(600);
+
+/// Whether a question may be answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Admission {
+    /// After this wait (zero: at once).
+    After(Duration),
+    /// Not at all: the user is sending too fast.
+    Refused,
+}
+
+/// A token bucket per user.
 #[derive(Debug)]
 pub struct FloodGate {
     burst: f64,
@@ -19,38 +39,45 @@ struct Bucket {
     updated: Instant,
 }
 
-/// Buckets untouched this long are forgotten, so the map does not grow without bound.
-const FORGET_AFTER: Duration = Duration::from_secs(600);
-
 impl FloodGate {
     /// A gate that lets `burst` questions through at once and `per_second` after that.
     pub fn new(burst: u32, per_second: f64) -> Self {
         Self { burst: f64::from(burst.max(1)), per_second: per_second.max(0.01), buckets: Mutex::default() }
     }
 
-    /// How long the user's next question must wait; reserves its turn.
-    pub fn delay(&self, user: u64, now: Instant) -> Duration {
+    /// Whether and when the user's next question may be answered; reserves its turn.
+    /// `queued` is how long ago the question was sent.
+    pub fn admission(&self, user: u64, now: Instant, queued: Duration) -> Admission {
         let mut buckets = self.buckets.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if buckets.len() > 10_000 {
             buckets.retain(|_, b| now.saturating_duration_since(b.updated) < FORGET_AFTER);
         }
         let bucket = buckets.entry(user).or_insert(Bucket { tokens: self.burst, updated: now });
-        let elapsed = now.saturating_duration_since(bucket.updated).as_secs_f64();
-        bucket.tokens = (bucket.tokens + elapsed * self.per_second).min(self.burst) - 1.0;
-        bucket.updated = now;
-        if bucket.tokens >= 0.0 {
-            Duration::ZERO
-        } else {
-            Duration::from_secs_f64(-bucket.tokens / self.per_second)
+        let refilled = now.saturating_duration_since(bucket.updated).as_secs_f64() * self.per_second;
+        let tokens = (bucket.tokens + refilled).min(self.burst) - 1.0;
+        if tokens < 0.0 && queued >= MAX_WAIT {
+            return Admission::Refused;
         }
+        *bucket = Bucket { tokens, updated: now };
+        let wait =
+            if tokens >= 0.0 { Duration::ZERO } else { Duration::from_secs_f64(-tokens / self.per_second) };
+        Admission::After(wait)
     }
 
-    /// Waits until the user may be answered.
-    pub async fn admit(&self, user: u64) {
-        let delay = self.delay(user, Instant::now());
-        if !delay.is_zero() {
-            log::debug!("flood control: user delayed by {delay:?}");
-            tokio::time::sleep(delay).await;
+    /// Waits until the user may be answered; false if the question is refused.
+    pub async fn admit(&self, user: u64, queued: Duration) -> bool {
+        match self.admission(user, Instant::now(), queued) {
+            Admission::After(wait) => {
+                if !wait.is_zero() {
+                    log::debug!("flood control: a question waits {wait:?}");
+                    tokio::time::sleep(wait).await;
+                }
+                true
+            }
+            Admission::Refused => {
+                log::info!("flood control: a question refused, its user sends too fast");
+                false
+            }
         }
     }
 }
@@ -59,14 +86,16 @@ impl FloodGate {
 mod tests {
     use super::*;
 
+    fn after(seconds: u64) -> Admission {
+        Admission::After(Duration::from_secs(seconds))
+    }
+
     #[test]
     fn a_burst_passes_then_questions_are_spaced() {
         let gate = FloodGate::new(3, 1.0);
         let now = Instant::now();
-        let delays: Vec<Duration> = (0..5).map(|_| gate.delay(1, now)).collect();
-        assert_eq!(&delays[..3], &[Duration::ZERO; 3]);
-        assert_eq!(delays[3], Duration::from_secs(1));
-        assert_eq!(delays[4], Duration::from_secs(2));
+        let admissions: Vec<Admission> = (0..5).map(|_| gate.admission(1, now, Duration::ZERO)).collect();
+        assert_eq!(admissions, [after(0), after(0), after(0), after(1), after(2)]);
     }
 
     #[test]
@@ -74,17 +103,32 @@ mod tests {
         let gate = FloodGate::new(2, 1.0);
         let now = Instant::now();
         for _ in 0..20 {
-            gate.delay(1, now);
+            gate.admission(1, now, Duration::ZERO);
         }
-        assert_eq!(gate.delay(2, now), Duration::ZERO);
+        assert_eq!(gate.admission(2, now, Duration::ZERO), after(0));
+    }
+
+    #[test]
+    fn a_question_over_the_rate_that_waited_too_long_is_refused() {
+        let gate = FloodGate::new(1, 1.0);
+        let now = Instant::now();
+        assert_eq!(gate.admission(1, now, Duration::ZERO), after(0));
+        assert_eq!(gate.admission(1, now, MAX_WAIT), Admission::Refused);
+        assert_eq!(gate.admission(1, now, Duration::from_secs(3)), after(1));
+    }
+
+    #[test]
+    fn an_old_question_within_the_rate_is_answered() {
+        let gate = FloodGate::new(2, 1.0);
+        assert_eq!(gate.admission(1, Instant::now(), Duration::from_secs(3600)), after(0));
     }
 
     #[test]
     fn tokens_come_back_with_time() {
         let gate = FloodGate::new(1, 2.0);
         let now = Instant::now();
-        assert_eq!(gate.delay(1, now), Duration::ZERO);
-        assert!(gate.delay(1, now) > Duration::ZERO);
-        assert_eq!(gate.delay(1, now + Duration::from_secs(5)), Duration::ZERO);
+        assert_eq!(gate.admission(1, now, Duration::ZERO), after(0));
+        assert!(gate.admission(1, now, Duration::ZERO) != after(0));
+        assert_eq!(gate.admission(1, now + Duration::from_secs(5), Duration::ZERO), after(0));
     }
 }

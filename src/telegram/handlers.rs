@@ -2,7 +2,7 @@
 //! the engine, renders a screen and sends it. No logic worth testing lives here.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use teloxide::prelude::*;
 use teloxide::types::{
@@ -85,8 +85,11 @@ pub async fn on_message<R: Client>(
     if !addressed {
         return Ok(());
     }
-    if let Some(user) = &msg.from {
-        state.flood.admit(user.id.0).await;
+    if let Some(user) = &msg.from
+        && !state.flood.admit(user.id.0, queued(&msg)).await
+    {
+        send_screen(&bot, &msg, &screen::too_fast(), !private).await;
+        return Ok(());
     }
     let question = strip_mention(text, username);
     let (found, reply) = state.engine.ask(&question);
@@ -123,8 +126,11 @@ async fn on_command<R: Client>(
         }
         return Ok(());
     };
-    if let Some(user) = &msg.from {
-        state.flood.admit(user.id.0).await;
+    if let Some(user) = &msg.from
+        && !state.flood.admit(user.id.0, queued(msg)).await
+    {
+        send_screen(bot, msg, &screen::too_fast(), !private).await;
+        return Ok(());
     }
     let screen = match &command {
         Command::Start(payload) => match engine.open(payload.trim()) {
@@ -165,8 +171,8 @@ pub async fn on_callback<R: Client>(bot: R, query: CallbackQuery, state: Arc<Bot
     if !engine.config.telegram.allows(chat.id.0) {
         return Ok(());
     }
-    state.flood.admit(query.from.id.0).await;
     let (screen, entry) = match &action {
+        _ if !state.flood.admit(query.from.id.0, Duration::ZERO).await => (screen::too_fast(), "-"),
         Action::Entry(id) => match engine.open(id) {
             Some(reply) => (screen::answer(&reply), id.as_str()),
             None => return Ok(()),
@@ -248,6 +254,13 @@ fn log_answer(kind: &str, chat_type: &str, question: &str, reply: &Reply, score:
     }
 }
 
+/// How long ago the message (or its edit) was sent; Telegram dates have whole seconds.
+fn queued(msg: &Message) -> Duration {
+    let sent = msg.edit_date().copied().unwrap_or(msg.date).timestamp();
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    Duration::from_secs(now.saturating_sub(u64::try_from(sent).unwrap_or(0)))
+}
+
 /// Whether the message mentions the bot by @username.
 fn mentions(msg: &Message, username: &str) -> bool {
     let by_entity = msg.parse_entities().unwrap_or_default().iter().any(|e| {
@@ -258,7 +271,12 @@ fn mentions(msg: &Message, username: &str) -> bool {
 }
 
 fn contains_mention(text: &str, username: &str) -> bool {
-    text.to_ascii_lowercase().contains(&format!("@{}", username.to_ascii_lowercase()))
+    let lower = text.to_ascii_lowercase();
+    let needle = format!("@{}", username.to_ascii_lowercase());
+    lower.match_indices(&needle).any(|(start, _)| {
+        let after = lower[start + needle.len()..].chars().next();
+        !after.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+    })
 }
 
 /// Whether the message replies to one of the bot's own messages.

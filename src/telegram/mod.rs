@@ -99,6 +99,9 @@ pub fn dispatcher<R: Client>(
     Dispatcher::builder(bot, schema::<R>())
         .dependencies(dptree::deps![state])
         .distribution_function(|update: &Update| update.from().map(|user| user.id))
+        // A user's questions wait in their worker's queue (flood control): make room,
+        // so that one user's backlog never blocks the dispatcher for everyone.
+        .worker_queue_size(1024)
         .default_handler(|update| async move {
             log::debug!("update={:?} ignored", update.kind);
         })
@@ -108,22 +111,33 @@ pub fn dispatcher<R: Client>(
 
 /// Runs the bot with the client `Bot::from_env()` would give (so `TELOXIDE_API_URL`
 /// works too), throttled when the configuration says so, until SIGINT or SIGTERM.
-pub async fn run(bot: Bot, engine: Arc<Engine>) {
+pub async fn run(bot: Bot, engine: Arc<Engine>) -> Result<(), teloxide::RequestError> {
     if engine.config.telegram.throttle {
-        serve(Throttle::new_spawn(bot, Limits::default()), engine, wait_for_signal()).await;
+        serve(Throttle::new_spawn(bot, Limits::default()), engine, wait_for_signal()).await
     } else {
-        serve(bot, engine, wait_for_signal()).await;
+        serve(bot, engine, wait_for_signal()).await
     }
 }
 
 /// Registers the commands, then polls until `stop` resolves; replies in flight are
 /// finished before it returns.
-pub async fn serve<R, S>(bot: R, engine: Arc<Engine>, stop: S)
+pub async fn serve<R, S>(bot: R, engine: Arc<Engine>, stop: S) -> Result<(), teloxide::RequestError>
 where
     R: Client,
     S: Future<Output = ()> + Send + 'static,
 {
     let config = engine.config.telegram.clone();
+    // A rejected token ends here, with an error, not a panic; a network error is retried.
+    let mut attempt = 0;
+    while let Err(error) = bot.get_me().await {
+        attempt += 1;
+        let transient = matches!(error, teloxide::RequestError::Network(_) | teloxide::RequestError::Io(_));
+        if !transient || attempt >= 5 {
+            return Err(error);
+        }
+        log::warn!("cannot reach Telegram ({error}); trying again");
+        tokio::time::sleep(Duration::from_secs(1 << attempt)).await;
+    }
     let commands: Vec<BotCommand> = commands::enabled(&config.disabled_commands)
         .into_iter()
         .map(|(name, description)| BotCommand::new(name, description))
@@ -155,12 +169,13 @@ where
     });
     log::info!("callbot is polling for updates");
     dispatcher
-        .dispatch_with_listener(
+        .try_dispatch_with_listener(
             listener,
             teloxide::error_handlers::LoggingErrorHandler::with_custom_text("polling failed"),
         )
-        .await;
+        .await?;
     log::info!("stopped");
+    Ok(())
 }
 
 /// Resolves on SIGINT or SIGTERM.

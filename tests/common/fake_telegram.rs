@@ -167,6 +167,8 @@ pub struct Call {
     pub params: Value,
     /// When the request arrived.
     pub at: Instant,
+    /// When the answer was ready to go back (for `getUpdates`, when the poll returned).
+    pub answered: Instant,
     /// The HTTP status answered.
     pub status: u16,
     /// The JSON body answered, `None` when it was not JSON (a [`Fault::BadGateway`]).
@@ -209,6 +211,23 @@ impl Call {
     /// The `parse_mode` parameter.
     pub fn parse_mode(&self) -> Option<&str> {
         self.params.get("parse_mode").and_then(Value::as_str)
+    }
+
+    /// The `update_id`s a successful `getUpdates` delivered, in order.
+    pub fn update_ids(&self) -> Vec<i64> {
+        self.result()
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(|u| u.get("update_id").and_then(Value::as_i64)).collect())
+            .unwrap_or_default()
+    }
+
+    /// The `message_id` in `reply_parameters` (or the older `reply_to_message_id`).
+    pub fn reply_to_message_id(&self) -> Option<i64> {
+        self.params
+            .get("reply_parameters")
+            .map(markup_value)
+            .and_then(|r| r.get("message_id").and_then(value_i64))
+            .or_else(|| self.params.get("reply_to_message_id").and_then(value_i64))
     }
 
     /// Every `callback_data` of the inline keyboard in `reply_markup`, row by row.
@@ -1117,6 +1136,51 @@ impl FakeTelegram {
         self.shared.lock().calls.iter().filter(|c| c.method.eq_ignore_ascii_case(method)).cloned().collect()
     }
 
+    /// How many calls of `method` are recorded (and, with `ok_only`, answered `ok`), without
+    /// copying the record (for loads of thousands of calls).
+    pub fn count_calls(&self, method: &str, ok_only: bool) -> usize {
+        self.shared
+            .lock()
+            .calls
+            .iter()
+            .filter(|c| c.method.eq_ignore_ascii_case(method) && (!ok_only || c.is_ok()))
+            .count()
+    }
+
+    /// Waits until [`FakeTelegram::count_calls`] reaches `count`; returns the count. Cheap
+    /// even with thousands of calls recorded.
+    pub async fn wait_for_count(
+        &self,
+        method: &str,
+        ok_only: bool,
+        count: usize,
+        timeout: Duration,
+    ) -> Result<usize, WaitTimeout> {
+        let start = Instant::now();
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let mut rx = self.shared.calls_tx.subscribe();
+            let n = self.count_calls(method, ok_only);
+            if n >= count {
+                return Ok(n);
+            }
+            tokio::select! {
+                changed = rx.changed() => {
+                    if changed.is_err() {
+                        return Err(WaitTimeout { waited: start.elapsed(), calls: self.calls() });
+                    }
+                }
+                () = tokio::time::sleep_until(deadline) => {
+                    let n = self.count_calls(method, ok_only);
+                    if n >= count {
+                        return Ok(n);
+                    }
+                    return Err(WaitTimeout { waited: start.elapsed(), calls: self.calls() });
+                }
+            }
+        }
+    }
+
     /// Forgets the recorded calls (sequence numbers go on).
     pub fn clear_calls(&self) {
         self.shared.lock().calls.clear();
@@ -1286,6 +1350,7 @@ impl Shared {
                 method: method.to_owned(),
                 params,
                 at,
+                answered: Instant::now(),
                 status: outcome.status(),
                 response: outcome.body_json(),
                 fault,

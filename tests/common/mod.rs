@@ -2,5 +2,6 @@
 //! Each test binary uses only some of them.
 #![allow(dead_code)]
 
+pub mod bot;
 pub mod fake_telegram;
 pub mod knowledge;

@@ -1,0 +1,202 @@
+//! Runs the real bot — `callbot::telegram::serve`, the real dispatcher and handler tree —
+//! in-process against a [`FakeTelegram`], and reads its replies back.
+//!
+//! ```ignore
+//! let fake = FakeTelegram::start().await;
+//! let bot = bot::start(&fake, bot::engine()).await; // polling once this returns
+//! fake.push_text(TextMessage::private(&user, "俄乌交换多少战俘"));
+//! let replies = fake.wait_for_calls_of("sendMessage", 1, bot::WAIT).await?;
+//! bot.stop().await; // replies in flight are finished first
+//! ```
+
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use callbot::config::Config;
+use callbot::engine::Engine;
+use callbot::knowledge::KnowledgeBase;
+use callbot::telegram::Client;
+use serde_json::Value;
+use teloxide::adaptors::Throttle;
+use teloxide::adaptors::throttle::Limits;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use super::fake_telegram::{Call, FakeTelegram};
+use super::knowledge::paths;
+
+/// How long a test waits for a reply that should come at once.
+pub const WAIT: Duration = Duration::from_secs(10);
+/// How long `serve` may take to return once told to stop.
+pub const STOP_WITHIN: Duration = Duration::from_secs(10);
+/// How long the fake holds an empty `getUpdates` for bots started here: short, so that a
+/// stop (which waits for the poll in progress) and [`finish`] are quick.
+pub const POLL_WAIT: Duration = Duration::from_millis(200);
+
+/// The project's knowledge, loaded once per test binary.
+pub fn knowledge() -> KnowledgeBase {
+    static KNOWLEDGE: OnceLock<KnowledgeBase> = OnceLock::new();
+    KNOWLEDGE
+        .get_or_init(|| KnowledgeBase::load(&paths().knowledge).expect("the project's knowledge loads"))
+        .clone()
+}
+
+/// `config/callbot.toml` (without environment overrides) as tests run it: no `Throttle`
+/// (tests that want it wrap the client themselves, as `telegram::run` does) and a short poll.
+pub fn config() -> Config {
+    let text = std::fs::read_to_string(paths().config).expect("config readable");
+    let mut config = Config::from_toml_str(&text, "config/callbot.toml", Vec::new())
+        .expect("config/callbot.toml is valid");
+    config.telegram.throttle = false;
+    config.telegram.poll_timeout_secs = 1;
+    config
+}
+
+/// An engine over the project's knowledge with [`config`] changed by `edit`.
+pub fn engine_with(edit: impl FnOnce(&mut Config)) -> Arc<Engine> {
+    let mut config = config();
+    edit(&mut config);
+    config.telegram.validate().expect("the test's telegram settings are valid");
+    Arc::new(Engine::new(knowledge(), config))
+}
+
+/// An engine with [`config`] unchanged (the file's flood control included).
+pub fn engine() -> Arc<Engine> {
+    engine_with(|_| {})
+}
+
+/// The bot running in a task; stop it with [`RunningBot::stop`] (dropping it aborts the task).
+pub struct RunningBot {
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl RunningBot {
+    /// Tells `serve` to stop and waits for it to return (it finishes replies in flight
+    /// first); returns how long that took.
+    ///
+    /// # Panics
+    /// If `serve` panicked or did not return within [`STOP_WITHIN`].
+    pub async fn stop(mut self) -> Duration {
+        let started = Instant::now();
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let task = self.task.take().expect("the bot task is there until stopped");
+        match tokio::time::timeout(STOP_WITHIN, task).await {
+            Ok(Ok(())) => started.elapsed(),
+            Ok(Err(error)) => panic!("the bot task failed: {error}"),
+            Err(_) => panic!("serve did not return within {STOP_WITHIN:?} of the stop signal"),
+        }
+    }
+
+    /// Whether `serve` has returned.
+    pub fn is_finished(&self) -> bool {
+        self.task.as_ref().is_none_or(JoinHandle::is_finished)
+    }
+}
+
+impl Drop for RunningBot {
+    fn drop(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
+
+/// Spawns `callbot::telegram::serve(client, engine, stop)`; returns at once.
+pub fn spawn<R: Client>(client: R, engine: Arc<Engine>) -> RunningBot {
+    let (tx, rx) = oneshot::channel::<()>();
+    let stop = async move {
+        let _ = rx.await;
+    };
+    let task = tokio::spawn(async move {
+        callbot::telegram::serve(client, engine, stop).await.expect("the bot starts against the fake server");
+    });
+    RunningBot { stop: Some(tx), task: Some(task) }
+}
+
+/// Starts the bot with a plain `Bot` on the fake and waits until it polls.
+///
+/// # Panics
+/// If it does not poll within [`WAIT`].
+pub async fn start(fake: &FakeTelegram, engine: Arc<Engine>) -> RunningBot {
+    let running = spawn(fake.bot(), engine);
+    wait_until_polling(fake).await;
+    running
+}
+
+/// Starts the bot with `Throttle<Bot>` (Telegram's default limits, as `telegram::run` does
+/// when `throttle = true`) and waits until it polls.
+///
+/// # Panics
+/// If it does not poll within [`WAIT`].
+pub async fn start_throttled(fake: &FakeTelegram, engine: Arc<Engine>) -> RunningBot {
+    let running = spawn(Throttle::new_spawn(fake.bot(), Limits::default()), engine);
+    wait_until_polling(fake).await;
+    running
+}
+
+async fn wait_until_polling(fake: &FakeTelegram) {
+    fake.set_max_poll_wait(POLL_WAIT);
+    if let Err(timeout) = fake.wait_for_calls_of("getUpdates", 1, WAIT).await {
+        panic!("the bot never polled: {timeout}");
+    }
+}
+
+/// The `sendMessage` calls to `chat`, answered or not, in order.
+pub fn sends_to(fake: &FakeTelegram, chat: i64) -> Vec<Call> {
+    fake.calls_of("sendMessage").into_iter().filter(|c| c.chat_id() == Some(chat)).collect()
+}
+
+/// The `sendMessage` calls to `chat` that the fake accepted, in order.
+pub fn delivered_to(fake: &FakeTelegram, chat: i64) -> Vec<Call> {
+    sends_to(fake, chat).into_iter().filter(Call::is_ok).collect()
+}
+
+/// What the user reads: the text of the message the fake made of an accepted call
+/// (markup parsed away).
+pub fn shown(call: &Call) -> String {
+    call.result().and_then(|m| m.get("text")).and_then(Value::as_str).unwrap_or_default().to_owned()
+}
+
+/// Waits until `chat` has had `count` messages delivered; returns them.
+///
+/// # Panics
+/// If they do not come within `timeout` (the message lists every call).
+pub async fn wait_for_delivered(
+    fake: &FakeTelegram,
+    chat: i64,
+    count: usize,
+    timeout: Duration,
+) -> Vec<Call> {
+    let waited = fake
+        .wait_for(
+            |calls| {
+                calls
+                    .iter()
+                    .filter(|c| c.method == "sendMessage" && c.chat_id() == Some(chat) && c.is_ok())
+                    .count()
+                    >= count
+            },
+            timeout,
+        )
+        .await;
+    if let Err(timeout) = waited {
+        panic!("chat {chat} did not get {count} message(s): {timeout}");
+    }
+    delivered_to(fake, chat)
+}
+
+/// Waits until the bot has fetched every queued update, then stops it; once this returns,
+/// every update pushed before was handled and every reply to it sent (or given up on), so
+/// a test may assert that something was *not* sent.
+///
+/// # Panics
+/// If the updates are not fetched within [`WAIT`] or `serve` does not stop.
+pub async fn finish(fake: &FakeTelegram, running: RunningBot) {
+    if let Err(timeout) = fake.wait_for_updates_confirmed(WAIT).await {
+        panic!("the bot did not fetch every update: {timeout}");
+    }
+    running.stop().await;
+}

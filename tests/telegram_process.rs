@@ -1,0 +1,170 @@
+//! `callbot bot` as a process: it serves the fake Bot API server given by
+//! `TELOXIDE_API_URL`, stops cleanly on SIGTERM, never prints its token, and without a
+//! token says how to get one.
+
+mod common;
+
+use std::io::Read;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use common::bot::WAIT;
+use common::fake_telegram::{FakeTelegram, TOKEN, TestUser, TextMessage};
+
+type TestResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
+
+/// `callbot` with an environment of its own: no `CALLBOT_*` or `TELOXIDE_*` from outside.
+fn callbot(args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_callbot"));
+    command.args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    for (name, _) in std::env::vars() {
+        if name.starts_with("CALLBOT") || name.starts_with("TELOXIDE") || name == "RUST_LOG" {
+            command.env_remove(name);
+        }
+    }
+    command
+}
+
+/// Reads a pipe to the end on a thread, so the child never blocks on a full pipe.
+fn drain(pipe: Option<impl Read + Send + 'static>) -> JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut text = String::new();
+        if let Some(mut pipe) = pipe {
+            let _ = pipe.read_to_string(&mut text);
+        }
+        text
+    })
+}
+
+/// Waits for the child to exit without blocking the runtime (the fake server runs on it).
+async fn wait_exit(child: &mut Child, within: Duration) -> Option<ExitStatus> {
+    let deadline = Instant::now() + within;
+    while Instant::now() < deadline {
+        if let Ok(Some(status)) = child.try_wait() {
+            return Some(status);
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    None
+}
+
+fn sigterm(child: &Child) -> TestResult {
+    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status()?;
+    assert!(status.success(), "kill -TERM failed");
+    Ok(())
+}
+
+/// Runs `callbot bot` against a fake with `RUST_LOG=log_level`: waits until it polls,
+/// has it answer a question, sends SIGTERM; returns (exit status, time to exit, stdout,
+/// stderr).
+async fn serve_then_terminate(
+    log_level: &str,
+) -> Result<(ExitStatus, Duration, String, String), Box<dyn std::error::Error + Send + Sync>> {
+    let fake = FakeTelegram::start().await;
+    let mut child = callbot(&["bot"])
+        .env("TELOXIDE_TOKEN", TOKEN)
+        .env("TELOXIDE_API_URL", fake.url().as_str())
+        .env("CALLBOT__TELEGRAM__POLL_TIMEOUT_SECS", "1")
+        .env("RUST_LOG", log_level)
+        .spawn()?;
+    let stdout = drain(child.stdout.take());
+    let stderr = drain(child.stderr.take());
+
+    let served = async {
+        fake.wait_for_calls_of("getUpdates", 1, WAIT).await?;
+        let alice = TestUser::new(42, "Alice");
+        fake.push_text(TextMessage::private(&alice, "俄乌交换多少战俘"));
+        let replies = fake.wait_for_calls_of("sendMessage", 1, WAIT).await?;
+        assert!(replies[0].is_ok(), "{:?}", replies[0].description());
+        assert_eq!(replies[0].chat_id(), Some(alice.id));
+        Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
+    }
+    .await;
+    if let Err(error) = served {
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err(format!("{error}\nstderr:\n{}", stderr.join().unwrap_or_default()).into());
+    }
+
+    sigterm(&child)?;
+    let signalled = Instant::now();
+    let status = wait_exit(&mut child, Duration::from_secs(5)).await;
+    let took = signalled.elapsed();
+    let Some(status) = status else {
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err(format!(
+            "callbot bot still ran 5 s after SIGTERM; stderr:\n{}",
+            stderr.join().unwrap_or_default()
+        )
+        .into());
+    };
+    let stdout = stdout.join().map_err(|_| "stdout reader panicked")?;
+    let stderr = stderr.join().map_err(|_| "stderr reader panicked")?;
+    Ok((status, took, stdout, stderr))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bot_serves_then_exits_0_on_sigterm_without_printing_its_token() -> TestResult {
+    let (status, took, stdout, stderr) = serve_then_terminate("info").await?;
+    assert!(status.success(), "exit status {status:?}; stderr:\n{stderr}");
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+    assert!(!stdout.contains(TOKEN) && !stderr.contains(TOKEN), "the token was printed:\n{stdout}\n{stderr}");
+    assert!(!stderr.contains("FAKE"), "part of the token was printed:\n{stderr}");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn even_debug_logs_never_print_the_token() -> TestResult {
+    let (status, _, stdout, stderr) = serve_then_terminate("debug").await?;
+    assert!(status.success(), "exit status {status:?}; stderr:\n{stderr}");
+    assert!(!stderr.is_empty(), "debug logging is on");
+    for line in stdout.lines().chain(stderr.lines()) {
+        assert!(!line.contains(TOKEN), "the token was printed: {line}");
+    }
+    Ok(())
+}
+
+#[test]
+fn without_a_token_and_a_terminal_it_exits_non_zero_and_says_how_to_get_one() -> TestResult {
+    let output = callbot(&["bot"]).output()?;
+    assert!(!output.status.success(), "exit status {:?}", output.status);
+    let stderr = String::from_utf8(output.stderr)?;
+    assert!(stderr.contains("@BotFather"), "{stderr}");
+    assert!(stderr.contains("TELOXIDE_TOKEN"), "{stderr}");
+
+    let blank = callbot(&["bot"]).env("TELOXIDE_TOKEN", "  ").output()?;
+    assert!(!blank.status.success(), "a blank token is no token: {:?}", blank.status);
+    assert!(String::from_utf8(blank.stderr)?.contains("@BotFather"));
+    Ok(())
+}
+
+/// A mistyped or revoked token: Telegram answers 401 to everything. The bot should say
+/// the token was rejected and exit non-zero — not panic with a backtrace.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rejected_token_ends_the_bot_with_a_clear_error_not_a_panic() -> TestResult {
+    const WRONG: &str = "999:WRONG";
+    let fake = FakeTelegram::start().await;
+    let mut child = callbot(&["bot"])
+        .env("TELOXIDE_TOKEN", WRONG)
+        .env("TELOXIDE_API_URL", fake.url().as_str())
+        .env("CALLBOT__TELEGRAM__POLL_TIMEOUT_SECS", "1")
+        .env("RUST_LOG", "info")
+        .spawn()?;
+    let stdout = drain(child.stdout.take());
+    let stderr = drain(child.stderr.take());
+    let status = wait_exit(&mut child, Duration::from_secs(10)).await;
+    if status.is_none() {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    let (stdout, stderr) = (stdout.join().unwrap_or_default(), stderr.join().unwrap_or_default());
+    let status = status.ok_or_else(|| format!("still running after 10 s; stderr:\n{stderr}"))?;
+    assert!(!status.success(), "exit status {status:?}");
+    assert!(fake.calls().iter().all(|c| c.status == 401), "the fake refused every call");
+    assert!(!stdout.contains(WRONG) && !stderr.contains(WRONG), "the token was printed:\n{stderr}");
+    assert!(!stderr.contains("panicked"), "callbot panicked instead of explaining:\n{stderr}");
+    assert!(stderr.to_lowercase().contains("token"), "the error names the token:\n{stderr}");
+    Ok(())
+}
