@@ -178,26 +178,24 @@ where
     Ok(())
 }
 
-/// Resolves on SIGINT or SIGTERM.
-pub async fn wait_for_signal() {
+/// A future that resolves on SIGINT or SIGTERM. The handlers are installed at once, when
+/// this is called, so a signal that comes before the future is first polled is not lost
+/// (nor does it kill the process).
+pub fn wait_for_signal() -> impl Future<Output = ()> + Send + 'static {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut terminate) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = terminate.recv() => {}
-                }
+    let terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .map_err(|error| log::warn!("cannot listen for SIGTERM: {error}"))
+        .ok();
+    let interrupt = tokio::signal::ctrl_c();
+    async move {
+        #[cfg(unix)]
+        if let Some(mut terminate) = terminate {
+            tokio::select! {
+                _ = interrupt => {}
+                _ = terminate.recv() => {}
             }
-            Err(error) => {
-                log::warn!("cannot listen for SIGTERM: {error}");
-                let _ = tokio::signal::ctrl_c().await;
-            }
+            return;
         }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
+        let _ = interrupt.await;
     }
 }
