@@ -130,8 +130,8 @@ pub struct Matcher {
     normalizer: Normalizer,
     segmenter: Segmenter,
     index: Index,
-    /// Each entry's phrasings, normalised, as characters, for the similarity part.
-    phrasings: Vec<Vec<Vec<char>>>,
+    /// Each entry's phrasings, prepared for the similarity part.
+    phrasings: Vec<Vec<Phrasing>>,
     unreported: Vec<bool>,
     /// Each entry's answer and quotes, to tell whether it gives a date or a number.
     answer_texts: Vec<String>,
@@ -178,10 +178,8 @@ impl Matcher {
             documents
         });
         let index = Index::new(&documents);
-        let phrasings = texts
-            .iter()
-            .map(|t| t.questions.iter().map(|q| compact(q).chars().collect()).collect())
-            .collect();
+        let phrasings =
+            texts.iter().map(|t| t.questions.iter().map(|q| Phrasing::new(q)).collect()).collect();
         let unreported = knowledge.entries.iter().map(|e| e.category == Category::Unreported).collect();
         let answer_texts = knowledge
             .entries
@@ -222,7 +220,7 @@ impl Matcher {
         let weighted = self.weigh(&words);
         let words: Vec<String> = words.into_iter().map(|w| w.text).collect();
         let ideal = self.index.ideal_score(&weighted);
-        let question: Vec<char> = compact(&normalized).chars().collect();
+        let question = Phrasing::new(&normalized);
         let mut candidates: Vec<Candidate> = self
             .index
             .search(&weighted)
@@ -317,25 +315,72 @@ impl EntryTexts {
     }
 }
 
-/// The similarity of a question to the closest of some phrasings: strsim's Levenshtein
-/// distance normalised by the longer length, as `strsim::normalized_levenshtein`. The
-/// distance is at least the difference in length, so a phrasing whose length alone
-/// rules out beating the best so far is skipped.
-fn closest(question: &Vec<char>, phrasings: &[Vec<char>]) -> f64 {
-    let mut best = 0.0;
-    for phrasing in phrasings {
-        let longer = question.len().max(phrasing.len());
+/// A phrasing prepared for the similarity part: its characters in order, and sorted.
+#[derive(Debug)]
+struct Phrasing {
+    chars: Vec<char>,
+    sorted: Vec<char>,
+}
+
+impl Phrasing {
+    fn new(normalized: &str) -> Self {
+        let chars: Vec<char> = compact(normalized).chars().collect();
+        let mut sorted = chars.clone();
+        sorted.sort_unstable();
+        Self { chars, sorted }
+    }
+
+    /// The most the similarity to a question can be: the Levenshtein distance is at least
+    /// the bag distance (the characters of the longer text that the other lacks).
+    fn bound(&self, question: &Phrasing) -> f64 {
+        let longer = self.chars.len().max(question.chars.len());
         if longer == 0 {
             return 1.0;
         }
-        let bound = question.len().min(phrasing.len()) as f64 / longer as f64;
+        let common = common_count(&self.sorted, &question.sorted);
+        common as f64 / longer as f64
+    }
+
+    /// strsim's Levenshtein distance normalised by the longer length, as
+    /// `strsim::normalized_levenshtein`.
+    fn similarity(&self, question: &Phrasing) -> f64 {
+        let longer = self.chars.len().max(question.chars.len());
+        if longer == 0 {
+            return 1.0;
+        }
+        1.0 - strsim::generic_levenshtein(&question.chars, &self.chars) as f64 / longer as f64
+    }
+}
+
+/// How many characters two sorted sequences share, counting repeats.
+fn common_count(a: &[char], b: &[char]) -> usize {
+    let (mut i, mut j, mut common) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                common += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    common
+}
+
+/// The similarity of a question to the closest of some phrasings. Each phrasing's bound
+/// is cheap; the distance itself is computed best bound first, and only while a bound
+/// can still beat the best found, so the result is exactly the best similarity.
+fn closest(question: &Phrasing, phrasings: &[Phrasing]) -> f64 {
+    let mut bounded: Vec<(f64, &Phrasing)> = phrasings.iter().map(|p| (p.bound(question), p)).collect();
+    bounded.sort_unstable_by(|a, b| b.0.total_cmp(&a.0));
+    let mut best = 0.0;
+    for (bound, phrasing) in bounded {
         if bound <= best {
-            continue;
+            break;
         }
-        let similarity = 1.0 - strsim::generic_levenshtein(question, phrasing) as f64 / longer as f64;
-        if similarity > best {
-            best = similarity;
-        }
+        best = phrasing.similarity(question).max(best);
     }
     best
 }
@@ -343,4 +388,23 @@ fn closest(question: &Vec<char>, phrasings: &[Vec<char>]) -> f64 {
 /// Normalised text without spaces, for character-level similarity.
 fn compact(normalized: &str) -> String {
     normalized.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn closest_agrees_with_strsim_over_every_phrasing() {
+        let phrasings = ["冰球", "谈了冰球吗", "他们谈了冰球比赛吗", "美俄冰球比赛是谁的主意", "", "x"];
+        let prepared: Vec<Phrasing> = phrasings.iter().map(|p| Phrasing::new(p)).collect();
+        for question in
+            ["冰球", "他们谈冰球了吗", "冰球比赛在哪里办", "", "完全无关的一句很长很长的话", "球冰"]
+        {
+            let expected =
+                phrasings.iter().map(|p| strsim::normalized_levenshtein(question, p)).fold(0.0, f64::max);
+            let got = closest(&Phrasing::new(question), &prepared);
+            assert!((got - expected).abs() < 1e-12, "{question}: {got} != {expected}");
+        }
+    }
 }

@@ -18,6 +18,8 @@ pub struct Normalizer {
     variants_by_first_char: HashMap<char, Vec<Replacement>>,
     /// Names whose homophone misspellings are recognised.
     names: Vec<Name>,
+    /// Each character of a name: which names have it, at which offset.
+    name_anchors: HashMap<char, Vec<(usize, usize)>>,
 }
 
 #[derive(Debug, Clone)]
@@ -53,7 +55,7 @@ impl Normalizer {
         for replacements in variants_by_first_char.values_mut() {
             replacements.sort_by_key(|r| std::cmp::Reverse(r.from.len()));
         }
-        let names = aliases
+        let names: Vec<Name> = aliases
             .iter()
             .filter(|a| a.name)
             .map(|a| {
@@ -63,7 +65,13 @@ impl Normalizer {
             })
             .filter(|n| n.chars.len() >= 2 && n.syllables.iter().all(Option::is_some))
             .collect();
-        Self { variants_by_first_char, names }
+        let mut name_anchors: HashMap<char, Vec<(usize, usize)>> = HashMap::new();
+        for (index, name) in names.iter().enumerate() {
+            for (offset, c) in name.chars.iter().enumerate() {
+                name_anchors.entry(*c).or_default().push((index, offset));
+            }
+        }
+        Self { variants_by_first_char, names, name_anchors }
     }
 
     /// Normalises a question or a phrasing.
@@ -99,19 +107,32 @@ impl Normalizer {
     }
 
     fn correct_homophones(&self, chars: &mut [char]) {
-        if self.names.is_empty() {
-            return;
+        // A misspelling keeps at least half the name's characters in place, so only
+        // windows where some character of the text stands at its place in a name are tried.
+        let mut starts: Vec<Vec<usize>> = vec![Vec::new(); self.names.len()];
+        for (position, c) in chars.iter().enumerate() {
+            for &(name, offset) in self.name_anchors.get(c).map_or(&[][..], Vec::as_slice) {
+                if let Some(start) = position.checked_sub(offset)
+                    && start + self.names[name].chars.len() <= chars.len()
+                {
+                    starts[name].push(start);
+                }
+            }
         }
-        let syllables: Vec<Option<&'static str>> = chars.iter().map(syllable).collect();
-        for name in &self.names {
+        for (name, mut starts) in self.names.iter().zip(starts) {
+            starts.sort_unstable();
+            starts.dedup();
             let n = name.chars.len();
-            let mut start = 0;
-            while start + n <= chars.len() {
-                if sounds_like(name, &chars[start..start + n], &syllables[start..start + n]) {
+            let mut free = 0;
+            for start in starts {
+                if start < free {
+                    continue;
+                }
+                let window = &chars[start..start + n];
+                let syllables: Vec<Option<&'static str>> = window.iter().map(syllable).collect();
+                if sounds_like(name, window, &syllables) {
                     chars[start..start + n].copy_from_slice(&name.chars);
-                    start += n;
-                } else {
-                    start += 1;
+                    free = start + n;
                 }
             }
         }
