@@ -8,7 +8,11 @@
 //!    it to the `sendMessage` for it (both instants taken by the fake server);
 //!    (c) the process's peak RSS (VmHWM) with the 300 chats in flight;
 //! 2. throttle on (`Throttle`, Telegram's default limits), a smaller burst: replies lost
-//!    or doubled, the busiest second, the closest two replies to one chat.
+//!    or doubled, the busiest second, the closest two replies to one chat;
+//! 3. the real `callbot bot` binary in its own process (throttle off), so that the bot's
+//!    figures are its own: peak RSS (its VmHWM) after the same burst with 300 chats in
+//!    flight, and the handling time per update at a steady 200 questions a second, when
+//!    updates do not queue behind each other.
 //!
 //! Flood control is set out of the way (burst 10 000) so that the figures measure the
 //! bot, not the per-user rate limit; the fake server and the bot share the process, so
@@ -267,6 +271,98 @@ async fn throttled() -> BenchResult<bool> {
     Ok(lost == 0 && doubled == 0 && stray == 0)
 }
 
+/// `VmHWM` of another process, in MiB.
+fn peak_rss_of(pid: u32) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+/// For each reply, the time from the `getUpdates` answer that delivered its question.
+fn handling_times(fake: &FakeTelegram, pushed: &HashMap<i64, Vec<i64>>) -> Vec<Duration> {
+    let calls = fake.calls();
+    let mut delivered_at: HashMap<i64, Instant> = HashMap::new();
+    for call in calls.iter().filter(|c| c.method == "getUpdates" && c.is_ok()) {
+        for id in call.update_ids() {
+            delivered_at.entry(id).or_insert(call.answered);
+        }
+    }
+    let mut next_in_chat: HashMap<i64, usize> = HashMap::new();
+    let mut handling = Vec::new();
+    for send in calls.iter().filter(|c| c.method == "sendMessage" && c.is_ok()) {
+        let chat = send.chat_id().unwrap_or_default();
+        let k = next_in_chat.entry(chat).or_default();
+        if let Some(at) = pushed.get(&chat).and_then(|ids| ids.get(*k)).and_then(|u| delivered_at.get(u)) {
+            handling.push(send.at.saturating_duration_since(*at));
+        }
+        *k += 1;
+    }
+    handling.sort();
+    handling
+}
+
+async fn separate_process() -> BenchResult<bool> {
+    println!("== the callbot binary in its own process, throttle off ==");
+    let fake = FakeTelegram::start().await;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_callbot"))
+        .arg("bot")
+        .env("TELOXIDE_TOKEN", fake.token())
+        .env("TELOXIDE_API_URL", fake.url().as_str())
+        .env("CALLBOT__TELEGRAM__THROTTLE", "false")
+        .env("CALLBOT__TELEGRAM__FLOOD_BURST", "10000")
+        .env("CALLBOT__TELEGRAM__POLL_TIMEOUT_SECS", "1")
+        .env("RUST_LOG", "warn")
+        .stdin(std::process::Stdio::null())
+        .spawn()?;
+    let pid = child.id();
+    fake.wait_for_calls_of("getUpdates", 1, Duration::from_secs(10)).await?;
+    let idle = peak_rss_of(pid).unwrap_or(f64::NAN);
+
+    let n = usize::try_from(CHATS)? * PER_CHAT;
+    let started = Instant::now();
+    let burst = push_burst(&fake, FIRST_CHAT + 20_000, CHATS, PER_CHAT);
+    fake.wait_for_count("sendMessage", true, n, Duration::from_secs(600)).await?;
+    let wall = started.elapsed();
+    let peak = peak_rss_of(pid).unwrap_or(f64::NAN);
+    let (lost, doubled, stray) = lost_and_doubled(&fake, &burst);
+    println!(
+        "burst: {n} questions from {CHATS} chats answered in {:.2} s ({:.0} replies/s); peak RSS {peak:.1} MiB (idle {idle:.1} MiB)",
+        wall.as_secs_f64(),
+        n as f64 / wall.as_secs_f64()
+    );
+    println!("replies lost {lost}, doubled {doubled}, to chats that asked nothing {stray}");
+    fake.clear_calls();
+
+    let steady = 1000;
+    let users: Vec<TestUser> = (0..CHATS).map(|i| TestUser::new(FIRST_CHAT + 30_000 + i, "Steady")).collect();
+    let mut pushed: HashMap<i64, Vec<i64>> = HashMap::new();
+    let mut tick = tokio::time::interval(Duration::from_millis(5));
+    for i in 0..steady {
+        tick.tick().await;
+        let user = &users[i % users.len()];
+        let p = fake.push_text(TextMessage::private(user, QUESTIONS[i % QUESTIONS.len()]));
+        pushed.entry(user.id).or_default().push(p.update_id);
+    }
+    fake.wait_for_count("sendMessage", true, steady, Duration::from_secs(120)).await?;
+    let handling = handling_times(&fake, &pushed);
+    println!(
+        "steady 200 questions/s, {} updates: handling time (getUpdates answer -> sendMessage) p50 {}, p90 {}, p99 {}, max {}",
+        handling.len(),
+        ms(percentile(&handling, 50.0)),
+        ms(percentile(&handling, 90.0)),
+        ms(percentile(&handling, 99.0)),
+        ms(handling.last().copied().unwrap_or_default()),
+    );
+    let (steady_lost, steady_doubled, _) = lost_and_doubled(&fake, &pushed);
+    println!("replies lost {steady_lost}, doubled {steady_doubled}");
+
+    std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status()?;
+    let status = tokio::task::spawn_blocking(move || child.wait()).await??;
+    println!("SIGTERM: exit status {status}");
+    Ok(lost == 0 && doubled == 0 && stray == 0 && steady_lost == 0 && steady_doubled == 0 && status.success())
+}
+
 fn main() -> ExitCode {
     // `cargo bench` passes `--bench`; any other argument is a filter we do not support.
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
@@ -280,7 +376,9 @@ fn main() -> ExitCode {
         let a = throughput().await?;
         println!();
         let b = throttled().await?;
-        Ok::<_, Box<dyn std::error::Error + Send + Sync>>(a && b)
+        println!();
+        let c = separate_process().await?;
+        Ok::<_, Box<dyn std::error::Error + Send + Sync>>(a && b && c)
     });
     match result {
         Ok(true) => ExitCode::SUCCESS,
