@@ -85,6 +85,12 @@ fn empty_answer_is_refused() {
 }
 
 #[test]
+fn answers_longer_than_three_sentences_are_refused() {
+    let problem = only_problem("long_answer.toml");
+    assert!(problem.message.contains("answer has 4 sentences"), "{problem}");
+}
+
+#[test]
 fn quote_repeating_the_typo_must_mark_the_correction() {
     let problem = only_problem("uncorrected_typo.toml");
     assert!(problem.message.contains("日军〔俄军〕"), "{problem}");

@@ -13,6 +13,8 @@ use super::{KnowledgeBase, Sources};
 const ARTICLE_FILE: &str = "article.txt";
 const LAYOUT_FILE: &str = "article.toml";
 const ALIASES_FILE: &str = "aliases.toml";
+/// Answers are brief: at most this many sentences.
+const MAX_ANSWER_SENTENCES: usize = 3;
 
 /// Parses every file, validates the whole, and returns the knowledge base or all problems.
 pub fn build(sources: &Sources) -> Result<KnowledgeBase, KnowledgeError> {
@@ -160,6 +162,10 @@ impl EntryCheck<'_> {
         if raw.answer.trim().is_empty() {
             self.report(at, "answer is empty".to_owned());
         }
+        let sentences = sentence_count(&raw.answer);
+        if sentences > MAX_ANSWER_SENTENCES {
+            self.report(at, format!("answer has {sentences} sentences: keep it to {MAX_ANSWER_SENTENCES} at most"));
+        }
         if let Some(typo) = article.typo_in_answer(&raw.answer) {
             self.report(
                 at,
@@ -220,6 +226,25 @@ impl EntryCheck<'_> {
     }
 }
 
+/// The number of sentences: sentence-ending marks, a run of them (or one followed by a
+/// closing quote) counting once; a last sentence without a mark counts too.
+fn sentence_count(text: &str) -> usize {
+    const ENDS: [char; 5] = ['。', '！', '？', '!', '?'];
+    const CLOSERS: [char; 2] = ['”', '」'];
+    let chars: Vec<char> = text.trim().chars().collect();
+    let mut count = 0;
+    for (i, c) in chars.iter().enumerate() {
+        let next = chars.get(i + 1);
+        if ENDS.contains(c) && !next.is_some_and(|n| ENDS.contains(n) || CLOSERS.contains(n)) {
+            count += 1;
+        } else if CLOSERS.contains(c) && i > 0 && ENDS.contains(&chars[i - 1]) {
+            count += 1;
+        }
+    }
+    let unterminated = chars.last().is_some_and(|c| !ENDS.contains(c) && !CLOSERS.contains(c));
+    count + usize::from(unterminated)
+}
+
 fn to_entry(raw: &RawEntry) -> Entry {
     Entry {
         id: raw.id.get_ref().clone(),
@@ -239,5 +264,19 @@ fn to_entry(raw: &RawEntry) -> Entry {
             })
             .collect(),
         follow_ups: raw.follow_ups.iter().map(|f| f.get_ref().clone()).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sentence_count;
+
+    #[test]
+    fn sentences_are_counted_by_their_ends() {
+        assert_eq!(sentence_count("一句。"), 1);
+        assert_eq!(sentence_count("一句。两句！三句？"), 3);
+        assert_eq!(sentence_count("他说“好。”然后走了。"), 2);
+        assert_eq!(sentence_count("没有句号"), 1);
+        assert_eq!(sentence_count("真的吗？！"), 1);
     }
 }
