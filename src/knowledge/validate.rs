@@ -164,7 +164,10 @@ impl EntryCheck<'_> {
         }
         let sentences = sentence_count(&raw.answer);
         if sentences > MAX_ANSWER_SENTENCES {
-            self.report(at, format!("answer has {sentences} sentences: keep it to {MAX_ANSWER_SENTENCES} at most"));
+            self.report(
+                at,
+                format!("answer has {sentences} sentences: keep it to {MAX_ANSWER_SENTENCES} at most"),
+            );
         }
         if let Some(typo) = article.typo_in_answer(&raw.answer) {
             self.report(
