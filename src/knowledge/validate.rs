@@ -238,11 +238,9 @@ fn sentence_count(text: &str) -> usize {
     let mut count = 0;
     for (i, c) in chars.iter().enumerate() {
         let next = chars.get(i + 1);
-        if ENDS.contains(c) && !next.is_some_and(|n| ENDS.contains(n) || CLOSERS.contains(n)) {
-            count += 1;
-        } else if CLOSERS.contains(c) && i > 0 && ENDS.contains(&chars[i - 1]) {
-            count += 1;
-        }
+        let last_end = ENDS.contains(c) && !next.is_some_and(|n| ENDS.contains(n) || CLOSERS.contains(n));
+        let quoted_end = CLOSERS.contains(c) && i > 0 && ENDS.contains(&chars[i - 1]);
+        count += usize::from(last_end || quoted_end);
     }
     let unterminated = chars.last().is_some_and(|c| !ENDS.contains(c) && !CLOSERS.contains(c));
     count + usize::from(unterminated)
