@@ -173,31 +173,12 @@ async fn throughput() -> BenchResult<bool> {
     running.stop().await?;
 
     let calls = fake.calls();
-    let mut delivered_at: HashMap<i64, Instant> = HashMap::new();
-    let mut polls = 0;
-    for call in calls.iter().filter(|c| c.method == "getUpdates" && c.is_ok()) {
-        let ids = call.update_ids();
-        polls += usize::from(!ids.is_empty());
-        for id in ids {
-            delivered_at.entry(id).or_insert(call.answered);
-        }
-    }
+    let polls =
+        calls.iter().filter(|c| c.method == "getUpdates" && c.is_ok() && !c.update_ids().is_empty()).count();
     let sends: Vec<_> = calls.iter().filter(|c| c.method == "sendMessage" && c.is_ok()).collect();
     let last_send = sends.iter().map(|c| c.at).max().ok_or("no replies")?;
     let wall = last_send.duration_since(started);
-
-    // The k-th reply to a chat answers its k-th question: one user's updates are handled in order.
-    let mut next_in_chat: HashMap<i64, usize> = HashMap::new();
-    let mut handling = Vec::with_capacity(n);
-    for send in &sends {
-        let chat = send.chat_id().unwrap_or_default();
-        let k = next_in_chat.entry(chat).or_default();
-        if let Some(at) = pushed.get(&chat).and_then(|ids| ids.get(*k)).and_then(|u| delivered_at.get(u)) {
-            handling.push(send.at.saturating_duration_since(*at));
-        }
-        *k += 1;
-    }
-    handling.sort();
+    let handling = handling_times(&fake, &pushed);
     let (lost, doubled, stray) = lost_and_doubled(&fake, &pushed);
 
     println!("pushed {n} updates in {}; delivered in {polls} getUpdates answers", ms(push_time));
@@ -279,7 +260,9 @@ fn peak_rss_of(pid: u32) -> Option<f64> {
     Some(kib / 1024.0)
 }
 
-/// For each reply, the time from the `getUpdates` answer that delivered its question.
+/// For each reply, the time from the `getUpdates` answer that delivered its question,
+/// sorted. The k-th reply to a chat answers its k-th question: one user's updates are
+/// handled in order.
 fn handling_times(fake: &FakeTelegram, pushed: &HashMap<i64, Vec<i64>>) -> Vec<Duration> {
     let calls = fake.calls();
     let mut delivered_at: HashMap<i64, Instant> = HashMap::new();

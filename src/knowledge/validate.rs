@@ -13,6 +13,8 @@ use super::{KnowledgeBase, Sources};
 const ARTICLE_FILE: &str = "article.txt";
 const LAYOUT_FILE: &str = "article.toml";
 const ALIASES_FILE: &str = "aliases.toml";
+/// Ids are Telegram button data and deep-link payloads: at most 64 bytes.
+const MAX_ID_BYTES: usize = 64;
 /// Answers are brief: at most this many sentences.
 const MAX_ANSWER_SENTENCES: usize = 3;
 
@@ -149,6 +151,12 @@ impl EntryCheck<'_> {
             || !self.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         {
             self.report(at, "id must be lowercase latin letters, digits and '-'".to_owned());
+        }
+        if self.id.len() > MAX_ID_BYTES {
+            self.report(
+                at,
+                format!("id is longer than {MAX_ID_BYTES} characters (Telegram's limit for button data)"),
+            );
         }
         if raw.topic.trim().is_empty() {
             self.report(at, "topic is empty".to_owned());
