@@ -189,16 +189,6 @@ impl Matcher {
         Self { normalizer, segmenter, index, phrasings, unreported, answer_texts, config }
     }
 
-    /// The settings in use.
-    pub fn config(&self) -> &MatcherConfig {
-        &self.config
-    }
-
-    /// Normalises text as the matcher does.
-    pub fn normalize(&self, text: &str) -> String {
-        self.normalizer.normalize(text)
-    }
-
     /// Matches a question.
     pub fn find(&self, question: &str) -> Match {
         let normalized = self.normalizer.normalize(question);

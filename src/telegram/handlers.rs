@@ -17,7 +17,6 @@ use super::render;
 use super::send::deliver_all;
 use super::{Client, HandlerResult};
 use crate::engine::Engine;
-use crate::knowledge::Category;
 use crate::reply::Reply;
 use crate::screen::{self, Action, Screen};
 
@@ -61,7 +60,7 @@ pub async fn on_message<R: Client>(
 ) -> HandlerResult {
     let started = Instant::now();
     let telegram = &state.engine.config.telegram;
-    let chat_type = chat_type(&msg);
+    let chat_type = chat_kind(&msg.chat);
     if !telegram.allows(msg.chat.id.0) {
         log::debug!("update=message chat={chat_type}: chat {} is not allowed", msg.chat.id);
         return Ok(());
@@ -147,7 +146,7 @@ async fn on_command<R: Client>(
     send_screen(bot, msg, &screen, !private).await;
     log::info!(
         "update=command chat={} command={} ms={}",
-        chat_type(msg),
+        chat_kind(&msg.chat),
         command.name(),
         started.elapsed().as_millis()
     );
@@ -177,7 +176,7 @@ pub async fn on_callback<R: Client>(bot: R, query: CallbackQuery, state: Arc<Bot
             Some(reply) => (screen::answer(&reply), id.as_str()),
             None => return Ok(()),
         },
-        Action::Category(category) => (screen::category(engine, *category), category_name(*category)),
+        Action::Category(category) => (screen::category(engine, *category), category.label()),
     };
     if let Err(error) = deliver_all(&bot, chat.id, &render::messages(&screen), None).await {
         log::warn!("update=callback: reply not delivered: {error}");
@@ -196,13 +195,13 @@ pub async fn on_inline<R: Client>(bot: R, query: InlineQuery, state: Arc<BotStat
     } else if query.query.trim().is_empty() {
         engine.config.reply.fallback_suggestions.iter().filter_map(|id| engine.open(id)).collect()
     } else {
+        // The answer and the runners-up that also pass the threshold, as choices.
         let found = engine.matcher.find(&query.query);
-        found
-            .candidates
+        let candidates = if found.is_answered() { found.candidates.as_slice() } else { &[] };
+        candidates
             .iter()
             .filter(|c| c.score >= engine.config.matcher.threshold)
             .filter_map(|c| engine.open(&engine.knowledge.entries[c.entry].id))
-            .filter(|_| found.is_answered())
             .collect()
     };
     let results: Vec<InlineQueryResult> = replies
@@ -304,10 +303,6 @@ fn strip_mention(text: &str, username: &str) -> String {
     out.trim().to_owned()
 }
 
-fn chat_type(msg: &Message) -> &'static str {
-    chat_kind(&msg.chat)
-}
-
 fn chat_kind(chat: &teloxide::types::Chat) -> &'static str {
     if chat.is_private() {
         "private"
@@ -318,10 +313,6 @@ fn chat_kind(chat: &teloxide::types::Chat) -> &'static str {
     } else {
         "channel"
     }
-}
-
-fn category_name(category: Category) -> &'static str {
-    category.label()
 }
 
 #[cfg(test)]
