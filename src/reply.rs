@@ -6,7 +6,7 @@
 
 use serde::Deserialize;
 
-use crate::knowledge::{Entry, KnowledgeBase, Quote, Status};
+use crate::knowledge::{Category, Entry, KnowledgeBase, Quote, Status};
 use crate::matcher::{Decline, Match, Outcome};
 
 /// The reply's settings (`[reply]` in `config/callbot.toml`).
@@ -156,8 +156,9 @@ fn declined(knowledge: &KnowledgeBase, found: &Match, outcome: Outcome, config: 
 
 /// The reply that opens an entry directly (a button or a deep link).
 pub fn for_entry(knowledge: &KnowledgeBase, entry: &Entry, config: &ReplyConfig) -> Reply {
+    let kind = if entry.category == Category::Unreported { ReplyKind::Unreported } else { ReplyKind::Answer };
     Reply {
-        kind: ReplyKind::Answer,
+        kind,
         entry: Some(entry.id.clone()),
         verdict: None,
         text: entry.answer.clone(),

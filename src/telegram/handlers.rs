@@ -202,6 +202,7 @@ pub async fn on_inline<R: Client>(bot: R, query: InlineQuery, state: Arc<BotStat
             .iter()
             .filter(|c| c.score >= engine.config.matcher.threshold)
             .filter_map(|c| engine.open(&engine.knowledge.entries[c.entry].id))
+            .filter(Reply::is_answered)
             .collect()
     };
     let results: Vec<InlineQueryResult> = replies
