@@ -10,6 +10,30 @@ const YES_NO_ENDINGS: [&str; 6] = ["吗", "嘛", "么", "没", "没有", "不"];
 /// Words ending in 么 that ask an open question, not yes or no.
 const OPEN_ENDINGS: [&str; 5] = ["什么", "怎么", "那么", "这么", "多么"];
 
+/// Words that ask whether the call touched a topic (谈到, 讨论, 提及 …), as opposed to
+/// whether something happened (谈成, 完成).
+const DISCUSSION_VERBS: [&str; 14] = [
+    "谈到",
+    "谈了",
+    "谈过",
+    "谈没谈",
+    "谈及",
+    "讨论",
+    "提到",
+    "提及",
+    "提没提",
+    "涉及",
+    "聊到",
+    "聊了",
+    "说到",
+    "谈论",
+];
+
+/// Whether a normalised question asks if the call touched a topic (谈到X了吗, 是否讨论X).
+pub fn asks_if_discussed(normalized: &str) -> bool {
+    is_yes_no(normalized) && DISCUSSION_VERBS.iter().any(|v| normalized.contains(v))
+}
+
 /// Whether a normalised question asks yes or no.
 pub fn is_yes_no(normalized: &str) -> bool {
     let text = normalized.trim_end();
@@ -27,7 +51,7 @@ fn has_verb_not_verb(text: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::is_yes_no;
+    use super::{asks_if_discussed, is_yes_no};
 
     #[test]
     fn yes_no_questions() {
@@ -41,6 +65,14 @@ mod tests {
         ] {
             assert!(is_yes_no(q), "{q}");
         }
+    }
+
+    #[test]
+    fn questions_about_what_the_call_touched() {
+        assert!(asks_if_discussed("他们谈到换俘的事了吗"));
+        assert!(asks_if_discussed("是否讨论了领土"));
+        assert!(!asks_if_discussed("黑海谈判最后谈成了吗"));
+        assert!(!asks_if_discussed("他们谈了什么"));
     }
 
     #[test]
@@ -88,6 +120,9 @@ const TIME_WORDS: [&str; 16] = [
 ];
 /// Characters in an answer that give a number.
 const NUMERALS: &str = "0123456789一二三四五六七八九十百千万两半";
+/// Numerals that give a quantity: 一 and 两 are left out, being mostly parts of words
+/// (一切, 一系列, 两国, 两人) rather than the number asked for.
+const QUANTITY_NUMERALS: &str = "0123456789二三四五六七八九十百千万";
 
 /// The kinds of fact a normalised question asks for.
 pub fn wanted(normalized: &str) -> Vec<Wanted> {
@@ -108,8 +143,18 @@ pub fn gives(text: &str, kind: Wanted) -> bool {
         Wanted::Time => {
             TIME_WORDS.iter().any(|w| text.contains(w)) || text.contains(|c| NUMERALS.contains(c))
         }
-        Wanted::Number => text.contains(|c| NUMERALS.contains(c)),
+        Wanted::Number => has_quantity(text),
     }
+}
+
+/// Whether a text has a number that is not an ordinal (第四点 counts nothing): some run
+/// of numerals not right after 第.
+fn has_quantity(text: &str) -> bool {
+    let chars: Vec<char> = text.chars().collect();
+    chars.iter().enumerate().any(|(i, c)| {
+        let before = i.checked_sub(1).map(|j| chars[j]);
+        QUANTITY_NUMERALS.contains(*c) && before.is_none_or(|b| b != '第' && !NUMERALS.contains(b))
+    })
 }
 
 #[cfg(test)]
@@ -129,5 +174,8 @@ mod wanted_tests {
         assert!(gives("俄乌19日将互换175名被俘人员", Wanted::Number));
         assert!(!gives("美国企业可优先开发稀土、页岩气", Wanted::Time));
         assert!(!gives("美国企业可优先开发稀土、页岩气", Wanted::Number));
+        assert!(!gives("这是两国总统谈到的第四点", Wanted::Number));
+        assert!(!gives("第175号", Wanted::Number));
+        assert!(gives("第四点：互换175名", Wanted::Number));
     }
 }

@@ -22,7 +22,7 @@ mod segment;
 use serde::Deserialize;
 
 pub use index::{DocumentWords, Index, TermScore};
-pub use intent::{Wanted, gives, is_yes_no, wanted};
+pub use intent::{Wanted, asks_if_discussed, gives, is_yes_no, wanted};
 pub use normalize::{Normalizer, basic_form};
 pub use segment::{Segmenter, Word};
 
@@ -31,6 +31,9 @@ use crate::knowledge::{Category, KnowledgeBase};
 const COVERAGE_WEIGHT: f64 = 0.5;
 const SIMILARITY_WEIGHT: f64 = 0.3;
 const RELEVANCE_WEIGHT: f64 = 0.2;
+/// A question asking whether the call touched a topic (谈到X了吗) is best answered by a
+/// topic that has a status (discussed or not): such entries get this much more.
+const STATUS_BONUS: f64 = 0.05;
 /// A single character says less than a word: it counts this much of a word's weight.
 const SINGLE_CHARACTER_WEIGHT: f64 = 0.5;
 /// A function word (pronoun, particle …) that no entry uses counts this much: 他们 or
@@ -133,6 +136,8 @@ pub struct Matcher {
     /// Each entry's phrasings, prepared for the similarity part.
     phrasings: Vec<Vec<Phrasing>>,
     unreported: Vec<bool>,
+    /// Whether each entry has a status (discussed, not discussed, unclear).
+    has_status: Vec<bool>,
     /// Each entry's answer and quotes, to tell whether it gives a date or a number.
     answer_texts: Vec<String>,
     config: MatcherConfig,
@@ -181,12 +186,13 @@ impl Matcher {
         let phrasings =
             texts.iter().map(|t| t.questions.iter().map(|q| Phrasing::new(q)).collect()).collect();
         let unreported = knowledge.entries.iter().map(|e| e.category == Category::Unreported).collect();
+        let has_status = knowledge.entries.iter().map(|e| e.status.is_some()).collect();
         let answer_texts = knowledge
             .entries
             .iter()
             .map(|e| e.quotes.iter().fold(e.answer.clone(), |text, q| text + &q.text))
             .collect();
-        Self { normalizer, segmenter, index, phrasings, unreported, answer_texts, config }
+        Self { normalizer, segmenter, index, phrasings, unreported, has_status, answer_texts, config }
     }
 
     /// Matches a question.
@@ -211,6 +217,7 @@ impl Matcher {
         let words: Vec<String> = words.into_iter().map(|w| w.text).collect();
         let ideal = self.index.ideal_score(&weighted);
         let question = Phrasing::new(&normalized);
+        let about_the_call = asks_if_discussed(&normalized);
         let mut candidates: Vec<Candidate> = self
             .index
             .search(&weighted)
@@ -219,11 +226,14 @@ impl Matcher {
             .map(|term| {
                 let similarity = closest(&question, &self.phrasings[term.doc]);
                 let relevance = if ideal > 0.0 { term.bm25 / ideal } else { 0.0 };
+                let bonus = if about_the_call && self.has_status[term.doc] { STATUS_BONUS } else { 0.0 };
                 Candidate {
                     entry: term.doc,
-                    score: COVERAGE_WEIGHT * term.coverage
+                    score: (COVERAGE_WEIGHT * term.coverage
                         + SIMILARITY_WEIGHT * similarity
-                        + RELEVANCE_WEIGHT * relevance,
+                        + RELEVANCE_WEIGHT * relevance
+                        + bonus)
+                        .min(1.0),
                     bm25: term.bm25,
                     coverage: term.coverage,
                     similarity,
