@@ -56,7 +56,7 @@ pub struct MatcherConfig {
 
 impl Default for MatcherConfig {
     fn default() -> Self {
-        Self { threshold: 0.34, ambiguity_margin: 0.04, candidates: 4, max_question_chars: 500 }
+        Self { threshold: 0.34, ambiguity_margin: 0.04, candidates: 3, max_question_chars: 500 }
     }
 }
 
