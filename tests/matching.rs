@@ -31,6 +31,14 @@ fn yes_no_questions_get_a_verdict_first() {
 }
 
 #[test]
+fn other_yes_no_questions_get_a_short_verdict() {
+    let (_, text, _) = answer("俄罗斯同意30天停火了吗");
+    assert!(text.starts_with("不清楚。"), "{text}");
+    let (_, text, _) = answer("普京向军队下令了吗");
+    assert!(text.starts_with("是的。"), "{text}");
+}
+
+#[test]
 fn the_order_went_to_the_russian_army() {
     let (_, text, _) = answer("普京的指令是下给谁的？");
     assert!(text.contains("俄军"), "{text}");

@@ -69,6 +69,8 @@ pub struct Match {
     pub words: Vec<String>,
     /// Whether it asks yes or no.
     pub yes_no: bool,
+    /// Whether it asks if the call touched a topic (谈到X了吗).
+    pub about_the_call: bool,
     /// The best entries, best first.
     pub candidates: Vec<Candidate>,
     /// What to do with it.
@@ -199,10 +201,12 @@ impl Matcher {
     pub fn find(&self, question: &str) -> Match {
         let normalized = self.normalizer.normalize(question);
         let yes_no = is_yes_no(&normalized);
+        let about_the_call = asks_if_discussed(&normalized);
         let declined = |normalized: String, words: Vec<String>, reason: Decline| Match {
             normalized,
             words,
             yes_no,
+            about_the_call,
             candidates: Vec::new(),
             outcome: Outcome::Decline(reason),
         };
@@ -217,7 +221,6 @@ impl Matcher {
         let words: Vec<String> = words.into_iter().map(|w| w.text).collect();
         let ideal = self.index.ideal_score(&weighted);
         let question = Phrasing::new(&normalized);
-        let about_the_call = asks_if_discussed(&normalized);
         let mut candidates: Vec<Candidate> = self
             .index
             .search(&weighted)
@@ -256,7 +259,7 @@ impl Matcher {
             }
             _ => Outcome::Decline(Decline::NoMatch),
         };
-        Match { normalized, words, yes_no, candidates, outcome }
+        Match { normalized, words, yes_no, about_the_call, candidates, outcome }
     }
 
     /// The question's distinct words with their weights.
