@@ -138,10 +138,11 @@ fn answer_one(engine: &Engine, args: &AskArgs, question: &str, out: &mut impl Wr
 /// The matcher's view of a question, for `--explain`.
 pub fn explain(engine: &Engine, found: &Match) -> String {
     let mut text = format!(
-        "normalised: {}\nwords: {}\nyes/no: {}\noutcome: {:?}\ncandidates (score = 0.5 coverage + 0.3 similarity + 0.2 relevance):",
+        "normalised: {}\nwords: {}\nyes/no: {} (asks whether the call touched it: {})\noutcome: {:?}\ncandidates (score = 0.5 coverage + 0.3 similarity + 0.2 relevance [+ 0.05 status bonus]):",
         found.normalized,
         found.words.join(" | "),
         found.yes_no,
+        found.about_the_call,
         found.outcome
     );
     for c in &found.candidates {

@@ -13,6 +13,9 @@
 //!   an editor wrote it, word order included.
 //! - relevance (weight 0.2): the BM25 score relative to the best the question could
 //!   reach, which rewards words the entry uses often (keywords, many phrasings).
+//!
+//! A question asking whether the call touched a topic (谈到X了吗) adds 0.05 to entries
+//! that have a status, since those answer exactly that.
 
 mod index;
 mod intent;
