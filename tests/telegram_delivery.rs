@@ -175,6 +175,25 @@ async fn stopping_finishes_the_replies_in_flight() -> TestResult {
     Ok(())
 }
 
+#[tokio::test]
+async fn a_reply_waiting_longer_than_the_grace_period_does_not_hold_up_shutdown() -> TestResult {
+    let fake = FakeTelegram::start().await;
+    // One question at once, then one every 100 s: the second waits in flood control.
+    let engine = bot::engine_with(|c| {
+        c.telegram.flood_burst = 1;
+        c.telegram.flood_per_second = 0.01;
+    });
+    let running = bot::start(&fake, engine).await;
+    let hana = user(1009);
+    fake.push_text(TextMessage::private(&hana, PRISONERS));
+    fake.push_text(TextMessage::private(&hana, PRISONERS));
+    fake.wait_for_calls_of("sendMessage", 1, WAIT).await?;
+    let took = running.stop().await;
+    assert!(took < callbot::telegram::SHUTDOWN_GRACE + Duration::from_secs(2), "stopping took {took:?}");
+    assert!(took >= callbot::telegram::SHUTDOWN_GRACE, "the reply in flight got its grace period: {took:?}");
+    Ok(())
+}
+
 // ───────────────────────────── load ─────────────────────────────
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

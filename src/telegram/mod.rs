@@ -69,6 +69,9 @@ impl<T> Client for T where
 /// What handlers return; their errors are only logged.
 pub type HandlerResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
 
+/// How long replies in flight may take to finish after a stop signal.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
 /// The environment variable that holds the bot's token.
 pub const TOKEN_VARIABLE: &str = "TELOXIDE_TOKEN";
 
@@ -160,20 +163,37 @@ where
         .build();
     let mut dispatcher = dispatcher(bot.clone(), engine);
     let shutdown = dispatcher.shutdown_token();
+    let (stopping, stopped) = tokio::sync::oneshot::channel();
     tokio::spawn(async move {
         stop.await;
         log::info!("shutting down: finishing replies in flight");
-        if let Ok(done) = shutdown.shutdown() {
-            done.await;
+        let _ = stopping.send(());
+        // The dispatcher refuses to stop before it has started: try again until it has.
+        loop {
+            match shutdown.shutdown() {
+                Ok(done) => break done.await,
+                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+            }
         }
     });
     log::info!("callbot is polling for updates");
-    dispatcher
-        .try_dispatch_with_listener(
-            listener,
-            teloxide::error_handlers::LoggingErrorHandler::with_custom_text("polling failed"),
-        )
-        .await?;
+    let dispatching = dispatcher.try_dispatch_with_listener(
+        listener,
+        teloxide::error_handlers::LoggingErrorHandler::with_custom_text("polling failed"),
+    );
+    // Replies in flight get `SHUTDOWN_GRACE` to finish; a reply still waiting after that
+    // (for flood control, or Telegram's rate limits) is given up, and the log says so.
+    let deadline = async {
+        if stopped.await.is_ok() {
+            tokio::time::sleep(SHUTDOWN_GRACE).await;
+        } else {
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::select! {
+        result = dispatching => result?,
+        () = deadline => log::warn!("replies still in flight {SHUTDOWN_GRACE:?} after the stop signal were given up"),
+    }
     log::info!("stopped");
     Ok(())
 }
