@@ -5,6 +5,15 @@
 //! [`matcher`] finds the entry closest to a question, [`reply`] builds what the user
 //! reads, and the front ends (`callbot ask`, `callbot chat`, the Telegram bot) only
 //! carry questions in and replies out.
+//!
+//! ```
+//! use callbot::engine::{Engine, Paths};
+//!
+//! let engine = Engine::load(&Paths::defaults()).expect("the knowledge loads");
+//! let (found, reply) = engine.ask("他们谈了冰球吗？");
+//! assert!(found.yes_no && reply.is_answered());
+//! assert!(reply.to_plain_text().starts_with("谈到了冰球比赛。"));
+//! ```
 
 #![deny(missing_docs)]
 
