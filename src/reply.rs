@@ -73,8 +73,8 @@ pub struct Reply {
     pub kind: ReplyKind,
     /// The entry answered, if any.
     pub entry: Option<String>,
-    /// For a yes/no question about a topic with a status: 谈到了X。/ 没有谈到X。/ 不清楚是否谈到X。
-    /// when it asks whether the call touched X, else 是的。/ 没有。/ 不清楚。
+    /// For "did they discuss X?" about a topic with a status: 谈到了X。/ 没有谈到X。/
+    /// 不清楚是否谈到X。
     pub verdict: Option<String>,
     /// The answer, or why the bot cannot answer.
     pub text: String,
@@ -102,7 +102,7 @@ pub fn build(knowledge: &KnowledgeBase, found: &Match, ambiguous: bool, config: 
             Reply {
                 kind: ReplyKind::Answer,
                 entry: Some(entry.id.clone()),
-                verdict: found.yes_no.then(|| verdict(entry, found.about_the_call)).flatten(),
+                verdict: found.about_the_call.then(|| verdict(entry)).flatten(),
                 text: entry.answer.clone(),
                 quotes: entry
                     .quotes
@@ -169,17 +169,15 @@ pub fn for_entry(knowledge: &KnowledgeBase, entry: &Entry, config: &ReplyConfig)
     }
 }
 
-/// The yes/no answer from the topic's status: naming the topic when the question asks
-/// whether the call touched it (谈到了X。), short otherwise (是的。).
-fn verdict(entry: &Entry, about_the_call: bool) -> Option<String> {
+/// The yes/no answer to "did they discuss X?", from the topic's status. Other yes/no
+/// questions (乌克兰接受停火了吗) may ask about another side of the topic than its status
+/// describes, so they get the answer alone, which states the fact.
+fn verdict(entry: &Entry) -> Option<String> {
     let topic = &entry.topic;
-    Some(match (entry.status?, about_the_call) {
-        (Status::Discussed, true) => format!("谈到了{topic}。"),
-        (Status::NotDiscussed, true) => format!("没有谈到{topic}。"),
-        (Status::Unclear, true) => format!("不清楚是否谈到{topic}。"),
-        (Status::Discussed, false) => "是的。".to_owned(),
-        (Status::NotDiscussed, false) => "没有。".to_owned(),
-        (Status::Unclear, false) => "不清楚。".to_owned(),
+    Some(match entry.status? {
+        Status::Discussed => format!("谈到了{topic}。"),
+        Status::NotDiscussed => format!("没有谈到{topic}。"),
+        Status::Unclear => format!("不清楚是否谈到{topic}。"),
     })
 }
 
