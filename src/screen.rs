@@ -64,6 +64,16 @@ impl Action {
     }
 }
 
+impl Action {
+    /// The screen a press of the button shows; `None` if its entry is gone.
+    pub fn screen(&self, engine: &Engine) -> Option<Screen> {
+        match self {
+            Self::Entry(id) => engine.open(id).map(|reply| answer(&reply)),
+            Self::Category(category) => Some(self::category(engine, *category)),
+        }
+    }
+}
+
 fn category_key(category: Category) -> &'static str {
     match category {
         Category::Overview => "overview",

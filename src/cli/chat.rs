@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use teloxide::utils::command::BotCommands;
 
 use crate::engine::Engine;
-use crate::screen::{self, Action, Screen};
+use crate::screen::{self, Screen};
 use crate::telegram::Command;
 
 /// Runs the conversation on standard input and output until the input ends.
@@ -44,23 +44,13 @@ pub fn respond(engine: &Engine, commands: &[(String, String)], last: &Screen, te
     if let Ok(number) = text.parse::<usize>()
         && let Some(button) = number.checked_sub(1).and_then(|i| last.buttons.get(i))
     {
-        return match &button.action {
-            Action::Entry(id) => engine.open(id).map(|reply| screen::answer(&reply)),
-            Action::Category(category) => Some(screen::category(engine, *category)),
-        };
+        return button.action.screen(engine);
     }
     if text.starts_with('/') {
         let command = Command::parse(text, "").ok().filter(|c| commands.iter().any(|(n, _)| n == c.name()));
         return Some(match command {
-            Some(Command::Start(payload)) => {
-                engine.open(payload.trim()).map_or_else(|| screen::start(engine), |r| screen::answer(&r))
-            }
-            Some(Command::Topics) => screen::topics(),
-            Some(Command::Discussed) => screen::discussed(engine),
-            Some(Command::NotDiscussed) => screen::not_discussed(engine),
-            Some(Command::Reactions) => screen::reactions(engine),
-            Some(Command::Source) => screen::source(engine),
-            Some(Command::Help) | None => screen::help(engine, commands),
+            Some(command) => command.screen(engine, commands),
+            None => screen::help(engine, commands),
         });
     }
     let (_, reply) = engine.ask(text);

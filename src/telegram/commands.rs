@@ -3,6 +3,9 @@
 
 use teloxide::utils::command::BotCommands;
 
+use crate::engine::Engine;
+use crate::screen::{self, Screen};
+
 /// The commands the bot understands.
 #[derive(BotCommands, Clone, Debug, PartialEq, Eq)]
 #[command(rename_rule = "snake_case")]
@@ -34,6 +37,24 @@ impl Command {
             Self::NotDiscussed => "not_discussed",
             Self::Reactions => "reactions",
             Self::Source => "source",
+        }
+    }
+}
+
+impl Command {
+    /// The screen that answers the command; `commands` are the enabled ones, for /help.
+    /// `/start <entry-id>` (a deep link) opens that entry's answer.
+    pub fn screen(&self, engine: &Engine, commands: &[(String, String)]) -> Screen {
+        match self {
+            Self::Start(payload) => engine
+                .open(payload.trim())
+                .map_or_else(|| screen::start(engine), |reply| screen::answer(&reply)),
+            Self::Help => screen::help(engine, commands),
+            Self::Topics => screen::topics(),
+            Self::Discussed => screen::discussed(engine),
+            Self::NotDiscussed => screen::not_discussed(engine),
+            Self::Reactions => screen::reactions(engine),
+            Self::Source => screen::source(engine),
         }
     }
 }

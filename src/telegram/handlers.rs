@@ -131,18 +131,7 @@ async fn on_command<R: Client>(
         send_screen(bot, msg, &screen::too_fast(), !private).await;
         return Ok(());
     }
-    let screen = match &command {
-        Command::Start(payload) => match engine.open(payload.trim()) {
-            Some(reply) => screen::answer(&reply),
-            None => screen::start(engine),
-        },
-        Command::Help => screen::help(engine, &state.commands),
-        Command::Topics => screen::topics(),
-        Command::Discussed => screen::discussed(engine),
-        Command::NotDiscussed => screen::not_discussed(engine),
-        Command::Reactions => screen::reactions(engine),
-        Command::Source => screen::source(engine),
-    };
+    let screen = command.screen(engine, &state.commands);
     send_screen(bot, msg, &screen, !private).await;
     log::info!(
         "update=command chat={} command={} ms={}",
@@ -170,13 +159,17 @@ pub async fn on_callback<R: Client>(bot: R, query: CallbackQuery, state: Arc<Bot
     if !engine.config.telegram.allows(chat.id.0) {
         return Ok(());
     }
-    let (screen, entry) = match &action {
-        _ if !state.flood.admit(query.from.id.0, Duration::ZERO).await => (screen::too_fast(), "-"),
-        Action::Entry(id) => match engine.open(id) {
-            Some(reply) => (screen::answer(&reply), id.as_str()),
+    let screen = if state.flood.admit(query.from.id.0, Duration::ZERO).await {
+        match action.screen(engine) {
+            Some(screen) => screen,
             None => return Ok(()),
-        },
-        Action::Category(category) => (screen::category(engine, *category), category.label()),
+        }
+    } else {
+        screen::too_fast()
+    };
+    let entry = match &action {
+        Action::Entry(id) => id.as_str(),
+        Action::Category(category) => category.label(),
     };
     if let Err(error) = deliver_all(&bot, chat.id, &render::messages(&screen), None).await {
         log::warn!("update=callback: reply not delivered: {error}");
