@@ -93,36 +93,15 @@ pub const SCOPE: &str = "我只回答新华社关于普京和特朗普18日通�
 pub fn build(knowledge: &KnowledgeBase, found: &Match, ambiguous: bool, config: &ReplyConfig) -> Reply {
     let best = found.best().map(|c| &knowledge.entries[c.entry]);
     match (found.outcome, best) {
-        (Outcome::Answer, Some(entry)) => {
+        (Outcome::Answer | Outcome::Unreported, Some(entry)) => {
             let did_you_mean = if ambiguous {
                 found.candidates.get(1).map(|c| suggestion(&knowledge.entries[c.entry])).into_iter().collect()
             } else {
                 Vec::new()
             };
-            Reply {
-                kind: ReplyKind::Answer,
-                entry: Some(entry.id.clone()),
-                verdict: found.about_the_call.then(|| verdict(entry)).flatten(),
-                text: entry.answer.clone(),
-                quotes: entry
-                    .quotes
-                    .iter()
-                    .take(config.max_quotes)
-                    .map(|q| quote_view(knowledge, q))
-                    .collect(),
-                suggestions: follow_ups(knowledge, entry, config.max_follow_ups, &did_you_mean),
-                did_you_mean,
-            }
+            let verdict = found.about_the_call.then(|| verdict(entry)).flatten();
+            entry_reply(knowledge, entry, config, verdict, did_you_mean)
         }
-        (Outcome::Unreported, Some(entry)) => Reply {
-            kind: ReplyKind::Unreported,
-            entry: Some(entry.id.clone()),
-            verdict: None,
-            text: entry.answer.clone(),
-            quotes: Vec::new(),
-            did_you_mean: Vec::new(),
-            suggestions: follow_ups(knowledge, entry, config.max_follow_ups, &[]),
-        },
         (outcome, _) => declined(knowledge, found, outcome, config),
     }
 }
@@ -157,15 +136,26 @@ fn declined(knowledge: &KnowledgeBase, found: &Match, outcome: Outcome, config: 
 
 /// The reply that opens an entry directly (a button or a deep link).
 pub fn for_entry(knowledge: &KnowledgeBase, entry: &Entry, config: &ReplyConfig) -> Reply {
+    entry_reply(knowledge, entry, config, None, Vec::new())
+}
+
+/// An entry's reply: an answer, or for an unreported entry what the article does not say.
+fn entry_reply(
+    knowledge: &KnowledgeBase,
+    entry: &Entry,
+    config: &ReplyConfig,
+    verdict: Option<String>,
+    did_you_mean: Vec<Suggestion>,
+) -> Reply {
     let kind = if entry.category == Category::Unreported { ReplyKind::Unreported } else { ReplyKind::Answer };
     Reply {
         kind,
         entry: Some(entry.id.clone()),
-        verdict: None,
+        verdict,
         text: entry.answer.clone(),
         quotes: entry.quotes.iter().take(config.max_quotes).map(|q| quote_view(knowledge, q)).collect(),
-        did_you_mean: Vec::new(),
-        suggestions: follow_ups(knowledge, entry, config.max_follow_ups, &[]),
+        suggestions: follow_ups(knowledge, entry, config.max_follow_ups, &did_you_mean),
+        did_you_mean,
     }
 }
 

@@ -84,10 +84,7 @@ pub async fn on_message<R: Client>(
     if !addressed {
         return Ok(());
     }
-    if let Some(user) = &msg.from
-        && !state.flood.admit(user.id.0, queued(&msg)).await
-    {
-        send_screen(&bot, &msg, &screen::too_fast(), !private).await;
+    if !admitted(&bot, &msg, &state).await {
         return Ok(());
     }
     let question = strip_mention(text, username);
@@ -125,10 +122,7 @@ async fn on_command<R: Client>(
         }
         return Ok(());
     };
-    if let Some(user) = &msg.from
-        && !state.flood.admit(user.id.0, queued(msg)).await
-    {
-        send_screen(bot, msg, &screen::too_fast(), !private).await;
+    if !admitted(bot, msg, state).await {
         return Ok(());
     }
     let screen = command.screen(engine, &state.commands);
@@ -224,6 +218,17 @@ fn inline_article(engine: &Engine, reply: &Reply) -> Option<InlineQueryResult> {
         InlineQueryResultArticle::new(entry.id.clone(), entry.canonical_question(), content)
             .description(description),
     ))
+}
+
+/// Waits for the sender's turn under flood control; if the question is refused, tells the
+/// sender to slow down and returns false.
+async fn admitted<R: Client>(bot: &R, msg: &Message, state: &BotState) -> bool {
+    let Some(user) = &msg.from else { return true };
+    if state.flood.admit(user.id.0, queued(msg)).await {
+        return true;
+    }
+    send_screen(bot, msg, &screen::too_fast(), !msg.chat.is_private()).await;
+    false
 }
 
 async fn send_screen<R: Client>(bot: &R, msg: &Message, screen: &Screen, as_reply: bool) {
