@@ -93,6 +93,11 @@ pub enum Wanted {
     Number,
 }
 
+impl Wanted {
+    /// Every kind.
+    pub const ALL: [Self; 2] = [Self::Time, Self::Number];
+}
+
 /// Question words that ask for a time.
 const TIME_QUESTIONS: [&str; 13] = [
     "哪天",

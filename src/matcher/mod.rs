@@ -143,8 +143,8 @@ pub struct Matcher {
     unreported: Vec<bool>,
     /// Whether each entry has a status (discussed, not discussed, unclear).
     has_status: Vec<bool>,
-    /// Each entry's answer and quotes, to tell whether it gives a date or a number.
-    answer_texts: Vec<String>,
+    /// The kinds of fact (a date, a number) each entry's answer and quotes give.
+    gives_kinds: Vec<Vec<Wanted>>,
     config: MatcherConfig,
 }
 
@@ -192,12 +192,15 @@ impl Matcher {
             texts.iter().map(|t| t.questions.iter().map(|q| Phrasing::new(q)).collect()).collect();
         let unreported = knowledge.entries.iter().map(|e| e.category == Category::Unreported).collect();
         let has_status = knowledge.entries.iter().map(|e| e.status.is_some()).collect();
-        let answer_texts = knowledge
+        let gives_kinds = knowledge
             .entries
             .iter()
-            .map(|e| e.quotes.iter().fold(e.answer.clone(), |text, q| text + &q.text))
+            .map(|e| {
+                let text = e.quotes.iter().fold(e.answer.clone(), |text, q| text + &q.text);
+                Wanted::ALL.into_iter().filter(|kind| gives(&text, *kind)).collect()
+            })
             .collect();
-        Self { normalizer, segmenter, index, phrasings, unreported, has_status, answer_texts, config }
+        Self { normalizer, segmenter, index, phrasings, unreported, has_status, gives_kinds, config }
     }
 
     /// Matches a question.
@@ -253,7 +256,7 @@ impl Matcher {
                     Outcome::Unreported
                 } else if wanted(&normalized)
                     .into_iter()
-                    .any(|kind| !gives(&self.answer_texts[best.entry], kind))
+                    .any(|kind| !self.gives_kinds[best.entry].contains(&kind))
                 {
                     Outcome::Decline(Decline::MissingFact)
                 } else {
