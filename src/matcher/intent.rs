@@ -162,6 +162,35 @@ fn has_quantity(text: &str) -> bool {
     })
 }
 
+/// Measure words, with the others an answer may count the same thing in.
+const COUNTERS: [(char, &str); 8] = [
+    ('枚', "枚"),
+    ('架', "架"),
+    ('名', "名人位"),
+    ('人', "人名位"),
+    ('位', "位人名"),
+    ('州', "州个"),
+    ('辆', "辆"),
+    ('艘', "艘"),
+];
+
+/// The measure word a question counts in (几架, 多少枚), if any.
+pub(crate) fn counted(normalized: &str) -> Option<char> {
+    let chars: Vec<char> = normalized.chars().collect();
+    chars.windows(2).find_map(|w| {
+        let asks = w[0] == '几' || (w[0] == '少' && normalized.contains("多少"));
+        (asks && COUNTERS.iter().any(|(c, _)| *c == w[1])).then_some(w[1])
+    })
+}
+
+/// Whether a text gives a count in this measure word: a numeral right before it
+/// (150架, 七名), not an indefinite 多枚 or 数架.
+pub(crate) fn gives_count_of(text: &str, counter: char) -> bool {
+    let accepted = COUNTERS.iter().find(|(c, _)| *c == counter).map_or("", |(_, a)| a);
+    let chars: Vec<char> = text.chars().collect();
+    chars.windows(2).any(|w| QUANTITY_NUMERALS.contains(w[0]) && accepted.contains(w[1]))
+}
+
 #[cfg(test)]
 mod wanted_tests {
     use super::*;
@@ -182,5 +211,15 @@ mod wanted_tests {
         assert!(!gives("这是两国总统谈到的第四点", Wanted::Number));
         assert!(!gives("第175号", Wanted::Number));
         assert!(gives("第四点：互换175名", Wanted::Number));
+    }
+
+    #[test]
+    fn counts_in_a_measure_word() {
+        assert_eq!(counted("俄军发射了多少枚导弹"), Some('枚'));
+        assert_eq!(counted("几架无人机"), Some('架'));
+        assert_eq!(counted("谈了什么"), None);
+        assert!(!gives_count_of("俄军使用了多枚导弹和近150架无人机", '枚'));
+        assert!(gives_count_of("俄军使用了多枚导弹和近150架无人机", '架'));
+        assert!(gives_count_of("互换175名被俘人员", '人'));
     }
 }
