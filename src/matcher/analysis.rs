@@ -329,6 +329,7 @@ pub(crate) fn is_english(question: &str) -> bool {
 
 /// The facet a normalised question asks for.
 pub(crate) fn facet(normalized: &str) -> Facet {
+    let normalized = &normalized.replace("第几", "第");
     if asks_if_discussed(normalized) {
         return Facet::DidDiscuss;
     }

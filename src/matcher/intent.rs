@@ -118,11 +118,10 @@ const TIME_QUESTIONS: [&str; 13] = [
 const NUMBER_QUESTIONS: [&str; 9] =
     ["多少", "几个", "几名", "几架", "几位", "几项", "几点", "几成", "百分之几"];
 
-/// Words in an answer that give a time.
-const TIME_WORDS: [&str; 16] = [
-    "日", "号", "时", "点", "月", "年", "天", "周", "凌晨", "当晚", "昨天", "立即", "此前", "之后", "以后",
-    "后",
-];
+/// Words in an answer that give a time without a number.
+const TIME_WORDS: [&str; 8] = ["凌晨", "当晚", "昨天", "立即", "此前", "结束后", "时隔", "通话后"];
+/// Units that make a number a time (18日, 30天).
+const TIME_UNITS: &str = "日号时点月年天周";
 /// Characters in an answer that give a number.
 const NUMERALS: &str = "0123456789一二三四五六七八九十百千万两半";
 /// Numerals that give a quantity: 一 and 两 are left out, being mostly parts of words
@@ -131,6 +130,8 @@ const QUANTITY_NUMERALS: &str = "0123456789二三四五六七八九十百千万"
 
 /// The kinds of fact a normalised question asks for.
 pub fn wanted(normalized: &str) -> Vec<Wanted> {
+    // 第几点 asks for an ordinal, which answers give as 第六点.
+    let normalized = &normalized.replace("第几", "第");
     let mut kinds = Vec::new();
     if TIME_QUESTIONS.iter().any(|q| normalized.contains(q)) {
         kinds.push(Wanted::Time);
@@ -145,11 +146,22 @@ pub fn wanted(normalized: &str) -> Vec<Wanted> {
 /// purpose: it only rules out answers with no time or no number at all.
 pub fn gives(text: &str, kind: Wanted) -> bool {
     match kind {
-        Wanted::Time => {
-            TIME_WORDS.iter().any(|w| text.contains(w)) || text.contains(|c| NUMERALS.contains(c))
-        }
+        Wanted::Time => TIME_WORDS.iter().any(|w| text.contains(w)) || has_time(text),
         Wanted::Number => has_quantity(text),
     }
+}
+
+/// Whether a text has a number with a unit of time (19日, 30天, 7时), not an ordinal
+/// (第七点).
+fn has_time(text: &str) -> bool {
+    let chars: Vec<char> = text.chars().collect();
+    chars.windows(2).enumerate().any(|(i, w)| {
+        let mut start = i;
+        while start > 0 && NUMERALS.contains(chars[start - 1]) {
+            start -= 1;
+        }
+        NUMERALS.contains(w[0]) && TIME_UNITS.contains(w[1]) && (start == 0 || chars[start - 1] != '第')
+    })
 }
 
 /// Whether a text has a number that is not an ordinal (第四点 counts nothing): some run
@@ -208,6 +220,9 @@ mod wanted_tests {
         assert!(gives("俄乌19日将互换175名被俘人员", Wanted::Number));
         assert!(!gives("美国企业可优先开发稀土、页岩气", Wanted::Time));
         assert!(!gives("美国企业可优先开发稀土、页岩气", Wanted::Number));
+        assert!(!gives("这是两国总统谈到的第七点", Wanted::Time));
+        assert!(!gives("欧盟豪掷35亿欧元援乌", Wanted::Time));
+        assert_eq!(wanted("危机地区稳定是第几点"), []);
         assert!(!gives("这是两国总统谈到的第四点", Wanted::Number));
         assert!(!gives("第175号", Wanted::Number));
         assert!(gives("第四点：互换175名", Wanted::Number));

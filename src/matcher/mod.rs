@@ -62,7 +62,7 @@ const UNKNOWN_FUNCTION_WORD_WEIGHT: f64 = 0.1;
 const ENTITY_MISS_PENALTY: f64 = 0.1;
 /// Entities that every question is about (the two presidents, the call): they tell
 /// entries apart no better than a stopword.
-const CALL_ENTITIES: [&str; 2] = ["双方", "通话"];
+const CALL_ENTITIES: [&str; 3] = ["双方", "通话", "新华社"];
 /// The two presidents: named together, they are the call itself, as 双方 is.
 const PRESIDENTS: [&str; 2] = ["普京", "特朗普"];
 
@@ -301,12 +301,16 @@ impl Matcher {
         if clauses.len() < 2 {
             return whole;
         }
+        // The sentences that ask something are the real questions: the one answered best
+        // (the later one on a tie) wins; when none is answered, the best of what the
+        // message says.
         clauses
             .into_iter()
-            .rev()
             .map(|clause| self.find_one(clause))
             .chain([whole])
-            .max_by(|a, b| rank(a).total_cmp(&rank(b)))
+            .enumerate()
+            .max_by(|(i, a), (j, b)| rank(a).total_cmp(&rank(b)).then(i.cmp(j)))
+            .map(|(_, found)| found)
             .unwrap_or_else(|| self.find_one(question))
     }
 
@@ -333,6 +337,9 @@ impl Matcher {
         let words = self.segmenter.words(&normalized);
         let mut analysis = self.analyzer.analyze(&normalized, &words);
         analysis.english = analysis::is_english(question);
+        // A detail asked in words the normalisation rewrites (Truth Social → 社交媒体).
+        analysis.detail = analysis.detail.or_else(|| self.analyzer.detail_in(&basic_form(question)));
+        let strangers = words.iter().filter(|w| w.proper && !self.index.knows(&w.text)).count() as f64;
         let weighted = self.weigh(&words, &analysis);
         let words: Vec<String> = words.into_iter().map(|w| w.text).collect();
         if !analysis.has_content() {
@@ -364,7 +371,7 @@ impl Matcher {
                         + SIMILARITY_WEIGHT * similarity
                         + RELEVANCE_WEIGHT * relevance
                         + bonus
-                        - ENTITY_MISS_PENALTY * misses as f64)
+                        - ENTITY_MISS_PENALTY * (misses as f64 + strangers))
                         .clamp(0.0, 1.0),
                     bm25: term.bm25,
                     coverage: term.coverage,
