@@ -7,7 +7,7 @@
 use serde::Deserialize;
 
 use crate::knowledge::{Category, Entry, KnowledgeBase, Quote, Status};
-use crate::matcher::{Decline, Match, Outcome};
+use crate::matcher::{Decline, EntityKind, Match, Outcome};
 
 /// The reply's settings (`[reply]` in `config/callbot.toml`).
 #[derive(Debug, Clone, Deserialize)]
@@ -89,10 +89,21 @@ pub struct Reply {
 /// What the bot can talk about, said when it declines.
 pub const SCOPE: &str = "我只回答新华社关于普京和特朗普18日通话的报道：两人谈了什么、没谈什么、通话之后发生了什么、各方如何反应。";
 
+/// What the bot can talk about, in English and Chinese, said when it cannot understand an
+/// English question.
+pub const SCOPE_ENGLISH: &str = "Sorry, I could not understand that. I answer questions about Xinhua's report on the 18 March phone call between Putin and Trump: what they discussed, what they left out, what happened next and how others reacted. Answers are in Chinese. 抱歉，没有看懂这个问题。";
+
+/// What the bot says when a message has nothing to go on (为什么, 谁, 真的吗).
+pub const CLARIFY: &str =
+    "你想问通话的哪一方面？请说得具体一点，比如“他们谈到冰球了吗”“泽连斯基怎么看”，或者点下面的话题。";
+
 /// Builds the reply for a match.
 pub fn build(knowledge: &KnowledgeBase, found: &Match, ambiguous: bool, config: &ReplyConfig) -> Reply {
     let best = found.best().map(|c| &knowledge.entries[c.entry]);
     match (found.outcome, best) {
+        (Outcome::Decline(Decline::MissingFact), Some(entry)) => {
+            not_reported(knowledge, found, entry, config)
+        }
         (Outcome::Answer | Outcome::Unreported, Some(entry)) => {
             let did_you_mean = if ambiguous {
                 found.candidates.get(1).map(|c| suggestion(&knowledge.entries[c.entry])).into_iter().collect()
@@ -110,19 +121,12 @@ pub fn build(knowledge: &KnowledgeBase, found: &Match, ambiguous: bool, config: 
 fn declined(knowledge: &KnowledgeBase, found: &Match, outcome: Outcome, config: &ReplyConfig) -> Reply {
     let text = match outcome {
         Outcome::Decline(Decline::Empty) => format!("请用文字提一个问题。{SCOPE}"),
+        Outcome::Decline(Decline::TooLittle) => CLARIFY.to_owned(),
+        _ if found.analysis.english => format!("{SCOPE_ENGLISH}{SCOPE}"),
         Outcome::Decline(Decline::TooLong) => format!("问题太长了，请用一两句话提问。{SCOPE}"),
         _ if found.yes_no => format!("文章没有报道这一点。{SCOPE}"),
         _ => format!("抱歉，这个问题文章里没有报道。{SCOPE}"),
     };
-    let mut suggestions: Vec<Suggestion> = Vec::new();
-    for id in &config.fallback_suggestions {
-        if suggestions.len() >= 3 {
-            break;
-        }
-        if let Some(entry) = knowledge.entry(id) {
-            suggestions.push(suggestion(entry));
-        }
-    }
     Reply {
         kind: ReplyKind::Declined,
         entry: None,
@@ -130,8 +134,50 @@ fn declined(knowledge: &KnowledgeBase, found: &Match, outcome: Outcome, config: 
         text,
         quotes: Vec::new(),
         did_you_mean: Vec::new(),
-        suggestions,
+        suggestions: fallback(knowledge, config, Vec::new()),
     }
+}
+
+/// The reply for a question about a known topic that asks for a fact the article does
+/// not give: says which fact, and what the article does say, with that entry as a button.
+fn not_reported(knowledge: &KnowledgeBase, found: &Match, entry: &Entry, config: &ReplyConfig) -> Reply {
+    let subject = found
+        .analysis
+        .entities
+        .iter()
+        .find(|e| e.kind == EntityKind::Person && e.name != "双方")
+        .or_else(|| found.analysis.entities.iter().find(|e| e.kind == EntityKind::Topic && e.name != "通话"))
+        .map_or(entry.topic.as_str(), |e| e.name.as_str());
+    let missing = found.missing.as_deref().unwrap_or("这一点");
+    let said = entry.answer.split_inclusive('。').next().unwrap_or(&entry.answer).trim_end_matches('。');
+    Reply {
+        kind: ReplyKind::Unreported,
+        entry: None,
+        verdict: None,
+        text: format!("文章没有报道{subject}的{missing}，只说{said}。"),
+        quotes: Vec::new(),
+        did_you_mean: Vec::new(),
+        suggestions: fallback(knowledge, config, vec![suggestion(entry)]),
+    }
+}
+
+/// Up to three suggestions: these first, then the configured fallbacks.
+fn fallback(
+    knowledge: &KnowledgeBase,
+    config: &ReplyConfig,
+    mut suggestions: Vec<Suggestion>,
+) -> Vec<Suggestion> {
+    for id in &config.fallback_suggestions {
+        if suggestions.len() >= 3 {
+            break;
+        }
+        if let Some(entry) = knowledge.entry(id)
+            && !suggestions.iter().any(|s| s.entry == entry.id)
+        {
+            suggestions.push(suggestion(entry));
+        }
+    }
+    suggestions
 }
 
 /// The reply that opens an entry directly (a button or a deep link).

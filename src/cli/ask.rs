@@ -137,10 +137,21 @@ fn answer_one(engine: &Engine, args: &AskArgs, question: &str, out: &mut impl Wr
 
 /// The matcher's view of a question, for `--explain`.
 pub fn explain(engine: &Engine, found: &Match) -> String {
+    let analysis = &found.analysis;
+    let entities: Vec<String> =
+        analysis.entities.iter().map(|e| format!("{} ({:?})", e.name, e.kind)).collect();
     let mut text = format!(
-        "normalised: {}\nwords: {}\nyes/no: {} (asks whether the call touched it: {})\noutcome: {:?}\ncandidates (score = 0.5 coverage + 0.3 similarity + 0.2 relevance [+ 0.05 status bonus]):",
+        "normalised: {}\nwords: {}\nanalysis: facet {:?}; entities [{}]; predicate {}; negated {}; content words [{}]; detail asked {}; english {}\nmissing from the best entry: {}\nyes/no: {} (asks whether the call touched it: {})\noutcome: {:?}\ncandidates (score = 0.5 coverage + 0.3 similarity + 0.2 relevance [+ 0.05 status bonus] - 0.1 per named entity the entry lacks):",
         found.normalized,
         found.words.join(" | "),
+        analysis.facet,
+        entities.join(", "),
+        analysis.predicate.as_deref().unwrap_or("-"),
+        analysis.negated,
+        analysis.content_words.join(", "),
+        analysis.detail.map_or("-".to_owned(), |d| engine.knowledge.lexicon.detail[d].name.clone()),
+        analysis.english,
+        found.missing.as_deref().unwrap_or("-"),
         found.yes_no,
         found.about_the_call,
         found.outcome

@@ -43,6 +43,7 @@ pub fn build(sources: &Sources) -> Result<KnowledgeBase, KnowledgeError> {
     let aliases = aliases.map(|a| a.alias).unwrap_or_default();
     check_aliases(&aliases, &mut problems);
     let entries = check_entries(&article, &files, &mut problems);
+    let lexicon = super::Lexicon::parse(&sources.lexicon, &sources.article, &mut problems);
     if entries.is_empty() && problems.is_empty() {
         problems.push(Problem {
             file: "entries/".to_owned(),
@@ -55,7 +56,14 @@ pub fn build(sources: &Sources) -> Result<KnowledgeBase, KnowledgeError> {
         return Err(KnowledgeError::Invalid(problems));
     }
     let by_id = entries.iter().enumerate().map(|(i, e)| (e.id.clone(), i)).collect();
-    Ok(KnowledgeBase { article, entries, aliases, stopwords: parse_stopwords(&sources.stopwords), by_id })
+    Ok(KnowledgeBase {
+        article,
+        entries,
+        aliases,
+        stopwords: parse_stopwords(&sources.stopwords),
+        lexicon,
+        by_id,
+    })
 }
 
 fn parse_toml<T: DeserializeOwned>(text: &str, file: &str, problems: &mut Vec<Problem>) -> Option<T> {
