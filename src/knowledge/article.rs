@@ -343,6 +343,29 @@ mod tests {
     }
 
     #[test]
+    fn a_correction_is_allowed_only_right_after_a_declared_typo() {
+        let article = Article::parse(TEXT, layout(), "article.txt").expect("parses");
+        assert_eq!(article.misplaced_correction("向日军〔俄军〕下达指令"), None);
+        let inserted = article.misplaced_correction("他〔不〕说").expect("refused");
+        assert!(inserted.contains("`〔不〕` is not a declared correction"), "{inserted}");
+        assert!(article.misplaced_correction("向俄军〔俄军〕下达").is_some(), "not after the typo");
+        assert!(article.misplaced_correction("向日军〔我军〕下达").is_some(), "not the declared word");
+        assert!(article.misplaced_correction("向日军〔俄军下达").is_some(), "never closed");
+        assert!(article.misplaced_correction("向日军俄军〕下达").is_some(), "never opened");
+    }
+
+    #[test]
+    fn tells_words_inside_quotation_marks_from_the_rest() {
+        let article = Article::parse(TEXT, layout(), "article.txt").expect("parses");
+        let inside = |quote: &str| article.occurrences(quote).any(|o| o.is_inside_quotation_marks());
+        assert!(inside("没有结果"));
+        assert!(inside("没有"));
+        assert!(!inside("他说"));
+        assert!(!inside("有结果”。"), "runs past the closing mark");
+        assert!(!inside("向日军〔俄军〕下达指令"));
+    }
+
+    #[test]
     fn a_missing_heading_is_an_error() {
         let text = TEXT.replace("A 第一部分", "B 别的");
         let err = Article::parse(&text, layout(), "article.txt").expect_err("heading missing");

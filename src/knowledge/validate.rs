@@ -471,10 +471,14 @@ impl EntryCheck<'_> {
     }
 }
 
-/// Whether a phrasing is a whole question: it asks something and is more than a name.
+/// Whether a phrasing is a whole question: it asks something (a question word, or the
+/// X没X / X不X pattern: 谈没谈) and is more than a name.
 fn is_whole_question(question: &str) -> bool {
-    let words: String = question.chars().filter(|c| c.is_alphanumeric()).collect();
-    words.chars().count() >= MIN_QUESTION_CHARS && QUESTION_WORDS.iter().any(|w| words.contains(w))
+    let chars: Vec<char> = question.chars().filter(|c| c.is_alphanumeric()).collect();
+    let words: String = chars.iter().collect();
+    let asks = QUESTION_WORDS.iter().any(|w| words.contains(w))
+        || chars.windows(3).any(|w| w[0] == w[2] && (w[1] == '没' || w[1] == '不'));
+    chars.len() >= MIN_QUESTION_CHARS && asks
 }
 
 /// Whether quotes give two readings: at least two speakers.
@@ -555,7 +559,26 @@ fn to_entry(raw: &RawEntry, article: &Article) -> Entry {
 
 #[cfg(test)]
 mod tests {
-    use super::sentence_count;
+    use super::{is_whole_question, quotation_mark_problem, sentence_count};
+
+    #[test]
+    fn a_whole_question_asks_something_and_is_more_than_a_name() {
+        for q in ["美国国务卿鲁比奥承认了什么？", "谈了对乌援助吗", "换俘谈没谈", "普京是否同意停火"]
+        {
+            assert!(is_whole_question(q), "{q}");
+        }
+        for q in ["鲁比奥?", "冰球？", "北约", "修昔底德名言"] {
+            assert!(!is_whole_question(q), "{q}");
+        }
+    }
+
+    #[test]
+    fn quotation_marks_pair_up_without_nesting() {
+        assert_eq!(quotation_mark_problem("他说“好”，又说“行”。"), None);
+        assert!(quotation_mark_problem("“欧洲从“后援团”变了”").is_some_and(|p| p.contains("nests")));
+        assert!(quotation_mark_problem("他说“好").is_some_and(|p| p.contains("open")));
+        assert!(quotation_mark_problem("好”").is_some_and(|p| p.contains("never opened")));
+    }
 
     #[test]
     fn sentences_are_counted_by_their_ends() {
