@@ -259,3 +259,12 @@ fn only_discussed_entries_are_numbered_points() {
     let problem = problem_at("point_outside_discussed.toml", 5, "numbered-reaction");
     assert!(problem.message.contains("only a `discussed` entry"), "{problem}");
 }
+
+#[test]
+fn a_direct_quote_is_credited_only_to_whoever_the_paragraph_names() {
+    let problem = problem_at("direct_quote_of_someone_else.toml", 9, "wrong-mouth");
+    assert!(
+        problem.message.contains("its speaker `泽连斯基` is not named in the quote's paragraph"),
+        "{problem}"
+    );
+}

@@ -4,7 +4,9 @@ use std::collections::HashMap;
 
 use serde::de::DeserializeOwned;
 
-use super::article::{Article, ArticleLayout, QUOTE_CLOSE, QUOTE_OPEN, strip_corrections};
+use super::article::{
+    Article, ArticleLayout, Occurrence, QUOTE_CLOSE, QUOTE_OPEN, Section, strip_corrections,
+};
 use super::entry::{Category, Entry, Quote, QuoteKind, Status};
 use super::error::{KnowledgeError, Problem, line_of};
 use super::raw::{Alias, AliasFile, EntryFile, RawEntry, RawQuote};
@@ -419,55 +421,52 @@ impl EntryCheck<'_> {
             );
             return;
         }
-        let speaker = quote.speaker.as_deref().map(str::trim);
-        let kind = quote.kind.name();
-        match (quote.kind, speaker) {
-            (QuoteKind::Narration, Some(speaker)) if speaker != section.narrator => self.report(
-                at,
-                format!(
-                    "quote `{text}` is narration, the article's own words, so its speaker is {} (or leave speaker out), not `{speaker}`; for someone's words use kind = \"reported\" or \"direct\"",
-                    section.narrator
-                ),
-            ),
-            (QuoteKind::Narration, _) => {}
-            (_, None | Some("")) => {
-                self.report(at, format!("{kind} quote `{text}` has no speaker: say whose words these are"));
-            }
-            (_, Some(speaker)) if speaker == section.narrator => self.report(
-                at,
-                format!("quote `{text}` is credited to {speaker}, the article itself: make it kind = \"narration\""),
-            ),
-            (_, Some(speaker)) => {
-                if !in_section.iter().any(|o| o.paragraph.contains(speaker)) {
-                    self.report(
-                        at,
-                        format!(
-                            "{kind} quote `{text}`: its speaker `{speaker}` is not named in the quote's paragraph; name the speaker as the article does there, or use kind = \"narration\""
-                        ),
-                    );
-                }
-                if quote.kind == QuoteKind::Direct {
-                    self.check_direct(text, at, &in_section);
-                }
-            }
-        }
+        self.check_kind(quote, section, &in_section);
     }
 
-    /// A direct quote is words the article puts inside quotation marks.
-    fn check_direct(&mut self, text: &str, at: usize, occurrences: &[&super::article::Occurrence]) {
-        if text.contains([QUOTE_OPEN, QUOTE_CLOSE]) {
-            self.report(
-                at,
-                format!("direct quote `{text}` contains quotation marks: quote only the words inside them"),
-            );
-        } else if !occurrences.iter().any(|o| o.is_inside_quotation_marks()) {
-            self.report(
-                at,
+    /// Whose words a quote is, checked against where the article has them: narration is
+    /// the section's narrator's; reported speech names its speaker in the paragraph; a
+    /// direct quote also stands inside quotation marks there.
+    fn check_kind(&mut self, quote: &RawQuote, section: &Section, occurrences: &[&Occurrence]) {
+        let text = quote.text.get_ref();
+        let at = quote.text.span().start;
+        let kind = quote.kind.name();
+        let speaker = quote.speaker.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        let Some(speaker) = speaker else {
+            if quote.kind != QuoteKind::Narration {
+                self.report(at, format!("{kind} quote `{text}` has no speaker: say whose words these are"));
+            }
+            return;
+        };
+        let names_speaker = |o: &&Occurrence| o.paragraph.contains(speaker);
+        let message = match quote.kind {
+            QuoteKind::Narration if speaker != section.narrator => format!(
+                "quote `{text}` is narration, the article's own words, so its speaker is {} (or leave speaker out), not `{speaker}`; for someone's words use kind = \"reported\" or \"direct\"",
+                section.narrator
+            ),
+            QuoteKind::Narration => return,
+            _ if speaker == section.narrator => {
                 format!(
-                    "direct quote `{text}` is not inside quotation marks in the article: use kind = \"reported\" for an account of what was said, or \"narration\" for the article's own words"
-                ),
-            );
-        }
+                    "quote `{text}` is credited to {speaker}, the article itself: make it kind = \"narration\""
+                )
+            }
+            QuoteKind::Direct if text.contains([QUOTE_OPEN, QUOTE_CLOSE]) => {
+                format!("direct quote `{text}` contains quotation marks: quote only the words inside them")
+            }
+            QuoteKind::Direct if !occurrences.iter().any(|o| o.is_inside_quotation_marks()) => format!(
+                "direct quote `{text}` is not inside quotation marks in the article: use kind = \"reported\" for an account of what was said, or \"narration\" for the article's own words"
+            ),
+            QuoteKind::Direct
+                if occurrences.iter().any(|o| o.is_inside_quotation_marks() && names_speaker(o)) =>
+            {
+                return;
+            }
+            QuoteKind::Reported if occurrences.iter().any(names_speaker) => return,
+            QuoteKind::Direct | QuoteKind::Reported => format!(
+                "{kind} quote `{text}`: its speaker `{speaker}` is not named in the quote's paragraph; name the speaker as the article does there, or use kind = \"narration\""
+            ),
+        };
+        self.report(at, message);
     }
 }
 
