@@ -6,7 +6,7 @@
 
 use serde::Deserialize;
 
-use crate::knowledge::{Category, Entry, KnowledgeBase, Quote, Status};
+use crate::knowledge::{Category, Entry, KnowledgeBase, Quote, QuoteKind, Status};
 use crate::matcher::{Decline, EntityKind, Match, Outcome};
 
 /// The reply's settings (`[reply]` in `config/callbot.toml`).
@@ -55,15 +55,57 @@ pub struct Suggestion {
     pub question: String,
 }
 
-/// A quote as shown: the article's words, who said them, and the section's name.
+/// A quote as shown: the article's words, whose words they are, and the section.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QuoteView {
     /// The article's words (a known typo keeps its marked correction).
     pub text: String,
-    /// Who said or wrote them.
+    /// Whose words they are: the speaker's own, the article's account of them, or the
+    /// article's narration.
+    pub kind: QuoteKind,
+    /// Who said them; for narration, the article (新华社).
     pub speaker: String,
     /// The section they stand in, as shown (`A`, `热评`).
     pub section: String,
+}
+
+/// A quote laid out for reading: its words and its credit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Citation {
+    /// The words: “…” for the speaker's own words and the article's narration,
+    /// 据…称：… for reported speech.
+    pub words: String,
+    /// Who and where: ——speaker（section）, or （section） after reported speech.
+    pub credit: String,
+    /// Whether the credit may stand on a line of its own (after a quotation).
+    pub credit_on_own_line: bool,
+}
+
+impl QuoteView {
+    /// How the quote reads. Only direct quotes and the article's narration stand in
+    /// quotation marks, so reported speech is never shown as the speaker's own words;
+    /// quotation marks inside a quotation become ‘…’, so marks never nest.
+    pub fn citation(&self) -> Citation {
+        let words = self.text.trim_end_matches('。');
+        match self.kind {
+            QuoteKind::Direct | QuoteKind::Narration => Citation {
+                words: format!("“{}”", words.replace('“', "‘").replace('”', "’")),
+                credit: format!("——{}（{}）", self.speaker, self.section),
+                credit_on_own_line: true,
+            },
+            QuoteKind::Reported => Citation {
+                words: format!("据{}称：{words}", self.speaker),
+                credit: format!("（{}）", self.section),
+                credit_on_own_line: false,
+            },
+        }
+    }
+
+    /// The quote on one line, as plain text shows it.
+    pub fn to_plain_text(&self) -> String {
+        let citation = self.citation();
+        citation.words + &citation.credit
+    }
 }
 
 /// Everything a reply says, independent of how it is rendered.
@@ -205,7 +247,8 @@ fn entry_reply(
     }
 }
 
-/// The yes/no answer to "did they discuss X?", from the topic's status. Other yes/no
+/// The yes/no answer to "did they discuss X?", from the topic's status: one verdict per
+/// piece of evidence, saying no more than the article does. Other yes/no
 /// questions (乌克兰接受停火了吗) may ask about another side of the topic than its status
 /// describes, so they get the answer alone, which states the fact.
 fn verdict(entry: &Entry) -> Option<String> {
@@ -213,7 +256,9 @@ fn verdict(entry: &Entry) -> Option<String> {
     Some(match entry.status? {
         Status::Discussed => format!("谈到了{topic}。"),
         Status::NotDiscussed => format!("没有谈到{topic}。"),
+        Status::NotMentioned => format!("不清楚是否谈到{topic}，文章只说没有提及。"),
         Status::Unclear => format!("不清楚是否谈到{topic}。"),
+        Status::Disputed => format!("是否谈到{topic}，说法不一："),
     })
 }
 
@@ -239,7 +284,7 @@ fn follow_ups(
 
 fn quote_view(knowledge: &KnowledgeBase, quote: &Quote) -> QuoteView {
     let section = knowledge.article.section(&quote.section).map_or(quote.section.clone(), |s| s.id.clone());
-    QuoteView { text: quote.text.clone(), speaker: quote.speaker.clone(), section }
+    QuoteView { text: quote.text.clone(), kind: quote.kind, speaker: quote.speaker.clone(), section }
 }
 
 impl Reply {
@@ -257,12 +302,8 @@ impl Reply {
     pub fn to_plain_text(&self) -> String {
         let mut out = self.answer_text();
         for quote in &self.quotes {
-            out.push_str(&format!(
-                "\n“{}”——{}（{}）",
-                quote.text.trim_end_matches('。'),
-                quote.speaker,
-                quote.section
-            ));
+            out.push('\n');
+            out.push_str(&quote.to_plain_text());
         }
         if !self.did_you_mean.is_empty() {
             out.push_str("\n你是不是想问：");

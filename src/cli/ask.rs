@@ -39,6 +39,8 @@ pub struct JsonReply<'a> {
 #[derive(Debug, Serialize)]
 struct JsonQuote<'a> {
     text: &'a str,
+    /// `direct`, `reported` or `narration`.
+    kind: &'static str,
     speaker: &'a str,
     section: &'a str,
 }
@@ -61,7 +63,12 @@ impl<'a> JsonReply<'a> {
             quotes: reply
                 .quotes
                 .iter()
-                .map(|q| JsonQuote { text: &q.text, speaker: &q.speaker, section: &q.section })
+                .map(|q| JsonQuote {
+                    text: &q.text,
+                    kind: q.kind.name(),
+                    speaker: &q.speaker,
+                    section: &q.section,
+                })
                 .collect(),
             follow_ups: reply.suggestions.iter().map(|s| s.question.as_str()).collect(),
             alternatives: found

@@ -14,8 +14,8 @@ mod validate;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-pub use article::{Article, ArticleLayout, Correction, Section, strip_corrections};
-pub use entry::{Category, Entry, Quote, Status};
+pub use article::{Article, ArticleLayout, Correction, Occurrence, Section, strip_corrections};
+pub use entry::{Category, Entry, Quote, QuoteKind, Status};
 pub use error::{KnowledgeError, Problem};
 pub use lexicon::{Detail, EntityKind, Field, Lexicon, LexiconEntity, LexiconWord};
 pub use raw::Alias;
