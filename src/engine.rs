@@ -276,8 +276,10 @@ pub struct Reloader {
 }
 
 impl Reloader {
-    /// A reloader for this engine and knowledge location.
+    /// A reloader for this engine and knowledge location. From now on the process keeps
+    /// jieba's dictionary, so that a reload copies it rather than parse it again.
     pub fn new(engine: SharedEngine, knowledge: Location) -> Self {
+        crate::matcher::keep_dictionary();
         Self { engine, knowledge }
     }
 
