@@ -2,9 +2,9 @@
 //! log, group it), and a reload of the knowledge (read, validate, build the matcher,
 //! swap it in).
 //!
-//! Run with `cargo bench --bench review`. The log is made of the project's own questions
-//! (tests/data/questions.jsonl) as the matcher sees them, repeated with varied scores, so
-//! the grouping meets realistic words and entries.
+//! Run with `cargo bench --bench review`. The log is made of the knowledge's own phrasings
+//! as the matcher sees them, repeated with varied scores, so the grouping meets realistic
+//! words and entries.
 
 use std::hint::black_box;
 use std::io::Write;
@@ -17,20 +17,10 @@ use criterion::{Criterion, criterion_group, criterion_main};
 
 const LOGGED: usize = 10_000;
 
-fn questions() -> Vec<String> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/questions.jsonl");
-    std::fs::read_to_string(path)
-        .expect("question set readable")
-        .lines()
-        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-        .filter_map(|item| item["q"].as_str().map(str::to_owned))
-        .collect()
-}
-
 /// A log of `LOGGED` records: the questions' real words and candidates, with scores
 /// spread so that some are near an entry and some are not.
 fn write_log(engine: &Engine, path: &Path) {
-    let questions = questions();
+    let questions: Vec<&String> = engine.knowledge.entries.iter().flat_map(|e| &e.questions).collect();
     let mut file = std::io::BufWriter::new(std::fs::File::create(path).expect("create log"));
     for i in 0..LOGGED {
         let question = &questions[i % questions.len()];

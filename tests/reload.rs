@@ -4,7 +4,6 @@
 
 mod common;
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::thread::JoinHandle;
@@ -13,6 +12,7 @@ use std::time::{Duration, Instant};
 use callbot::engine::{Location, Reloader};
 use common::bot::{self, WAIT};
 use common::fake_telegram::{FakeTelegram, TOKEN, TestUser, TextMessage};
+use common::process::{callbot, drain};
 
 type TestResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
 
@@ -83,34 +83,18 @@ async fn questions_asked_during_reloads_each_get_exactly_one_reply() -> TestResu
 
 /// `callbot bot` on a copy of the knowledge, against the fake, in `dir`.
 fn spawn_bot(fake: &FakeTelegram, dir: &Path, knowledge: &Path, extra: &[&str]) -> std::io::Result<Child> {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_callbot"));
-    command.arg("--knowledge").arg(knowledge).arg("bot").args(extra);
-    for (name, _) in std::env::vars() {
-        if name.starts_with("CALLBOT") || name.starts_with("TELOXIDE") || name == "RUST_LOG" {
-            command.env_remove(name);
-        }
-    }
+    let knowledge = knowledge.to_str().ok_or_else(|| std::io::Error::other("the path is not UTF-8"))?;
+    let mut command = callbot(&["--knowledge", knowledge, "bot"]);
     command
+        .args(extra)
         .current_dir(dir)
         .env("TELOXIDE_TOKEN", TOKEN)
         .env("TELOXIDE_API_URL", fake.url().as_str())
         .env("CALLBOT__TELEGRAM__POLL_TIMEOUT_SECS", "1")
         .env("CALLBOT__TELEGRAM__FLOOD_BURST", "1000")
         .env("RUST_LOG", "info")
-        .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(Stdio::piped())
         .spawn()
-}
-
-fn drain(pipe: Option<impl Read + Send + 'static>) -> JoinHandle<String> {
-    std::thread::spawn(move || {
-        let mut text = String::new();
-        if let Some(mut pipe) = pipe {
-            let _ = pipe.read_to_string(&mut text);
-        }
-        text
-    })
 }
 
 fn signal(child: &Child, name: &str) -> TestResult {

@@ -5,3 +5,4 @@
 pub mod bot;
 pub mod fake_telegram;
 pub mod knowledge;
+pub mod process;
