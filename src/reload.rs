@@ -17,6 +17,7 @@ pub const SETTLE: Duration = Duration::from_millis(100);
 
 /// Reloads on every SIGHUP, from now on (the handler is installed when this is called,
 /// so a SIGHUP no longer ends the process). Must be called within a tokio runtime.
+#[cfg(unix)]
 pub fn on_hangup(reloader: Reloader) -> std::io::Result<()> {
     let mut hangups = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
     tokio::spawn(async move {

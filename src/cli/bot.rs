@@ -53,6 +53,7 @@ pub fn run(
     let setup = Setup { engine, telegram, review };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let served = runtime.block_on(async {
+        #[cfg(unix)]
         crate::reload::on_hangup(reloader.clone()).context("cannot listen for SIGHUP")?;
         let _watcher = match (args.watch, locations.knowledge.path()) {
             (false, _) => None,
