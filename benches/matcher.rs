@@ -7,7 +7,7 @@
 use std::hint::black_box;
 use std::path::Path;
 
-use callbot::engine::{Engine, Paths};
+use callbot::engine::Engine;
 use criterion::{Criterion, criterion_group, criterion_main};
 
 fn questions() -> Vec<String> {
@@ -21,7 +21,7 @@ fn questions() -> Vec<String> {
 }
 
 fn bench(c: &mut Criterion) {
-    let engine = Engine::load(&Paths::defaults()).expect("knowledge loads");
+    let engine = Engine::embedded().expect("knowledge loads");
     let questions = questions();
     let mut next = questions.iter().cycle();
     c.bench_function("match one question", |b| {
@@ -32,7 +32,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| black_box(engine.ask(black_box(next.next().map_or("", String::as_str)))))
     });
     c.bench_function("load knowledge and build the matcher", |b| {
-        b.iter(|| black_box(Engine::load(&Paths::defaults()).expect("loads")))
+        b.iter(|| black_box(Engine::embedded().expect("loads")))
     });
 }
 

@@ -27,9 +27,10 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use callbot::config::Config;
+use callbot::config::{Config, Settings};
 use callbot::engine::Engine;
 use callbot::knowledge::KnowledgeBase;
+use callbot::telegram::{Setup, TelegramConfig};
 use fake_telegram::{FakeTelegram, TestUser, TextMessage};
 use teloxide::adaptors::Throttle;
 use teloxide::adaptors::throttle::Limits;
@@ -56,15 +57,16 @@ const QUESTIONS: &[&str] = &[
 
 type BenchResult<T = ()> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
-fn engine() -> BenchResult<Arc<Engine>> {
+fn engine() -> BenchResult<Setup> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(root.join("config/callbot.toml"))?;
-    let mut config = Config::from_toml_str(&text, "config/callbot.toml", Vec::new())?;
-    config.telegram.throttle = false;
-    config.telegram.poll_timeout_secs = 1;
-    config.telegram.flood_burst = 10_000;
+    let settings = Settings::from_toml_str(&text, "config/callbot.toml", Vec::new())?;
+    let mut telegram = TelegramConfig::from_settings(&settings)?;
+    telegram.throttle = false;
+    telegram.poll_timeout_secs = 1;
+    telegram.flood_burst = 10_000;
     let knowledge = KnowledgeBase::load(&root.join("knowledge"))?;
-    Ok(Arc::new(Engine::new(knowledge, config)))
+    Ok(Setup::new(Arc::new(Engine::new(knowledge, Config::from_settings(&settings)?)), telegram))
 }
 
 /// A `VmHWM`/`VmRSS`-style line of /proc/self/status, in MiB.
@@ -92,13 +94,13 @@ struct Running {
     task: tokio::task::JoinHandle<()>,
 }
 
-fn spawn<R: callbot::telegram::Client>(client: R, engine: Arc<Engine>) -> Running {
+fn spawn<R: callbot::telegram::Client>(client: R, setup: Setup) -> Running {
     let (stop, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         let stop = async move {
             let _ = rx.await;
         };
-        callbot::telegram::serve(client, engine, stop).await.expect("the bot starts against the fake server");
+        callbot::telegram::serve(client, setup, stop).await.expect("the bot starts against the fake server");
     });
     Running { stop, task }
 }

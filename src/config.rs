@@ -3,28 +3,29 @@
 //! Any setting can be overridden with an environment variable named
 //! `CALLBOT__<SECTION>__<KEY>` (double underscores), e.g. `CALLBOT__MATCHER__THRESHOLD=0.5`.
 //! The value is read as TOML (`0.5`, `true`, `[1, 2]`), or else as a string.
+//!
+//! [`Settings`] holds the file and the overrides; each part of the program reads its own
+//! section from it ([`Settings::section`]): the engine reads `[matcher]` and `[reply]`
+//! into [`Config`], a front end reads its own section. An error names what caused it: the
+//! file, or the environment variable whose value is wrong.
 
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use serde::de::DeserializeOwned;
 
 use crate::matcher::MatcherConfig;
 use crate::reply::ReplyConfig;
-use crate::telegram::TelegramConfig;
 
 /// The prefix of environment variables that override settings.
 pub const ENV_PREFIX: &str = "CALLBOT__";
 
-/// All settings.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+/// The engine's settings: how questions are matched and what replies contain.
+#[derive(Debug, Clone, Default)]
 pub struct Config {
     /// How questions are matched.
     pub matcher: MatcherConfig,
     /// What replies contain.
     pub reply: ReplyConfig,
-    /// The Telegram bot.
-    pub telegram: TelegramConfig,
 }
 
 /// Why the configuration could not be loaded.
@@ -42,60 +43,153 @@ pub enum ConfigError {
     /// The file or an override is not valid.
     #[error("invalid configuration in {origin}: {message}")]
     Invalid {
-        /// The file, or the environment.
+        /// The file, or the environment variable.
         origin: String,
         /// What is wrong.
         message: String,
     },
 }
 
-impl Config {
-    /// Reads the file, applies the environment's overrides and validates the result.
+/// One `CALLBOT__SECTION__KEY` environment variable.
+#[derive(Debug, Clone)]
+struct Override {
+    variable: String,
+    section: String,
+    key: String,
+    value: toml::Value,
+}
+
+/// The configuration file's settings plus the environment's overrides, not yet read
+/// into any part's settings.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    file: toml::Table,
+    origin: String,
+    overrides: Vec<Override>,
+}
+
+impl Settings {
+    /// Reads the file and the process's environment.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
         let text = std::fs::read_to_string(path)
             .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
         Self::from_toml_str(&text, &path.display().to_string(), std::env::vars())
     }
 
-    /// Parses settings from TOML text plus `CALLBOT__SECTION__KEY` overrides.
+    /// Parses settings from TOML text (`origin` names it in errors) plus
+    /// `CALLBOT__SECTION__KEY` overrides.
     pub fn from_toml_str(
         text: &str,
         origin: &str,
         environment: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Self, ConfigError> {
-        let invalid =
-            |origin: &str, message: String| ConfigError::Invalid { origin: origin.to_owned(), message };
-        let mut table: toml::Table =
-            toml::from_str(text).map_err(|e| invalid(origin, e.message().to_owned()))?;
-        for (name, value) in environment {
-            let Some(path) = name.strip_prefix(ENV_PREFIX) else { continue };
+        let file: toml::Table = toml::from_str(text).map_err(|e| invalid(origin, e.message()))?;
+        let mut overrides = Vec::new();
+        for (variable, value) in environment {
+            let Some(path) = variable.strip_prefix(ENV_PREFIX) else { continue };
             let Some((section, key)) = path.split_once("__") else {
-                return Err(invalid("the environment", format!("{name} must name a section and a key")));
+                return Err(invalid(
+                    &env_origin(&variable),
+                    "the name must give a section and a key, as CALLBOT__MATCHER__THRESHOLD",
+                ));
             };
             let value = parse_value(&value);
-            let section_table = table
-                .entry(section.to_lowercase())
-                .or_insert_with(|| toml::Value::Table(toml::Table::new()))
-                .as_table_mut()
-                .ok_or_else(|| invalid("the environment", format!("{name}: `{section}` is not a section")))?;
-            section_table.insert(key.to_lowercase(), value);
+            overrides.push(Override {
+                section: section.to_lowercase(),
+                key: key.to_lowercase(),
+                value,
+                variable,
+            });
         }
-        let config: Self =
-            table.try_into().map_err(|e: toml::de::Error| invalid(origin, e.message().to_owned()))?;
-        config.validate().map_err(|message| invalid(origin, message))?;
-        Ok(config)
+        overrides.sort_by(|a, b| a.variable.cmp(&b.variable));
+        Ok(Self { file, origin: origin.to_owned(), overrides })
     }
 
-    fn validate(&self) -> Result<(), String> {
-        let threshold = self.matcher.threshold;
-        if !(0.0..=1.0).contains(&threshold) {
-            return Err(format!("matcher.threshold must be between 0 and 1, not {threshold}"));
+    /// Refuses sections that no part of the program reads (a typo such as `[matchr]`).
+    pub fn expect_sections(&self, known: &[&str]) -> Result<(), ConfigError> {
+        let unknown = |name: &str| !known.contains(&name);
+        if let Some(name) = self.file.keys().find(|name| unknown(name)) {
+            return Err(invalid(
+                &self.origin,
+                &format!("unknown section `[{name}]`; known: {}", known.join(", ")),
+            ));
         }
-        if self.matcher.candidates == 0 {
-            return Err("matcher.candidates must be at least 1".to_owned());
+        if let Some(o) = self.overrides.iter().find(|o| unknown(&o.section)) {
+            return Err(invalid(&env_origin(&o.variable), &format!("unknown section `{}`", o.section)));
         }
-        self.telegram.validate()
+        Ok(())
     }
+
+    /// Reads one section into `T` and checks it with `validate`. The file is read first,
+    /// then each override in turn, so an error names the file or the variable at fault.
+    pub fn section<T>(
+        &self,
+        name: &str,
+        validate: impl Fn(&T) -> Result<(), String>,
+    ) -> Result<T, ConfigError>
+    where
+        T: DeserializeOwned,
+    {
+        let mut table = match self.file.get(name) {
+            Some(toml::Value::Table(table)) => table.clone(),
+            Some(_) => return Err(invalid(&self.origin, &format!("`{name}` must be a section, `[{name}]`"))),
+            None => toml::Table::new(),
+        };
+        let read = |table: &toml::Table, origin: &str| -> Result<T, ConfigError> {
+            let value: T = toml::Value::Table(table.clone())
+                .try_into()
+                .map_err(|e: toml::de::Error| invalid(origin, &format!("[{name}]: {}", e.message())))?;
+            validate(&value).map_err(|message| invalid(origin, &message))?;
+            Ok(value)
+        };
+        let mut value = read(&table, &self.origin)?;
+        for o in self.overrides.iter().filter(|o| o.section == name) {
+            table.insert(o.key.clone(), o.value.clone());
+            value = read(&table, &env_origin(&o.variable))?;
+        }
+        Ok(value)
+    }
+}
+
+impl Config {
+    /// The sections the engine reads.
+    pub const SECTIONS: [&'static str; 2] = ["matcher", "reply"];
+
+    /// Reads the engine's sections.
+    pub fn from_settings(settings: &Settings) -> Result<Self, ConfigError> {
+        Ok(Self {
+            matcher: settings.section("matcher", validate_matcher)?,
+            reply: settings.section("reply", |_: &ReplyConfig| Ok(()))?,
+        })
+    }
+
+    /// Parses the engine's settings from TOML text plus `CALLBOT__SECTION__KEY` overrides.
+    pub fn from_toml_str(
+        text: &str,
+        origin: &str,
+        environment: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, ConfigError> {
+        Self::from_settings(&Settings::from_toml_str(text, origin, environment)?)
+    }
+}
+
+fn validate_matcher(matcher: &MatcherConfig) -> Result<(), String> {
+    let threshold = matcher.threshold;
+    if !(0.0..=1.0).contains(&threshold) {
+        return Err(format!("matcher.threshold must be between 0 and 1, not {threshold}"));
+    }
+    if matcher.candidates == 0 {
+        return Err("matcher.candidates must be at least 1".to_owned());
+    }
+    Ok(())
+}
+
+fn invalid(origin: &str, message: &str) -> ConfigError {
+    ConfigError::Invalid { origin: origin.to_owned(), message: message.to_owned() }
+}
+
+fn env_origin(variable: &str) -> String {
+    format!("environment variable {variable}")
 }
 
 fn parse_value(text: &str) -> toml::Value {
@@ -128,7 +222,7 @@ mod tests {
     fn unknown_keys_are_refused() {
         let err =
             Config::from_toml_str("[matcher]\nthreshhold = 0.4\n", "test.toml", env(&[])).expect_err("typo");
-        assert!(err.to_string().contains("threshhold"), "{err}");
+        assert!(err.to_string().contains("threshhold") && err.to_string().contains("test.toml"), "{err}");
     }
 
     #[test]
@@ -136,5 +230,25 @@ mod tests {
         let err =
             Config::from_toml_str("", "t", env(&[("CALLBOT__MATCHER__THRESHOLD", "3")])).expect_err("range");
         assert!(err.to_string().contains("between 0 and 1"), "{err}");
+    }
+
+    #[test]
+    fn a_bad_override_names_the_variable_not_the_file() {
+        let err = Config::from_toml_str(
+            "[matcher]\nthreshold = 0.4\n",
+            "config/callbot.toml",
+            env(&[("CALLBOT__MATCHER__THRESHOLD", "abc")]),
+        )
+        .expect_err("not a number");
+        let message = err.to_string();
+        assert!(message.contains("environment variable CALLBOT__MATCHER__THRESHOLD"), "{message}");
+        assert!(!message.contains("callbot.toml"), "{message}");
+    }
+
+    #[test]
+    fn unknown_sections_are_refused() {
+        let settings = Settings::from_toml_str("[matchr]\n", "t.toml", env(&[])).expect("parses");
+        let err = settings.expect_sections(&Config::SECTIONS).expect_err("typo");
+        assert!(err.to_string().contains("[matchr]"), "{err}");
     }
 }

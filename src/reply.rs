@@ -1,8 +1,8 @@
 //! The reply: what the user reads, built by one pure function from a match.
 //!
 //! [`build`] decides the content (the answer, a yes/no verdict, quotes, follow-ups, "did
-//! you mean"); front ends only render it: [`Reply::to_plain_text`] for the terminal and
-//! JSON, the Telegram module as HTML with buttons.
+//! you mean"); front ends only render it, through its screen (`crate::screen::answer`): as plain
+//! text for the terminal and JSON, as HTML with buttons in Telegram.
 
 use serde::Deserialize;
 
@@ -297,26 +297,4 @@ impl Reply {
     pub fn answer_text(&self) -> String {
         format!("{}{}", self.verdict.as_deref().unwrap_or(""), self.text)
     }
-
-    /// The reply as plain text, as the terminal and `--json` show it.
-    pub fn to_plain_text(&self) -> String {
-        let mut out = self.answer_text();
-        for quote in &self.quotes {
-            out.push('\n');
-            out.push_str(&quote.to_plain_text());
-        }
-        if !self.did_you_mean.is_empty() {
-            out.push_str("\n你是不是想问：");
-            out.push_str(&join_questions(&self.did_you_mean));
-        }
-        if !self.suggestions.is_empty() {
-            out.push_str(if self.is_answered() { "\n接着可以问：" } else { "\n可以这样问：" });
-            out.push_str(&join_questions(&self.suggestions));
-        }
-        out
-    }
-}
-
-fn join_questions(suggestions: &[Suggestion]) -> String {
-    suggestions.iter().map(|s| s.question.as_str()).collect::<Vec<_>>().join(" / ")
 }

@@ -7,6 +7,92 @@ use crate::engine::Engine;
 use crate::knowledge::{Category, Entry};
 use crate::reply::{QuoteView, Reply, ReplyKind, SCOPE, Suggestion};
 
+/// The commands every front end understands, as (name, description): the description
+/// is the command menu's and /help's text.
+pub const COMMANDS: [(&str, &str); 7] = [
+    ("start", "开始：我能回答什么"),
+    ("help", "怎么提问"),
+    ("topics", "按话题浏览"),
+    ("discussed", "两人谈了哪几点"),
+    ("not_discussed", "哪些问题没谈到"),
+    ("reactions", "各方反应"),
+    ("source", "报道出处和各部分"),
+];
+
+/// A command, read from `/name argument`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// `/start`, or `/start <entry-id>` (a deep link).
+    Start(String),
+    /// `/help`.
+    Help,
+    /// `/topics`.
+    Topics,
+    /// `/discussed`.
+    Discussed,
+    /// `/not_discussed`.
+    NotDiscussed,
+    /// `/reactions`.
+    Reactions,
+    /// `/source`.
+    Source,
+}
+
+impl Command {
+    /// Reads a command's name (without the slash) and its argument; `None` if unknown.
+    pub fn parse(name: &str, argument: &str) -> Option<Self> {
+        Some(match name {
+            "start" => Self::Start(argument.trim().to_owned()),
+            "help" => Self::Help,
+            "topics" => Self::Topics,
+            "discussed" => Self::Discussed,
+            "not_discussed" => Self::NotDiscussed,
+            "reactions" => Self::Reactions,
+            "source" => Self::Source,
+            _ => return None,
+        })
+    }
+
+    /// The command's name without the slash.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Start(_) => "start",
+            Self::Help => "help",
+            Self::Topics => "topics",
+            Self::Discussed => "discussed",
+            Self::NotDiscussed => "not_discussed",
+            Self::Reactions => "reactions",
+            Self::Source => "source",
+        }
+    }
+
+    /// The screen that answers the command; `commands` are the enabled ones, for /help.
+    /// `/start <entry-id>` opens that entry's answer.
+    pub fn screen(&self, engine: &Engine, medium: Medium, commands: &[(String, String)]) -> Screen {
+        match self {
+            Self::Start(payload) => {
+                engine.open(payload).map_or_else(|| start(engine, medium), |reply| answer(&reply))
+            }
+            Self::Help => help(engine, medium, commands),
+            Self::Topics => topics(),
+            Self::Discussed => discussed(engine),
+            Self::NotDiscussed => not_discussed(engine),
+            Self::Reactions => reactions(engine),
+            Self::Source => source(engine),
+        }
+    }
+}
+
+/// The commands as (name, description), leaving out those switched off (named with or
+/// without the slash).
+pub fn commands_enabled(disabled: &[String]) -> Vec<(String, String)> {
+    COMMANDS
+        .iter()
+        .filter(|(name, _)| !disabled.iter().any(|d| d.trim_start_matches('/') == *name))
+        .map(|(name, about)| ((*name).to_owned(), (*about).to_owned()))
+        .collect()
+}
+
 /// A run of text with one style.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Span {
@@ -137,6 +223,14 @@ impl Screen {
     }
 }
 
+impl Reply {
+    /// The reply as plain text, as the terminal and `--json` show it: its [`answer`]
+    /// screen rendered by [`Screen::to_plain`], the one plain-text renderer.
+    pub fn to_plain_text(&self) -> String {
+        answer(self).to_plain()
+    }
+}
+
 fn span_text(span: &Span) -> &str {
     match span {
         Span::Text(t) | Span::Bold(t) | Span::Italic(t) => t,
@@ -177,27 +271,47 @@ pub fn answer(reply: &Reply) -> Screen {
     screen
 }
 
+/// Where a screen is shown: the advice on how to ask differs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Medium {
+    /// A Telegram chat: buttons, groups, inline mode.
+    Telegram,
+    /// `callbot chat` in a terminal: buttons are numbers.
+    Terminal,
+}
+
 /// `/start`: a greeting, what the bot knows, example questions.
-pub fn start(engine: &Engine) -> Screen {
+pub fn start(engine: &Engine, medium: Medium) -> Screen {
     let article = &engine.knowledge.article;
+    let how = match medium {
+        Medium::Telegram => "直接用中文提问就行，简体繁体都可以。在群里请@我，或回复我的消息。",
+        Medium::Terminal => {
+            "直接用中文提问就行，简体繁体都可以。输入编号打开对应的问题；输入 quit 或 exit 退出。"
+        }
+    };
     Screen::default()
         .paragraph(vec![Span::Bold("你好！我是 callbot。".to_owned())])
         .text(format!(
             "我回答关于{}报道《{}》的问题：普京和特朗普18日通电话谈了什么、没谈什么、通话之后发生了什么、各方如何反应。回答引用原文，注明是谁说的。",
             article.source, article.title
         ))
-        .text("直接用中文提问就行，简体繁体都可以。在群里请@我，或回复我的消息。")
+        .text(how)
         .paragraph(vec![Span::Italic("比如：".to_owned())])
         .entry_buttons(examples(engine), question_label)
 }
 
 /// `/help`: how to ask, and the commands.
-pub fn help(engine: &Engine, commands: &[(String, String)]) -> Screen {
+pub fn help(engine: &Engine, medium: Medium, commands: &[(String, String)]) -> Screen {
+    let how = match medium {
+        Medium::Telegram => {
+            "直接发问题就行，比如“他们谈了冰球吗？”“泽连斯基怎么看？”。在群里请@我、回复我的消息，或用 /命令@我的名字。在任何聊天里输入 @我的名字 加问题，也能直接引用回答。"
+        }
+        Medium::Terminal => {
+            "直接输入问题就行，比如“他们谈了冰球吗？”“泽连斯基怎么看？”。输入编号打开对应的问题；输入 quit 或 exit 退出。"
+        }
+    };
     let list: Vec<String> = commands.iter().map(|(name, about)| format!("/{name} — {about}")).collect();
-    Screen::default()
-        .text("直接发问题就行，比如“他们谈了冰球吗？”“泽连斯基怎么看？”。在群里请@我、回复我的消息，或用 /命令@我的名字。在任何聊天里输入 @我的名字 加问题，也能直接引用回答。")
-        .text(list.join("\n"))
-        .entry_buttons(examples(engine), question_label)
+    Screen::default().text(how).text(list.join("\n")).entry_buttons(examples(engine), question_label)
 }
 
 fn examples(engine: &Engine) -> Vec<&Entry> {
@@ -281,14 +395,11 @@ pub fn reactions(engine: &Engine) -> Screen {
     topic_list(engine, Category::Reaction, "各方反应（点按钮看原话）：")
 }
 
+/// A heading and the category's topics, each a button (listed once: the buttons are the list).
 fn topic_list(engine: &Engine, category: Category, heading: &str) -> Screen {
-    let entries: Vec<&Entry> = engine.knowledge.in_category(category).collect();
-    let list: Vec<String> =
-        entries.iter().enumerate().map(|(i, e)| format!("{}. {}", i + 1, e.topic)).collect();
     Screen::default()
         .paragraph(vec![Span::Bold(heading.to_owned())])
-        .text(list.join("\n"))
-        .entry_buttons(entries, topic_label)
+        .entry_buttons(engine.knowledge.in_category(category), topic_label)
 }
 
 /// `/source`: the article's title, source and sections.
@@ -332,6 +443,17 @@ mod tests {
         }));
         screen.buttons.push(Button { label: "下一个问题".into(), action: Action::Entry("x".into()) });
         assert_eq!(screen.to_plain(), "答案\n\n“原话”——某人（A）\n\n[1] 下一个问题");
+    }
+
+    #[test]
+    fn commands_round_trip_and_can_be_switched_off() {
+        for (name, _) in COMMANDS {
+            assert_eq!(Command::parse(name, "").map(|c| c.name()), Some(name));
+        }
+        assert_eq!(Command::parse("start", " hockey "), Some(Command::Start("hockey".into())));
+        assert_eq!(Command::parse("quit", ""), None);
+        let names: Vec<String> = commands_enabled(&["/source".into()]).into_iter().map(|(n, _)| n).collect();
+        assert!(names.contains(&"help".to_owned()) && !names.contains(&"source".to_owned()));
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! The `callbot` binary: `ask` (text and JSON, arguments and standard input, bad input),
-//! `check` and `eval`.
+//! `check` (with `--coverage`), `eval`, `chat`, and errors that name what they are about.
 
 mod common;
 
@@ -7,10 +7,15 @@ use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
 fn callbot(args: &[&str], stdin: &[u8]) -> Output {
+    callbot_with_env(args, stdin, &[])
+}
+
+fn callbot_with_env(args: &[&str], stdin: &[u8], environment: &[(&str, &str)]) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_callbot"))
         .args(args)
         .env_remove("TELOXIDE_TOKEN")
         .env("RUST_LOG", "warn")
+        .envs(environment.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -133,4 +138,96 @@ fn eval_reports_per_category_accuracy() {
     assert!(text.contains("FAIL c [discussed]"), "{text}");
     assert!(text.contains("discussed         1 / 2"), "{text}");
     assert!(text.trim_end().ends_with("answerable 0.500 oos_rejected 1.000 overall 0.667"), "{text}");
+}
+
+#[test]
+fn check_says_where_the_knowledge_and_the_configuration_come_from() {
+    let output = callbot(&["check"], b"");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("knowledge in knowledge (in the working directory): valid"), "{text}");
+    assert!(text.contains("configuration in config/callbot.toml (in the working directory)"), "{text}");
+    let knowledge = common::knowledge::paths().knowledge;
+    let output = callbot(&["--knowledge", knowledge.to_str().expect("utf-8 path"), "check"], b"");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("(given by a flag): valid"), "{text}");
+}
+
+#[test]
+fn coverage_lists_the_sentences_no_entry_covers_by_section() {
+    let fixture = common::knowledge::crate_dir().join("tests/fixtures/coverage");
+    let output = callbot(&["--knowledge", fixture.to_str().expect("utf-8 path"), "check", "--coverage"], b"");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let text = String::from_utf8_lossy(&output.stdout);
+    let report = text.split_once("coverage: ").map(|(_, r)| r).unwrap_or_default();
+    assert_eq!(
+        report.trim_end(),
+        "3/5 sentences answered or quoted (60%)
+  导语 导语: 2/2 covered
+  交通 交通: 1/2 covered
+    not covered: 桥上还有自行车道。
+  反应 反应: 0/1 covered
+    not covered: 居民张三表示很高兴。",
+        "{text}"
+    );
+}
+
+#[test]
+fn eval_names_a_missing_question_file() {
+    let output = callbot(&["eval", "/nonexistent.jsonl"], b"");
+    assert!(!output.status.success());
+    let text = String::from_utf8_lossy(&output.stderr);
+    assert!(text.contains("cannot read question file /nonexistent.jsonl"), "{text}");
+}
+
+#[test]
+fn a_bad_override_names_the_environment_variable_not_the_file() {
+    let output = callbot_with_env(&["ask", "冰球"], b"", &[("CALLBOT__MATCHER__THRESHOLD", "abc")]);
+    assert!(!output.status.success());
+    let text = String::from_utf8_lossy(&output.stderr);
+    assert!(text.contains("environment variable CALLBOT__MATCHER__THRESHOLD"), "{text}");
+    assert!(!text.contains("callbot.toml"), "{text}");
+}
+
+/// The chat's replies to these lines (the welcome left out).
+fn chat(lines: &str) -> (Output, String) {
+    let output = callbot(&["chat"], lines.as_bytes());
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    let replies = text.split_once("\n> ").map(|(_, r)| r.to_owned()).unwrap_or_default();
+    (output, replies)
+}
+
+#[test]
+fn chat_ends_on_quit_exit_and_slash_quit() {
+    for word in ["quit", "exit", "/quit", "EXIT"] {
+        let (output, replies) = chat(&format!("{word}\n他们谈了冰球吗\n"));
+        assert!(output.status.success());
+        assert!(!replies.contains("冰球比赛"), "`{word}` was taken for a question: {replies}");
+    }
+}
+
+#[test]
+fn chat_refuses_a_number_out_of_range_and_gives_the_range() {
+    let (_, replies) = chat("9\n");
+    assert!(replies.contains("没有第 9 项：请输入 1 到 3 之间的编号"), "{replies}");
+    assert!(!replies.contains("没有报道"), "{replies}");
+}
+
+#[test]
+fn chat_shows_each_reaction_once() {
+    let (_, replies) = chat("/reactions\n");
+    let engine = common::knowledge::engine();
+    let reactions: Vec<_> = engine.knowledge.in_category(callbot::knowledge::Category::Reaction).collect();
+    assert!(!reactions.is_empty());
+    for entry in reactions {
+        let listed = replies.lines().filter(|l| l.ends_with(entry.topic.as_str())).count();
+        assert_eq!(listed, 1, "`{}` in {replies}", entry.topic);
+    }
+}
+
+#[test]
+fn chat_welcome_speaks_of_the_terminal_not_of_groups() {
+    let output = callbot(&["chat"], b"");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("quit") && text.contains("编号"), "{text}");
+    assert!(!text.contains("群") && !text.contains("@我"), "{text}");
 }

@@ -36,8 +36,9 @@ fn entry_ids(category: Category) -> Vec<String> {
 #[tokio::test]
 async fn a_private_question_gets_one_html_answer_with_entry_buttons() -> TestResult {
     let fake = FakeTelegram::start().await;
-    let engine = bot::engine();
-    let running = bot::start(&fake, engine.clone()).await;
+    let setup = bot::engine();
+    let engine = setup.engine.current();
+    let running = bot::start(&fake, setup).await;
     let alice = user(1001, "Alice");
 
     fake.push_text(TextMessage::private(&alice, PRISONERS));
@@ -65,8 +66,9 @@ async fn a_private_question_gets_one_html_answer_with_entry_buttons() -> TestRes
 async fn every_command_gets_a_reply_and_the_menu_is_registered() -> TestResult {
     let fake = FakeTelegram::start().await;
     // One user sends eight commands at once: let the flood gate pass them all.
-    let engine = bot::engine_with(|c| c.telegram.flood_burst = 100);
-    let running = bot::start(&fake, engine.clone()).await;
+    let setup = bot::engine_with(|c| c.telegram.flood_burst = 100);
+    let engine = setup.engine.current();
+    let running = bot::start(&fake, setup).await;
 
     // Registered before the first poll, with every command.
     let set = fake.calls_of("setMyCommands");
@@ -133,8 +135,9 @@ async fn every_command_gets_a_reply_and_the_menu_is_registered() -> TestResult {
 #[tokio::test]
 async fn pressing_an_answers_button_opens_that_entry_and_stops_the_spinner() -> TestResult {
     let fake = FakeTelegram::start().await;
-    let engine = bot::engine();
-    let running = bot::start(&fake, engine.clone()).await;
+    let setup = bot::engine();
+    let engine = setup.engine.current();
+    let running = bot::start(&fake, setup).await;
     let carol = user(1003, "Carol");
 
     fake.push_text(TextMessage::private(&carol, PRISONERS));
@@ -281,8 +284,9 @@ async fn a_mention_of_a_longer_username_is_not_for_the_bot() -> TestResult {
 #[tokio::test]
 async fn an_inline_query_gets_question_titled_html_articles() -> TestResult {
     let fake = FakeTelegram::start().await;
-    let engine = bot::engine();
-    let running = bot::start(&fake, engine.clone()).await;
+    let setup = bot::engine();
+    let engine = setup.engine.current();
+    let running = bot::start(&fake, setup).await;
     let nina = user(3001, "Nina");
     let oscar = user(3002, "Oscar");
 

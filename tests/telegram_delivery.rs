@@ -127,8 +127,9 @@ async fn a_chat_that_blocked_the_bot_is_dropped_and_others_are_served() -> TestR
 #[tokio::test]
 async fn rejected_markup_is_sent_again_as_plain_text() -> TestResult {
     let fake = FakeTelegram::start().await;
-    let engine = bot::engine();
-    let running = bot::start(&fake, engine.clone()).await;
+    let setup = bot::engine();
+    let engine = setup.engine.current();
+    let running = bot::start(&fake, setup).await;
     let frank = user(1007);
     let description =
         "Bad Request: can't parse entities: Unsupported start tag \"blockquote\" at byte offset 0";

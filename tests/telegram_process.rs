@@ -4,38 +4,14 @@
 
 mod common;
 
-use std::io::Read;
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::thread::JoinHandle;
+use std::process::{Child, Command, ExitStatus};
 use std::time::{Duration, Instant};
 
 use common::bot::WAIT;
 use common::fake_telegram::{FakeTelegram, TOKEN, TestUser, TextMessage};
+use common::process::{callbot, drain};
 
 type TestResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
-
-/// `callbot` with an environment of its own: no `CALLBOT_*` or `TELOXIDE_*` from outside.
-fn callbot(args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_callbot"));
-    command.args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    for (name, _) in std::env::vars() {
-        if name.starts_with("CALLBOT") || name.starts_with("TELOXIDE") || name == "RUST_LOG" {
-            command.env_remove(name);
-        }
-    }
-    command
-}
-
-/// Reads a pipe to the end on a thread, so the child never blocks on a full pipe.
-fn drain(pipe: Option<impl Read + Send + 'static>) -> JoinHandle<String> {
-    std::thread::spawn(move || {
-        let mut text = String::new();
-        if let Some(mut pipe) = pipe {
-            let _ = pipe.read_to_string(&mut text);
-        }
-        text
-    })
-}
 
 /// Waits for the child to exit without blocking the runtime (the fake server runs on it).
 async fn wait_exit(child: &mut Child, within: Duration) -> Option<ExitStatus> {

@@ -1,23 +1,34 @@
-//! `callbot chat`: the Telegram conversation in the terminal — the same replies, with
-//! the buttons as numbered choices — so the bot can be tried with no Telegram account.
+//! `callbot chat`: the bot's conversation in the terminal — the same replies, with the
+//! buttons as numbered choices — so the bot can be tried with no Telegram account.
 
 use std::io::{BufRead, Write};
 use std::process::ExitCode;
 
-use teloxide::utils::command::BotCommands;
-
 use crate::engine::Engine;
-use crate::screen::{self, Screen};
-use crate::telegram::Command;
+use crate::screen::{self, Command, Medium, Screen};
 
-/// Runs the conversation on standard input and output until the input ends.
+/// Words that end the conversation.
+const QUIT: [&str; 4] = ["quit", "exit", "/quit", "/exit"];
+
+/// What one line of input leads to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Turn {
+    /// Show this screen; its buttons are the next numbers.
+    Show(Screen),
+    /// Say this, and keep the last screen's numbers.
+    Say(String),
+    /// End the conversation.
+    Quit,
+}
+
+/// Runs the conversation on standard input and output until `quit` or the input's end.
 pub fn run(engine: &Engine) -> anyhow::Result<ExitCode> {
     let stdin = std::io::stdin();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let commands = crate::telegram::commands_enabled(&engine.config.telegram.disabled_commands);
-    let mut last = screen::start(engine);
-    writeln!(out, "{}\n\n（输入问题，或输入按钮编号；/help 看命令；Ctrl-D 退出）", last.to_plain())?;
+    let commands = screen::commands_enabled(&[]);
+    let mut last = screen::start(engine, Medium::Terminal);
+    writeln!(out, "{}\n\n（输入问题或编号；/help 看命令；quit 或 Ctrl-D 退出）", last.to_plain())?;
     let mut line = Vec::new();
     let mut input = stdin.lock();
     loop {
@@ -32,27 +43,43 @@ pub fn run(engine: &Engine) -> anyhow::Result<ExitCode> {
         if text.is_empty() {
             continue;
         }
-        if let Some(next) = respond(engine, &commands, &last, &text) {
-            writeln!(out, "\n{}", next.to_plain())?;
-            last = next;
+        match respond(engine, &commands, &last, &text) {
+            Turn::Show(next) => {
+                writeln!(out, "\n{}", next.to_plain())?;
+                last = next;
+            }
+            Turn::Say(words) => writeln!(out, "\n{words}")?,
+            Turn::Quit => return Ok(ExitCode::SUCCESS),
         }
     }
 }
 
-/// The screen that answers one line: a button number, a command or a question.
-pub fn respond(engine: &Engine, commands: &[(String, String)], last: &Screen, text: &str) -> Option<Screen> {
-    if let Ok(number) = text.parse::<usize>()
-        && let Some(button) = number.checked_sub(1).and_then(|i| last.buttons.get(i))
-    {
-        return button.action.screen(engine);
+/// What answers one line: quit, a choice's number, a command or a question.
+pub fn respond(engine: &Engine, commands: &[(String, String)], last: &Screen, text: &str) -> Turn {
+    if QUIT.iter().any(|q| q.eq_ignore_ascii_case(text)) {
+        return Turn::Quit;
     }
-    if text.starts_with('/') {
-        let command = Command::parse(text, "").ok().filter(|c| commands.iter().any(|(n, _)| n == c.name()));
-        return Some(match command {
-            Some(command) => command.screen(engine, commands),
-            None => screen::help(engine, commands),
+    if let Ok(number) = text.parse::<usize>() {
+        return match number.checked_sub(1).and_then(|i| last.buttons.get(i)) {
+            Some(button) => match button.action.screen(engine) {
+                Some(screen) => Turn::Show(screen),
+                None => Turn::Say("这个选项已失效，请直接提问。".to_owned()),
+            },
+            None if last.buttons.is_empty() => Turn::Say("现在没有可选的编号，请直接输入问题。".to_owned()),
+            None => Turn::Say(format!(
+                "没有第 {number} 项：请输入 1 到 {} 之间的编号，或直接提问。",
+                last.buttons.len()
+            )),
+        };
+    }
+    if let Some(rest) = text.strip_prefix('/') {
+        let (name, argument) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+        let command = Command::parse(name, argument).filter(|c| commands.iter().any(|(n, _)| n == c.name()));
+        return Turn::Show(match command {
+            Some(command) => command.screen(engine, Medium::Terminal, commands),
+            None => screen::help(engine, Medium::Terminal, commands),
         });
     }
     let (_, reply) = engine.ask(text);
-    Some(screen::answer(&reply))
+    Turn::Show(screen::answer(&reply))
 }

@@ -1,27 +1,50 @@
-//! `callbot check`: validates the knowledge and summarises it.
+//! `callbot check`: validates the knowledge and summarises it; `--coverage` lists the
+//! article's sentences that no entry answers or quotes.
 
 use std::io::Write;
 use std::process::ExitCode;
 
-use crate::engine::Paths;
+use clap::Args;
+
+use crate::config::{Config, Settings};
+use crate::coverage::{self, SectionCoverage};
+use crate::engine::Locations;
 use crate::knowledge::{Category, KnowledgeBase, KnowledgeError};
 use crate::matcher::{Matcher, Outcome};
 
+/// Arguments of `callbot check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Also list, by section, the article's sentences no entry answers or quotes.
+    #[arg(long)]
+    pub coverage: bool,
+}
+
 /// Validates the knowledge; prints every problem, or a summary and the phrasings that
-/// the matcher would send to another entry.
-pub fn run(paths: &Paths) -> anyhow::Result<ExitCode> {
-    let knowledge = match KnowledgeBase::load(&paths.knowledge) {
+/// the matcher would send to another entry (and, asked, the coverage).
+pub fn run(locations: &Locations, settings: &Settings, args: &CheckArgs) -> anyhow::Result<ExitCode> {
+    let knowledge = match locations.knowledge() {
         Ok(knowledge) => knowledge,
         Err(err @ KnowledgeError::Invalid(_)) => {
-            eprintln!("{err}");
+            eprintln!("knowledge in {}:\n{err}", locations.knowledge);
             return Ok(ExitCode::FAILURE);
         }
         Err(err) => return Err(err.into()),
     };
-    let config = crate::config::Config::load(&paths.config)?;
+    let config = Config::from_settings(settings)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    writeln!(out, "knowledge in {}: valid", paths.knowledge.display())?;
+    writeln!(out, "knowledge in {}: valid", locations.knowledge)?;
+    writeln!(out, "configuration in {}", locations.config)?;
+    summarise(&mut out, &knowledge)?;
+    routing(&mut out, &knowledge, &Matcher::new(&knowledge, config.matcher))?;
+    if args.coverage {
+        report_coverage(&mut out, &coverage::coverage(&knowledge))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn summarise(out: &mut impl Write, knowledge: &KnowledgeBase) -> std::io::Result<()> {
     writeln!(out, "  entries: {}", knowledge.entries.len())?;
     for category in Category::ALL {
         let count = knowledge.in_category(category).count();
@@ -30,8 +53,12 @@ pub fn run(paths: &Paths) -> anyhow::Result<ExitCode> {
     let phrasings: usize = knowledge.entries.iter().map(|e| e.questions.len()).sum();
     writeln!(out, "  phrasings: {phrasings}")?;
     writeln!(out, "  quotes verified verbatim: {}", knowledge.quote_count())?;
-    writeln!(out, "  aliases: {}", knowledge.aliases.len())?;
-    let matcher = Matcher::new(&knowledge, config.matcher);
+    writeln!(out, "  aliases: {}", knowledge.aliases.len())
+}
+
+/// Each phrasing asked as a question: does it reach its own entry?
+fn routing(out: &mut impl Write, knowledge: &KnowledgeBase, matcher: &Matcher) -> std::io::Result<()> {
+    let phrasings: usize = knowledge.entries.iter().map(|e| e.questions.len()).sum();
     let mut misrouted = 0;
     for entry in &knowledge.entries {
         for question in &entry.questions {
@@ -50,6 +77,19 @@ pub fn run(paths: &Paths) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    writeln!(out, "  phrasings answered by their own entry: {}/{phrasings}", phrasings - misrouted)?;
-    Ok(ExitCode::SUCCESS)
+    writeln!(out, "  phrasings answered by their own entry: {}/{phrasings}", phrasings - misrouted)
+}
+
+fn report_coverage(out: &mut impl Write, sections: &[SectionCoverage]) -> std::io::Result<()> {
+    let (covered, all, share) = coverage::share(sections);
+    writeln!(out, "coverage: {covered}/{all} sentences answered or quoted ({:.0}%)", share * 100.0)?;
+    for section in sections {
+        let uncovered: Vec<_> = section.uncovered().collect();
+        let total = section.sentences.len();
+        writeln!(out, "  {} {}: {}/{total} covered", section.id, section.name, total - uncovered.len())?;
+        for sentence in uncovered {
+            writeln!(out, "    not covered: {}", sentence.text)?;
+        }
+    }
+    Ok(())
 }

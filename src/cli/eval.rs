@@ -52,7 +52,8 @@ pub struct EvalResult {
 
 /// Reads a question file; errors name the line.
 pub fn read_items(path: &std::path::Path) -> anyhow::Result<Vec<EvalItem>> {
-    let text = std::fs::read_to_string(path)?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| anyhow::anyhow!("cannot read question file {}: {e}", path.display()))?;
     text.lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())

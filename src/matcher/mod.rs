@@ -43,7 +43,7 @@ pub use analysis::{Analysis, Entity, Facet};
 pub use index::{DocumentWords, Index, TermScore};
 pub use intent::{Wanted, asks_if_discussed, gives, is_yes_no, wanted};
 pub use normalize::{Normalizer, basic_form};
-pub use segment::{Segmenter, Word};
+pub use segment::{Segmenter, Word, keep_dictionary};
 
 use crate::knowledge::{Category, KnowledgeBase};
 

@@ -2,6 +2,8 @@
 
 use serde::Deserialize;
 
+use crate::config::{ConfigError, Settings};
+
 /// The Telegram bot's settings.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -27,6 +29,10 @@ pub struct TelegramConfig {
     pub poll_timeout_secs: u32,
     /// At most this many inline results.
     pub inline_results: usize,
+    /// What an empty chat with the bot shows before anyone types (`setMyDescription`).
+    pub description: String,
+    /// The bot's profile text and what sharing it shows (`setMyShortDescription`).
+    pub short_description: String,
 }
 
 impl Default for TelegramConfig {
@@ -42,11 +48,21 @@ impl Default for TelegramConfig {
             flood_per_second: 1.0,
             poll_timeout_secs: 10,
             inline_results: 5,
+            description: String::new(),
+            short_description: String::new(),
         }
     }
 }
 
 impl TelegramConfig {
+    /// The section these settings are read from.
+    pub const SECTION: &str = "telegram";
+
+    /// Reads and checks the `[telegram]` section.
+    pub fn from_settings(settings: &Settings) -> Result<Self, ConfigError> {
+        settings.section(Self::SECTION, Self::validate)
+    }
+
     /// Checks the values that serde cannot.
     pub fn validate(&self) -> Result<(), String> {
         if self.flood_per_second.is_nan() || self.flood_per_second <= 0.0 {
@@ -60,6 +76,13 @@ impl TelegramConfig {
                 "telegram.poll_timeout_secs must be at most 50, not {}",
                 self.poll_timeout_secs
             ));
+        }
+        let too_long = |text: &str, max: usize| text.chars().count() > max;
+        if too_long(&self.description, 512) {
+            return Err("telegram.description must be at most 512 characters".to_owned());
+        }
+        if too_long(&self.short_description, 120) {
+            return Err("telegram.short_description must be at most 120 characters".to_owned());
         }
         Ok(())
     }

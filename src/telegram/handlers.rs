@@ -9,22 +9,24 @@ use teloxide::types::{
     InlineQueryResult, InlineQueryResultArticle, InputMessageContent, InputMessageContentText, Me,
     MessageEntityKind, ParseMode,
 };
-use teloxide::utils::command::BotCommands;
 
-use super::commands::Command;
 use super::flood::FloodGate;
-use super::render;
 use super::send::deliver_all;
-use super::{Client, HandlerResult};
-use crate::engine::Engine;
+use super::{Client, HandlerResult, Setup, TelegramConfig, commands, render};
+use crate::engine::{Engine, SharedEngine};
 use crate::reply::Reply;
-use crate::screen::{self, Action, Screen};
+use crate::review::ReviewLog;
+use crate::screen::{self, Action, Medium, Screen};
 
 /// What every handler shares: built once at start-up, injected into the handler tree.
 #[derive(Debug)]
 pub struct BotState {
-    /// The engine that answers.
-    pub engine: Arc<Engine>,
+    /// The engine that answers; each update takes the current one and keeps it.
+    pub engine: SharedEngine,
+    /// The bot's settings.
+    pub telegram: TelegramConfig,
+    /// Where questions not answered well are logged.
+    pub review: Option<Arc<ReviewLog>>,
     /// Per-user flood control.
     pub flood: FloodGate,
     /// The enabled commands with their descriptions (for /help).
@@ -32,12 +34,12 @@ pub struct BotState {
 }
 
 impl BotState {
-    /// The state for an engine, with the flood settings of its configuration.
-    pub fn new(engine: Arc<Engine>) -> Self {
-        let telegram = &engine.config.telegram;
+    /// The state for a setup, with its flood settings.
+    pub fn new(setup: Setup) -> Self {
+        let Setup { engine, telegram, review } = setup;
         let flood = FloodGate::new(telegram.flood_burst, telegram.flood_per_second);
-        let commands = super::commands::enabled(&telegram.disabled_commands);
-        Self { engine, flood, commands }
+        let commands = screen::commands_enabled(&telegram.disabled_commands);
+        Self { engine, telegram, review, flood, commands }
     }
 }
 
@@ -59,7 +61,7 @@ pub async fn on_message<R: Client>(
     kind: MessageKind,
 ) -> HandlerResult {
     let started = Instant::now();
-    let telegram = &state.engine.config.telegram;
+    let telegram = &state.telegram;
     let chat_type = chat_kind(&msg.chat);
     if !telegram.allows(msg.chat.id.0) {
         log::debug!("update=message chat={chat_type}: chat {} is not allowed", msg.chat.id);
@@ -88,8 +90,12 @@ pub async fn on_message<R: Client>(
         return Ok(());
     }
     let question = strip_mention(text, username);
-    let (found, reply) = state.engine.ask(&question);
+    let engine = state.engine.current();
+    let (found, reply) = engine.ask(&question);
     send_screen(&bot, &msg, &screen::answer(&reply), !private).await;
+    if let Some(review) = &state.review {
+        review.note(&engine, chat_type, &question, &found, &reply);
+    }
     log_answer(
         &format!("{kind:?}"),
         chat_type,
@@ -110,22 +116,22 @@ async fn on_command<R: Client>(
     started: Instant,
 ) -> HandlerResult {
     let private = msg.chat.is_private();
-    let engine = &state.engine;
+    let engine = state.engine.current();
     let command =
-        Command::parse(text, username).ok().filter(|c| state.commands.iter().any(|(n, _)| n == c.name()));
+        commands::parse(text, username).filter(|c| state.commands.iter().any(|(n, _)| n == c.name()));
     let Some(command) = command else {
         // Another bot's command, or an unknown one: in a group it is not ours.
         let addressed_to_us =
             text.split_whitespace().next().is_some_and(|c| c.ends_with(&format!("@{username}")));
         if private || addressed_to_us {
-            send_screen(bot, msg, &screen::help(engine, &state.commands), !private).await;
+            send_screen(bot, msg, &screen::help(&engine, Medium::Telegram, &state.commands), !private).await;
         }
         return Ok(());
     };
     if !admitted(bot, msg, state).await {
         return Ok(());
     }
-    let screen = command.screen(engine, &state.commands);
+    let screen = command.screen(&engine, Medium::Telegram, &state.commands);
     send_screen(bot, msg, &screen, !private).await;
     log::info!(
         "update=command chat={} command={} ms={}",
@@ -139,8 +145,8 @@ async fn on_command<R: Client>(
 /// A button press: answer the callback (so no spinner is left), then send the answer.
 pub async fn on_callback<R: Client>(bot: R, query: CallbackQuery, state: Arc<BotState>) -> HandlerResult {
     let started = Instant::now();
-    let engine = &state.engine;
-    let action = query.data.as_deref().and_then(|data| Action::from_data(data, engine));
+    let engine = state.engine.current();
+    let action = query.data.as_deref().and_then(|data| Action::from_data(data, &engine));
     let mut answer = bot.answer_callback_query(query.id.clone());
     if action.is_none() {
         answer = answer.text(screen::stale_button());
@@ -150,11 +156,11 @@ pub async fn on_callback<R: Client>(bot: R, query: CallbackQuery, state: Arc<Bot
     }
     let (Some(action), Some(message)) = (action, query.message.as_ref()) else { return Ok(()) };
     let chat = message.chat();
-    if !engine.config.telegram.allows(chat.id.0) {
+    if !state.telegram.allows(chat.id.0) {
         return Ok(());
     }
     let screen = if state.flood.admit(query.from.id.0, Duration::ZERO).await {
-        match action.screen(engine) {
+        match action.screen(&engine) {
             Some(screen) => screen,
             None => return Ok(()),
         }
@@ -175,8 +181,8 @@ pub async fn on_callback<R: Client>(bot: R, query: CallbackQuery, state: Arc<Bot
 /// `@bot question` in any chat: up to `inline_results` answers as articles.
 pub async fn on_inline<R: Client>(bot: R, query: InlineQuery, state: Arc<BotState>) -> HandlerResult {
     let started = Instant::now();
-    let engine = &state.engine;
-    let telegram = &engine.config.telegram;
+    let engine = state.engine.current();
+    let telegram = &state.telegram;
     let replies: Vec<Reply> = if !telegram.inline {
         Vec::new()
     } else if query.query.trim().is_empty() {
@@ -195,7 +201,7 @@ pub async fn on_inline<R: Client>(bot: R, query: InlineQuery, state: Arc<BotStat
     let results: Vec<InlineQueryResult> = replies
         .iter()
         .take(telegram.inline_results)
-        .filter_map(|reply| inline_article(engine, reply))
+        .filter_map(|reply| inline_article(&engine, reply))
         .collect();
     let count = results.len();
     if let Err(error) = bot.answer_inline_query(query.id.clone(), results).cache_time(300).await {

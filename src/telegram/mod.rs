@@ -21,14 +21,33 @@ use teloxide::prelude::*;
 use teloxide::types::{AllowedUpdate, BotCommand, Me, UserId};
 use teloxide::update_listeners::Polling;
 
-pub use commands::{Command, enabled as commands_enabled};
 pub use config::TelegramConfig;
 pub use flood::FloodGate;
 pub use handlers::{BotState, MessageKind};
 pub use render::{MAX_MESSAGE_LEN, Outgoing, messages, utf16_len};
 pub use send::{SendError, deliver, deliver_all};
 
-use crate::engine::Engine;
+use crate::engine::{Engine, SharedEngine};
+use crate::review::ReviewLog;
+
+/// What the bot serves with: the engine (a reload swaps it), the bot's own settings and,
+/// if one is kept, the review log.
+#[derive(Debug, Clone)]
+pub struct Setup {
+    /// The engine in service.
+    pub engine: SharedEngine,
+    /// The `[telegram]` settings.
+    pub telegram: TelegramConfig,
+    /// Where questions not answered well are logged.
+    pub review: Option<Arc<ReviewLog>>,
+}
+
+impl Setup {
+    /// An engine and the bot's settings, with no review log.
+    pub fn new(engine: Arc<Engine>, telegram: TelegramConfig) -> Self {
+        Self { engine: SharedEngine::new(engine), telegram, review: None }
+    }
+}
 
 /// What handlers need of a Telegram client: `Bot`, or `Throttle<Bot>` when sending
 /// keeps to Telegram's rate limits.
@@ -39,6 +58,8 @@ pub trait Client:
         AnswerCallbackQuery: Send,
         AnswerInlineQuery: Send,
         SetMyCommands: Send,
+        SetMyDescription: Send,
+        SetMyShortDescription: Send,
         GetUpdates: Send,
         GetMe: Send,
         DeleteWebhook: Send,
@@ -56,6 +77,10 @@ impl<T> Client for T where
             AnswerCallbackQuery: Send,
             AnswerInlineQuery: Send,
             SetMyCommands: Send,
+            SetMyDescription: Send,
+            SetMyShortDescription: Send,
+            SetMyDescription: Send,
+            SetMyShortDescription: Send,
             GetUpdates: Send,
             GetMe: Send,
             DeleteWebhook: Send,
@@ -83,7 +108,7 @@ pub fn schema<R: Client>() -> UpdateHandler<Box<dyn std::error::Error + Send + S
         }))
         .branch(
             Update::filter_edited_message()
-                .filter(|state: Arc<BotState>| state.engine.config.telegram.answer_edits)
+                .filter(|state: Arc<BotState>| state.telegram.answer_edits)
                 .endpoint(|bot: R, msg: Message, me: Me, state: Arc<BotState>| {
                     handlers::on_message(bot, msg, me, state, MessageKind::Edited)
                 }),
@@ -92,13 +117,13 @@ pub fn schema<R: Client>() -> UpdateHandler<Box<dyn std::error::Error + Send + S
         .branch(Update::filter_inline_query().endpoint(handlers::on_inline::<R>))
 }
 
-/// Builds the dispatcher for a client and an engine. Updates of one user are handled in
+/// Builds the dispatcher for a client and a setup. Updates of one user are handled in
 /// order, different users' at once.
 pub fn dispatcher<R: Client>(
     bot: R,
-    engine: Arc<Engine>,
+    setup: Setup,
 ) -> Dispatcher<R, Box<dyn std::error::Error + Send + Sync>, UserId> {
-    let state = Arc::new(BotState::new(engine));
+    let state = Arc::new(BotState::new(setup));
     Dispatcher::builder(bot, schema::<R>())
         .dependencies(dptree::deps![state])
         .distribution_function(|update: &Update| update.from().map(|user| user.id))
@@ -114,22 +139,22 @@ pub fn dispatcher<R: Client>(
 
 /// Runs the bot with the client `Bot::from_env()` would give (so `TELOXIDE_API_URL`
 /// works too), throttled when the configuration says so, until SIGINT or SIGTERM.
-pub async fn run(bot: Bot, engine: Arc<Engine>) -> Result<(), teloxide::RequestError> {
-    if engine.config.telegram.throttle {
-        serve(Throttle::new_spawn(bot, Limits::default()), engine, wait_for_signal()).await
+pub async fn run(bot: Bot, setup: Setup) -> Result<(), teloxide::RequestError> {
+    if setup.telegram.throttle {
+        serve(Throttle::new_spawn(bot, Limits::default()), setup, wait_for_signal()).await
     } else {
-        serve(bot, engine, wait_for_signal()).await
+        serve(bot, setup, wait_for_signal()).await
     }
 }
 
-/// Registers the commands, then polls until `stop` resolves; replies in flight are
-/// finished before it returns.
-pub async fn serve<R, S>(bot: R, engine: Arc<Engine>, stop: S) -> Result<(), teloxide::RequestError>
+/// Registers the commands and the descriptions, then polls until `stop` resolves;
+/// replies in flight are finished before it returns.
+pub async fn serve<R, S>(bot: R, setup: Setup, stop: S) -> Result<(), teloxide::RequestError>
 where
     R: Client,
     S: Future<Output = ()> + Send + 'static,
 {
-    let config = engine.config.telegram.clone();
+    let config = setup.telegram.clone();
     // A rejected token ends here, with an error, not a panic; a network error is retried.
     let mut attempt = 0;
     while let Err(error) = bot.get_me().await {
@@ -141,13 +166,7 @@ where
         log::warn!("cannot reach Telegram ({error}); trying again");
         tokio::time::sleep(Duration::from_secs(1 << attempt)).await;
     }
-    let commands: Vec<BotCommand> = commands::enabled(&config.disabled_commands)
-        .into_iter()
-        .map(|(name, description)| BotCommand::new(name, description))
-        .collect();
-    if let Err(error) = bot.set_my_commands(commands).await {
-        log::warn!("could not register the command menu: {error}");
-    }
+    introduce(&bot, &config).await;
     let mut allowed = vec![AllowedUpdate::Message, AllowedUpdate::CallbackQuery];
     if config.answer_edits {
         allowed.push(AllowedUpdate::EditedMessage);
@@ -161,7 +180,7 @@ where
         .delete_webhook()
         .await
         .build();
-    let mut dispatcher = dispatcher(bot.clone(), engine);
+    let mut dispatcher = dispatcher(bot.clone(), setup);
     let shutdown = dispatcher.shutdown_token();
     let (stopping, stopped) = tokio::sync::oneshot::channel();
     tokio::spawn(async move {
@@ -196,6 +215,26 @@ where
     }
     log::info!("stopped");
     Ok(())
+}
+
+/// Tells Telegram the command menu, and the descriptions an empty chat and the bot's
+/// profile show; a failure is logged, and the bot serves all the same.
+async fn introduce<R: Client>(bot: &R, config: &TelegramConfig) {
+    let commands: Vec<BotCommand> = crate::screen::commands_enabled(&config.disabled_commands)
+        .into_iter()
+        .map(|(name, description)| BotCommand::new(name, description))
+        .collect();
+    if let Err(error) = bot.set_my_commands(commands).await {
+        log::warn!("could not register the command menu: {error}");
+    }
+    if let Err(error) = bot.set_my_description().description(config.description.clone()).await {
+        log::warn!("could not set the bot's description: {error}");
+    }
+    if let Err(error) =
+        bot.set_my_short_description().short_description(config.short_description.clone()).await
+    {
+        log::warn!("could not set the bot's short description: {error}");
+    }
 }
 
 /// A future that resolves on SIGINT or SIGTERM. The handlers are installed at once, when

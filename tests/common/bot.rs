@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use callbot::config::Config;
 use callbot::engine::Engine;
 use callbot::knowledge::KnowledgeBase;
-use callbot::telegram::Client;
+use callbot::telegram::{Client, Setup, TelegramConfig};
 use serde_json::Value;
 use teloxide::adaptors::Throttle;
 use teloxide::adaptors::throttle::Limits;
@@ -23,7 +23,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use super::fake_telegram::{Call, FakeTelegram};
-use super::knowledge::paths;
+use super::knowledge::{paths, settings};
 
 /// How long a test waits for a reply that should come at once.
 pub const WAIT: Duration = Duration::from_secs(10);
@@ -41,27 +41,34 @@ pub fn knowledge() -> KnowledgeBase {
         .clone()
 }
 
-/// `config/callbot.toml` (without environment overrides) as tests run it: no `Throttle`
-/// (tests that want it wrap the client themselves, as `telegram::run` does) and a short poll.
-pub fn config() -> Config {
-    let text = std::fs::read_to_string(paths().config).expect("config readable");
-    let mut config = Config::from_toml_str(&text, "config/callbot.toml", Vec::new())
-        .expect("config/callbot.toml is valid");
-    config.telegram.throttle = false;
-    config.telegram.poll_timeout_secs = 1;
-    config
+/// The settings a test runs the bot with: the engine's and the bot's.
+pub struct TestConfig {
+    /// `[matcher]` and `[reply]`.
+    pub engine: Config,
+    /// `[telegram]`.
+    pub telegram: TelegramConfig,
 }
 
-/// An engine over the project's knowledge with [`config`] changed by `edit`.
-pub fn engine_with(edit: impl FnOnce(&mut Config)) -> Arc<Engine> {
+/// `config/callbot.toml` (without environment overrides) as tests run it: no `Throttle`
+/// (tests that want it wrap the client themselves, as `telegram::run` does) and a short poll.
+pub fn config() -> TestConfig {
+    let settings = settings();
+    let mut telegram = TelegramConfig::from_settings(&settings).expect("[telegram] is valid");
+    telegram.throttle = false;
+    telegram.poll_timeout_secs = 1;
+    TestConfig { engine: Config::from_settings(&settings).expect("config/callbot.toml is valid"), telegram }
+}
+
+/// The bot's setup over the project's knowledge with [`config`] changed by `edit`.
+pub fn engine_with(edit: impl FnOnce(&mut TestConfig)) -> Setup {
     let mut config = config();
     edit(&mut config);
     config.telegram.validate().expect("the test's telegram settings are valid");
-    Arc::new(Engine::new(knowledge(), config))
+    Setup::new(Arc::new(Engine::new(knowledge(), config.engine)), config.telegram)
 }
 
-/// An engine with [`config`] unchanged (the file's flood control included).
-pub fn engine() -> Arc<Engine> {
+/// The bot's setup with [`config`] unchanged (the file's flood control included).
+pub fn engine() -> Setup {
     engine_with(|_| {})
 }
 
@@ -104,14 +111,14 @@ impl Drop for RunningBot {
     }
 }
 
-/// Spawns `callbot::telegram::serve(client, engine, stop)`; returns at once.
-pub fn spawn<R: Client>(client: R, engine: Arc<Engine>) -> RunningBot {
+/// Spawns `callbot::telegram::serve(client, setup, stop)`; returns at once.
+pub fn spawn<R: Client>(client: R, setup: Setup) -> RunningBot {
     let (tx, rx) = oneshot::channel::<()>();
     let stop = async move {
         let _ = rx.await;
     };
     let task = tokio::spawn(async move {
-        callbot::telegram::serve(client, engine, stop).await.expect("the bot starts against the fake server");
+        callbot::telegram::serve(client, setup, stop).await.expect("the bot starts against the fake server");
     });
     RunningBot { stop: Some(tx), task: Some(task) }
 }
@@ -120,8 +127,8 @@ pub fn spawn<R: Client>(client: R, engine: Arc<Engine>) -> RunningBot {
 ///
 /// # Panics
 /// If it does not poll within [`WAIT`].
-pub async fn start(fake: &FakeTelegram, engine: Arc<Engine>) -> RunningBot {
-    let running = spawn(fake.bot(), engine);
+pub async fn start(fake: &FakeTelegram, setup: Setup) -> RunningBot {
+    let running = spawn(fake.bot(), setup);
     wait_until_polling(fake).await;
     running
 }
@@ -131,8 +138,8 @@ pub async fn start(fake: &FakeTelegram, engine: Arc<Engine>) -> RunningBot {
 ///
 /// # Panics
 /// If it does not poll within [`WAIT`].
-pub async fn start_throttled(fake: &FakeTelegram, engine: Arc<Engine>) -> RunningBot {
-    let running = spawn(Throttle::new_spawn(fake.bot(), Limits::default()), engine);
+pub async fn start_throttled(fake: &FakeTelegram, setup: Setup) -> RunningBot {
+    let running = spawn(Throttle::new_spawn(fake.bot(), Limits::default()), setup);
     wait_until_polling(fake).await;
     running
 }

@@ -5,4 +5,5 @@
 pub mod bot;
 pub mod fake_telegram;
 pub mod knowledge;
+pub mod process;
 pub mod redis;

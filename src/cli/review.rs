@@ -1,0 +1,67 @@
+//! `callbot review`: the review log grouped for an editor, most frequent first.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+
+use crate::config::Settings;
+use crate::review::{self, Advice, Group, ReviewConfig};
+
+/// Arguments of `callbot review`.
+#[derive(Debug, Args)]
+pub struct ReviewArgs {
+    /// The review log (default: `[review] log` of the configuration).
+    pub log: Option<PathBuf>,
+    /// Print the groups as one JSON array, for tools.
+    #[arg(long)]
+    pub json: bool,
+    /// Show at most this many questions of each group.
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    pub examples: usize,
+}
+
+/// Reads the log and prints its groups.
+pub fn run(settings: &Settings, args: &ReviewArgs) -> anyhow::Result<ExitCode> {
+    let config: ReviewConfig = settings.section(ReviewConfig::SECTION, ReviewConfig::validate)?;
+    let path = args.log.clone().unwrap_or(config.log);
+    let records = review::read(&path)?;
+    let groups = review::group(&records, config.near);
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &groups)?;
+        writeln!(out)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    writeln!(out, "{} questions to review in {}, {} groups", records.len(), path.display(), groups.len())?;
+    for group in &groups {
+        write_group(&mut out, group, args.examples)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn write_group(out: &mut impl Write, group: &Group, examples: usize) -> std::io::Result<()> {
+    let advice = match &group.advice {
+        Advice::AddTo { entry } => {
+            format!("add these phrasings to entry `{entry}` (or make its answer give what is asked)")
+        }
+        Advice::NewEntry { about } if about.is_empty() => "a new entry is needed".to_owned(),
+        Advice::NewEntry { about } => format!("a new entry is needed, about “{about}”"),
+    };
+    let why: Vec<String> = group.why.iter().map(|(why, n)| format!("{why:?} {n}")).collect();
+    writeln!(out, "\n{} × {advice}", group.count)?;
+    writeln!(out, "  why: {}", why.join(", "))?;
+    if !group.words.is_empty() {
+        writeln!(out, "  shared words: {}", group.words.join(" "))?;
+    }
+    for asked in group.questions.iter().take(examples) {
+        writeln!(out, "  {:>4} × {}", asked.count, asked.question)?;
+    }
+    let more = group.questions.len().saturating_sub(examples);
+    if more > 0 {
+        writeln!(out, "  … and {more} other phrasings")?;
+    }
+    Ok(())
+}
