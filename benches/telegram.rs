@@ -98,7 +98,9 @@ fn spawn<R: callbot::telegram::Client>(client: R, engine: Arc<Engine>) -> Runnin
         let stop = async move {
             let _ = rx.await;
         };
-        callbot::telegram::serve(client, engine, stop).await.expect("the bot starts against the fake server");
+        callbot::telegram::serve(client, engine, None, stop)
+            .await
+            .expect("the bot starts against the fake server");
     });
     Running { stop, task }
 }

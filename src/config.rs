@@ -25,6 +25,17 @@ pub struct Config {
     pub reply: ReplyConfig,
     /// The Telegram bot.
     pub telegram: TelegramConfig,
+    /// What several instances share.
+    pub storage: StorageConfig,
+}
+
+/// What several instances share (`[storage]`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StorageConfig {
+    /// The Redis that instances share (`redis://host:port/`): update dedupe and flood
+    /// limits. Without it, everything is kept in the process.
+    pub redis_url: Option<String>,
 }
 
 /// Why the configuration could not be loaded.
@@ -54,7 +65,7 @@ impl Config {
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
         let text = std::fs::read_to_string(path)
             .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
-        Self::from_toml_str(&text, &path.display().to_string(), std::env::vars())
+        Self::from_toml_str(&text, &path.display().to_string(), overrides()?)
     }
 
     /// Parses settings from TOML text plus `CALLBOT__SECTION__KEY` overrides.
@@ -96,6 +107,21 @@ impl Config {
         }
         self.telegram.validate()
     }
+}
+
+/// The `CALLBOT__…` variables of the environment. Read with `vars_os`, so that a variable
+/// that is not UTF-8 cannot panic: an unrelated one is skipped, one of ours is an error.
+fn overrides() -> Result<Vec<(String, String)>, ConfigError> {
+    let mut found = Vec::new();
+    for (name, value) in std::env::vars_os() {
+        let Some(name) = name.to_str().filter(|n| n.starts_with(ENV_PREFIX)) else { continue };
+        let value = value.into_string().map_err(|_| ConfigError::Invalid {
+            origin: "the environment".to_owned(),
+            message: format!("{name} is not valid UTF-8"),
+        })?;
+        found.push((name.to_owned(), value));
+    }
+    Ok(found)
 }
 
 fn parse_value(text: &str) -> toml::Value {

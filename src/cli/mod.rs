@@ -1,10 +1,11 @@
-//! The command line: `callbot ask | check | eval | chat | bot`.
+//! The command line: `callbot ask | check | eval | chat | bot | webhook`.
 
 mod ask;
 mod bot;
 mod chat;
 mod check;
 pub mod eval;
+mod webhook;
 
 pub use chat::respond;
 
@@ -40,8 +41,11 @@ pub enum Command {
     Eval(eval::EvalArgs),
     /// Talk to the bot in the terminal: the Telegram replies, buttons as numbers.
     Chat,
-    /// Run the Telegram bot (token in TELOXIDE_TOKEN).
-    Bot,
+    /// Run the Telegram bot (token in TELOXIDE_TOKEN), by long polling or as a webhook.
+    Bot(bot::BotArgs),
+    /// Set, show or delete the bot's webhook.
+    #[command(subcommand)]
+    Webhook(webhook::WebhookCommand),
 }
 
 impl Cli {
@@ -63,6 +67,7 @@ pub fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Check => check::run(&paths),
         Command::Eval(args) => eval::run(&Engine::load(&paths)?, &args),
         Command::Chat => chat::run(&Engine::load(&paths)?),
-        Command::Bot => bot::run(Engine::load(&paths)?),
+        Command::Bot(args) => bot::run(Engine::load(&paths)?, &args),
+        Command::Webhook(command) => webhook::run(&crate::config::Config::load(&paths.config)?, &command),
     }
 }

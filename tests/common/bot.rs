@@ -111,7 +111,9 @@ pub fn spawn<R: Client>(client: R, engine: Arc<Engine>) -> RunningBot {
         let _ = rx.await;
     };
     let task = tokio::spawn(async move {
-        callbot::telegram::serve(client, engine, stop).await.expect("the bot starts against the fake server");
+        callbot::telegram::serve(client, engine, None, stop)
+            .await
+            .expect("the bot starts against the fake server");
     });
     RunningBot { stop: Some(tx), task: Some(task) }
 }

@@ -135,6 +135,9 @@ pub enum Fault {
     BadGatewayJson,
     /// 403 `Forbidden: bot was blocked by the user` (teloxide: `ApiError::BotBlocked`).
     Forbidden,
+    /// The call succeeds (a message is sent), but the answer, `{"ok":true,…}`, holds a
+    /// result teloxide cannot read (teloxide: `RequestError::InvalidJson`).
+    UnreadableSuccess,
     /// Any other Bot API error.
     Api {
         /// HTTP status and `error_code`.
@@ -821,8 +824,17 @@ struct Inner {
 
 enum Outcome {
     Ok(Value),
-    Err { status: u16, description: String, retry_after: Option<u32> },
-    Raw { status: u16, body: &'static str },
+    Err {
+        status: u16,
+        description: String,
+        retry_after: Option<u32>,
+    },
+    Raw {
+        status: u16,
+        body: &'static str,
+    },
+    /// A success whose `result` the client cannot read (its `date` is not a number).
+    Unreadable(Value),
 }
 
 impl Outcome {
@@ -845,19 +857,28 @@ impl Outcome {
             Fault::BadGatewayJson => Self::err(502, "Bad Gateway"),
             Fault::Forbidden => Self::err(403, DESC_BLOCKED),
             Fault::Api { status, description } => Self::err(*status, description.clone()),
+            Fault::UnreadableSuccess => Self::err(500, "UnreadableSuccess is applied to a call's outcome"),
+        }
+    }
+
+    /// This outcome, a success made unreadable.
+    fn unreadable(self) -> Self {
+        match self {
+            Self::Ok(result) => Self::Unreadable(result),
+            other => other,
         }
     }
 
     fn status(&self) -> u16 {
         match self {
-            Self::Ok(_) => 200,
+            Self::Ok(_) | Self::Unreadable(_) => 200,
             Self::Err { status, .. } | Self::Raw { status, .. } => *status,
         }
     }
 
     fn body_json(&self) -> Option<Value> {
         match self {
-            Self::Ok(result) => Some(json!({"ok": true, "result": result})),
+            Self::Ok(result) | Self::Unreadable(result) => Some(json!({"ok": true, "result": result})),
             Self::Err { status, description, retry_after } => {
                 let mut v = json!({"ok": false, "error_code": status, "description": description});
                 if let Some(r) = retry_after {
@@ -1829,7 +1850,11 @@ async fn handle(
     let pre = {
         let mut inner = shared.lock();
         if let Some(fault) = inner.take_fault(&method_lc, chat_id) {
-            Some((Outcome::from_fault(&fault), Some(fault)))
+            if fault == Fault::UnreadableSuccess {
+                Some((inner.dispatch(&method_lc, &params).unreadable(), Some(fault)))
+            } else {
+                Some((Outcome::from_fault(&fault), Some(fault)))
+            }
         } else if method_lc.starts_with("send") && chat_id.is_some_and(|c| inner.blocked.contains(&c)) {
             Some((Outcome::from_fault(&Fault::Forbidden), Some(Fault::Forbidden)))
         } else if method_lc == "getupdates" {
@@ -1892,6 +1917,12 @@ fn json_response(outcome: &Outcome) -> Response {
     let status = StatusCode::from_u16(outcome.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     match outcome {
         Outcome::Raw { body, .. } => (status, [(header::CONTENT_TYPE, "text/html")], *body).into_response(),
+        Outcome::Unreadable(result) => {
+            let mut result = result.clone();
+            result["date"] = json!("not a date");
+            let body = json!({"ok": true, "result": result}).to_string();
+            (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+        }
         _ => {
             let body = outcome.body_json().unwrap_or(Value::Null).to_string();
             (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
