@@ -18,7 +18,12 @@
 //!   the update builders ([`TextMessage`], [`FakeTelegram::push_callback_query`], …);
 //! * validates what Telegram validates (text length in UTF-16 code units, HTML markup,
 //!   callback data, inline results, …) and answers with Telegram's own descriptions;
-//! * injects faults ([`Fault`], [`FakeTelegram::fail_next`], [`FakeTelegram::block_chat`]).
+//! * injects faults ([`Fault`], [`FakeTelegram::fail_next`], [`FakeTelegram::block_chat`]);
+//! * once the bot calls `setWebhook`, POSTs the queued updates to it instead, as Telegram
+//!   does: with the secret token in `X-Telegram-Bot-Api-Secret-Token`, at most
+//!   [`WEBHOOK_CONNECTIONS`] at once, an update acknowledged only by a 2xx answer and sent
+//!   again otherwise; [`FakeTelegram::set_webhook_targets`] spreads the POSTs round-robin
+//!   over several listeners, as a load balancer in front of several instances would.
 //!
 //! Beware: teloxide sleeps 10 s before reading any 5xx answer (`DELAY_ON_SERVER_ERROR` in
 //! teloxide-core), so a [`Fault::BadGateway`] seen through teloxide costs a test 10 seconds.
@@ -59,6 +64,10 @@ pub const MAX_CALLBACK_ANSWER_CHARS: usize = 200;
 pub const MAX_INLINE_RESULTS: usize = 50;
 /// Longest inline query result id, in bytes.
 pub const MAX_INLINE_RESULT_ID_BYTES: usize = 64;
+/// How many webhook POSTs are in progress at once at most (Telegram's default `max_connections`).
+pub const WEBHOOK_CONNECTIONS: usize = 40;
+/// How long an update whose POST failed waits before it is sent again.
+pub const WEBHOOK_RETRY_AFTER: Duration = Duration::from_millis(100);
 /// Default cap on how long one `getUpdates` call waits, whatever its `timeout`.
 pub const DEFAULT_MAX_POLL_WAIT: Duration = Duration::from_secs(1);
 
@@ -262,6 +271,24 @@ pub struct Pushed {
     pub query_id: Option<String>,
     /// The whole update as queued.
     pub update: Value,
+}
+
+/// One POST of an update to the webhook.
+#[derive(Clone, Debug)]
+pub struct WebhookPost {
+    /// The update sent.
+    pub update_id: i64,
+    /// The address it was sent to.
+    pub target: String,
+    /// The HTTP status answered; `None` when the connection failed.
+    pub status: Option<u16>,
+}
+
+impl WebhookPost {
+    /// Whether the update was acknowledged (a 2xx answer).
+    pub fn acknowledged(&self) -> bool {
+        self.status.is_some_and(|s| (200..300).contains(&s))
+    }
 }
 
 /// [`FakeTelegram::wait_for`] gave up: the condition did not hold in time.
@@ -792,6 +819,14 @@ struct Shared {
     shutting_down: AtomicBool,
 }
 
+/// A webhook set by `setWebhook`, and the updates in delivery.
+struct Webhook {
+    url: reqwest::Url,
+    secret: Option<String>,
+    in_delivery: HashSet<i64>,
+    retry_at: HashMap<i64, Instant>,
+}
+
 struct PendingFault {
     method: String,
     chat_id: Option<i64>,
@@ -810,6 +845,10 @@ struct Inner {
     max_poll_wait: Duration,
     html: HtmlStrictness,
     webhook_url: Option<String>,
+    webhook: Option<Webhook>,
+    webhook_targets: Vec<SocketAddr>,
+    next_target: usize,
+    webhook_posts: Vec<WebhookPost>,
     faults: Vec<PendingFault>,
     blocked: HashSet<i64>,
     chats: HashMap<i64, Value>,
@@ -914,6 +953,7 @@ impl FakeTelegram {
             .route("/{token}/{method}", any(handle))
             .fallback(not_found)
             .with_state(shared.clone());
+        tokio::spawn(push_to_webhook(shared.clone()));
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let server = axum::serve(listener, app).with_graceful_shutdown(async {
@@ -1341,6 +1381,17 @@ impl FakeTelegram {
         self.shared.lock().html = strictness;
     }
 
+    /// Sends webhook POSTs round-robin to these listeners (on the path of the URL given
+    /// to `setWebhook`) instead of the URL's own host.
+    pub fn set_webhook_targets(&self, targets: &[SocketAddr]) {
+        self.shared.lock().webhook_targets = targets.to_vec();
+    }
+
+    /// Every webhook POST so far, in the order they were answered.
+    pub fn webhook_posts(&self) -> Vec<WebhookPost> {
+        self.shared.lock().webhook_posts.clone()
+    }
+
     /// Pretends a webhook is set (`getUpdates` then fails with 409), or not.
     pub fn set_webhook_url(&self, url: Option<&str>) {
         self.shared.lock().webhook_url = url.map(str::to_owned);
@@ -1394,6 +1445,10 @@ impl Inner {
             max_poll_wait: DEFAULT_MAX_POLL_WAIT,
             html: HtmlStrictness::default(),
             webhook_url: None,
+            webhook: None,
+            webhook_targets: Vec::new(),
+            next_target: 0,
+            webhook_posts: Vec::new(),
             faults: Vec::new(),
             blocked: HashSet::new(),
             chats: HashMap::new(),
@@ -1526,6 +1581,52 @@ impl Inner {
         self.dropped_updates.extend(drop);
     }
 
+    /// The updates to POST now, each with the URL to send it to and the secret token; marks
+    /// them in delivery.
+    fn due_webhook_posts(&mut self) -> Vec<(Value, reqwest::Url, Option<String>)> {
+        if self.webhook.is_none() {
+            return Vec::new();
+        }
+        self.drop_disallowed();
+        let now = Instant::now();
+        let mut due = Vec::new();
+        for update in &self.updates {
+            let Some(webhook) = self.webhook.as_ref() else { break };
+            if webhook.in_delivery.len() + due.len() >= WEBHOOK_CONNECTIONS {
+                break;
+            }
+            let id = update.get("update_id").and_then(Value::as_i64).unwrap_or_default();
+            let waiting = webhook.retry_at.get(&id).is_some_and(|at| *at > now);
+            if !webhook.in_delivery.contains(&id) && !waiting {
+                due.push(update.clone());
+            }
+        }
+        let mut posts = Vec::new();
+        for update in due {
+            let Some(base) = self.webhook.as_ref().map(|w| w.url.clone()) else { break };
+            let url = self.next_target(base);
+            let Some(webhook) = self.webhook.as_mut() else { break };
+            let id = update.get("update_id").and_then(Value::as_i64).unwrap_or_default();
+            webhook.in_delivery.insert(id);
+            webhook.retry_at.remove(&id);
+            posts.push((update, url, webhook.secret.clone()));
+        }
+        posts
+    }
+
+    /// The webhook's URL, or, when listeners are set, the next listener's in turn with
+    /// the URL's path.
+    fn next_target(&mut self, mut url: reqwest::Url) -> reqwest::Url {
+        if !self.webhook_targets.is_empty() {
+            let target = self.webhook_targets[self.next_target % self.webhook_targets.len()];
+            self.next_target += 1;
+            let _ = url.set_scheme("http");
+            let _ = url.set_ip_host(target.ip());
+            let _ = url.set_port(Some(target.port()));
+        }
+        url
+    }
+
     // ── methods ──
 
     fn dispatch(&mut self, method_lc: &str, p: &Map<String, Value>) -> Outcome {
@@ -1542,10 +1643,23 @@ impl Inner {
             "setwebhook" => {
                 let url = param_str(p, "url").unwrap_or_default();
                 self.webhook_url = (!url.is_empty()).then(|| url.to_owned());
+                if let Some(list) =
+                    p.get("allowed_updates").map(markup_value).and_then(|v| v.as_array().cloned())
+                {
+                    self.allowed_updates =
+                        Some(list.iter().filter_map(Value::as_str).map(str::to_owned).collect());
+                }
+                self.webhook = reqwest::Url::parse(url).ok().map(|url| Webhook {
+                    url,
+                    secret: param_str(p, "secret_token").map(str::to_owned),
+                    in_delivery: HashSet::new(),
+                    retry_at: HashMap::new(),
+                });
                 Ok(json!(true))
             }
             "deletewebhook" => {
                 self.webhook_url = None;
+                self.webhook = None;
                 if param_bool(p, "drop_pending_updates") {
                     self.updates.clear();
                 }
@@ -1938,15 +2052,11 @@ fn parse_params(uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Result<Map<Strin
     if body.is_empty() {
         return Ok(map);
     }
-    let ct = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_ascii_lowercase();
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let ct = content_type.to_ascii_lowercase();
     if ct.starts_with("multipart/form-data") {
-        return Err(
-            "Bad Request: multipart/form-data is not supported by the fake Telegram server".to_owned()
-        );
+        multipart_fields(content_type, body, &mut map)?;
+        return Ok(map);
     }
     if ct.starts_with("application/x-www-form-urlencoded") {
         let s = std::str::from_utf8(body).map_err(|_| "Bad Request: can't parse parameters".to_owned())?;
@@ -1960,6 +2070,27 @@ fn parse_params(uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Result<Map<Strin
         }
         _ => Err("Bad Request: can't parse JSON object".to_owned()),
     }
+}
+
+/// The text fields of a `multipart/form-data` body (teloxide sends `setWebhook` so); a
+/// field holding JSON (an array, an object) is kept as JSON.
+fn multipart_fields(content_type: &str, body: &[u8], map: &mut Map<String, Value>) -> Result<(), String> {
+    let bad = || "Bad Request: can't parse multipart/form-data".to_owned();
+    let boundary = content_type.split("boundary=").nth(1).map(|b| b.trim_matches('"')).ok_or_else(bad)?;
+    let body = std::str::from_utf8(body).map_err(|_| bad())?;
+    for part in body.split(&format!("--{boundary}")) {
+        let Some((head, value)) = part.split_once("\r\n\r\n") else { continue };
+        let Some(name) = head.split("name=\"").nth(1).and_then(|rest| rest.split('"').next()) else {
+            continue;
+        };
+        let value = value.strip_suffix("\r\n").unwrap_or(value);
+        let parsed = match serde_json::from_str::<Value>(value) {
+            Ok(json @ (Value::Array(_) | Value::Object(_))) => json,
+            _ => Value::String(value.to_owned()),
+        };
+        map.insert(name.to_owned(), parsed);
+    }
+    Ok(())
 }
 
 fn form_pairs(query: &str, map: &mut Map<String, Value>) -> Result<(), String> {
@@ -1976,6 +2107,56 @@ fn form_pairs(query: &str, map: &mut Map<String, Value>) -> Result<(), String> {
         map.insert(k, value);
     }
     Ok(())
+}
+
+// ───────────────────────────── webhook ─────────────────────────────
+
+/// Delivers queued updates to the webhook while one is set, until the server stops.
+async fn push_to_webhook(shared: Arc<Shared>) {
+    let client = reqwest::Client::new();
+    let mut changed = shared.updates_tx.subscribe();
+    while !shared.shutting_down.load(Ordering::SeqCst) {
+        for (update, url, secret) in shared.lock().due_webhook_posts() {
+            tokio::spawn(post_update(shared.clone(), client.clone(), update, url, secret));
+        }
+        tokio::select! {
+            _ = changed.changed() => {}
+            () = tokio::time::sleep(WEBHOOK_RETRY_AFTER / 2) => {}
+        }
+    }
+}
+
+/// POSTs one update; a 2xx answer acknowledges it, anything else leaves it queued.
+async fn post_update(
+    shared: Arc<Shared>,
+    client: reqwest::Client,
+    update: Value,
+    url: reqwest::Url,
+    secret: Option<String>,
+) {
+    let id = update.get("update_id").and_then(Value::as_i64).unwrap_or_default();
+    let mut request =
+        client.post(url.clone()).header(header::CONTENT_TYPE, "application/json").body(update.to_string());
+    if let Some(secret) = secret {
+        request = request.header("X-Telegram-Bot-Api-Secret-Token", secret);
+    }
+    let status = request.send().await.ok().map(|answer| answer.status().as_u16());
+    {
+        let mut inner = shared.lock();
+        let post = WebhookPost { update_id: id, target: url.to_string(), status };
+        let acknowledged = post.acknowledged();
+        inner.webhook_posts.push(post);
+        if let Some(webhook) = inner.webhook.as_mut() {
+            webhook.in_delivery.remove(&id);
+            if !acknowledged {
+                webhook.retry_at.insert(id, Instant::now() + WEBHOOK_RETRY_AFTER);
+            }
+        }
+        if acknowledged {
+            inner.updates.retain(|u| u.get("update_id").and_then(Value::as_i64) != Some(id));
+        }
+    }
+    shared.updates_tx.send_modify(|v| *v += 1);
 }
 
 // ───────────────────────────── validation ─────────────────────────────
