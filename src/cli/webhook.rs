@@ -8,7 +8,7 @@ use teloxide::prelude::*;
 
 use super::bot::{client, variable};
 use crate::config::Config;
-use crate::telegram::webhook::{SECRET_VARIABLE, check_secret};
+use crate::telegram::webhook::{MAX_CONNECTIONS, SECRET_VARIABLE, check_secret};
 use crate::telegram::{TOKEN_VARIABLE, allowed_updates};
 
 /// What to do with the webhook.
@@ -46,6 +46,7 @@ pub fn run(config: &Config, command: &WebhookCommand) -> anyhow::Result<ExitCode
                 bot.set_webhook(url.clone())
                     .secret_token(secret)
                     .allowed_updates(allowed_updates(&config.telegram))
+                    .max_connections(MAX_CONNECTIONS)
                     .await?;
                 println!("webhook set: {url}");
             }

@@ -21,7 +21,7 @@
 //! * injects faults ([`Fault`], [`FakeTelegram::fail_next`], [`FakeTelegram::block_chat`]);
 //! * once the bot calls `setWebhook`, POSTs the queued updates to it instead, as Telegram
 //!   does: with the secret token in `X-Telegram-Bot-Api-Secret-Token`, at most
-//!   [`WEBHOOK_CONNECTIONS`] at once, an update acknowledged only by a 2xx answer and sent
+//!   `max_connections` ([`WEBHOOK_CONNECTIONS`] by default) at once, an update acknowledged only by a 2xx answer and sent
 //!   again otherwise; [`FakeTelegram::set_webhook_targets`] spreads the POSTs round-robin
 //!   over several listeners, as a load balancer in front of several instances would.
 //!
@@ -64,7 +64,8 @@ pub const MAX_CALLBACK_ANSWER_CHARS: usize = 200;
 pub const MAX_INLINE_RESULTS: usize = 50;
 /// Longest inline query result id, in bytes.
 pub const MAX_INLINE_RESULT_ID_BYTES: usize = 64;
-/// How many webhook POSTs are in progress at once at most (Telegram's default `max_connections`).
+/// How many webhook POSTs are in progress at once when `setWebhook` gives no
+/// `max_connections` (Telegram's default).
 pub const WEBHOOK_CONNECTIONS: usize = 40;
 /// How long an update whose POST failed waits before it is sent again.
 pub const WEBHOOK_RETRY_AFTER: Duration = Duration::from_millis(100);
@@ -282,6 +283,10 @@ pub struct WebhookPost {
     pub target: String,
     /// The HTTP status answered; `None` when the connection failed.
     pub status: Option<u16>,
+    /// When the POST was sent.
+    pub sent: Instant,
+    /// When its answer came (or the connection failed).
+    pub answered: Instant,
 }
 
 impl WebhookPost {
@@ -823,6 +828,7 @@ struct Shared {
 struct Webhook {
     url: reqwest::Url,
     secret: Option<String>,
+    max_connections: usize,
     in_delivery: HashSet<i64>,
     retry_at: HashMap<i64, Instant>,
 }
@@ -1592,7 +1598,7 @@ impl Inner {
         let mut due = Vec::new();
         for update in &self.updates {
             let Some(webhook) = self.webhook.as_ref() else { break };
-            if webhook.in_delivery.len() + due.len() >= WEBHOOK_CONNECTIONS {
+            if webhook.in_delivery.len() + due.len() >= webhook.max_connections {
                 break;
             }
             let id = update.get("update_id").and_then(Value::as_i64).unwrap_or_default();
@@ -1652,6 +1658,9 @@ impl Inner {
                 self.webhook = reqwest::Url::parse(url).ok().map(|url| Webhook {
                     url,
                     secret: param_str(p, "secret_token").map(str::to_owned),
+                    max_connections: param_i64(p, "max_connections")
+                        .and_then(|n| usize::try_from(n.clamp(1, 100)).ok())
+                        .unwrap_or(WEBHOOK_CONNECTIONS),
                     in_delivery: HashSet::new(),
                     retry_at: HashMap::new(),
                 });
@@ -2140,10 +2149,12 @@ async fn post_update(
     if let Some(secret) = secret {
         request = request.header("X-Telegram-Bot-Api-Secret-Token", secret);
     }
+    let sent = Instant::now();
     let status = request.send().await.ok().map(|answer| answer.status().as_u16());
     {
         let mut inner = shared.lock();
-        let post = WebhookPost { update_id: id, target: url.to_string(), status };
+        let post =
+            WebhookPost { update_id: id, target: url.to_string(), status, sent, answered: Instant::now() };
         let acknowledged = post.acknowledged();
         inner.webhook_posts.push(post);
         if let Some(webhook) = inner.webhook.as_mut() {
