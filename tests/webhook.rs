@@ -33,7 +33,7 @@ fn update_json(update_id: i64, user: &TestUser, text: &str) -> Value {
             "message_id": 1,
             "from": user.to_json(),
             "chat": {"id": user.id, "type": "private", "first_name": user.first_name},
-            "date": 1_742_300_000,
+            "date": std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs()),
             "text": text,
         }
     })
@@ -187,5 +187,31 @@ async fn an_update_posted_to_two_instances_is_answered_once() -> TestResult {
     assert_eq!((to_a?, to_b?, first_time, again), (200, 200, 200, 200));
     assert_eq!(bot::sends_to(&fake, dave.id).len(), 1, "answered once");
     assert_eq!(bot::sends_to(&fake, erin.id).len(), 1, "answered once");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_flood_limit_is_shared_by_the_instances() -> TestResult {
+    let redis = RedisServer::start();
+    let fake = FakeTelegram::start().await;
+    // One question at once, then one every 2 s, counted across both instances.
+    let engine = bot::engine_with(|c| {
+        c.telegram.flood_burst = 1;
+        c.telegram.flood_per_second = 0.5;
+    });
+    let (first, a) = bot::start_webhook(&fake, engine.clone(), Some(Shared::connect(&redis.url())?)).await;
+    let (second, b) = bot::start_webhook(&fake, engine, Some(Shared::connect(&redis.url())?)).await;
+    let flo = user(2008);
+
+    assert_eq!(post(&a, &update_json(600, &flo, PRISONERS), Some(WEBHOOK_SECRET)).await?, 200);
+    assert_eq!(post(&b, &update_json(601, &flo, "他们谈了冰球吗"), Some(WEBHOOK_SECRET)).await?, 200);
+    first.stop().await;
+    second.stop().await;
+
+    let sends = bot::delivered_to(&fake, flo.id);
+    assert_eq!(sends.len(), 2);
+    assert!(bot::shown(&sends[1]).contains("冰球"), "answered, not refused: {}", bot::shown(&sends[1]));
+    let gap = sends[1].at.duration_since(sends[0].at);
+    assert!(gap >= Duration::from_millis(1800), "the second instance waited the user's turn: {gap:?}");
     Ok(())
 }

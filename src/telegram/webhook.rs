@@ -221,7 +221,7 @@ async fn on_update<R: Client>(
     };
     let id = update.id.0;
     let kind = super::update_kind(&update);
-    let _keeper = match &listener.shared {
+    let keeper = match &listener.shared {
         None => None,
         Some(shared) => match claim(shared, id).await {
             Ok(Some(keeper)) => Some(keeper),
@@ -230,6 +230,8 @@ async fn on_update<R: Client>(
         },
     };
     handle(&listener, update).await;
+    // Renewals stop before the done mark, which they would otherwise overwrite.
+    drop(keeper);
     if let Some(shared) = &listener.shared
         && let Err(error) = shared.done(id).await
     {

@@ -1582,6 +1582,9 @@ impl Inner {
                 _ => !DEFAULT_EXCLUDED_UPDATES.contains(&kind),
             }
         };
+        if self.updates.iter().all(is_allowed) {
+            return;
+        }
         let (keep, drop): (VecDeque<Value>, VecDeque<Value>) = self.updates.drain(..).partition(is_allowed);
         self.updates = keep;
         self.dropped_updates.extend(drop);
