@@ -174,17 +174,20 @@ async fn an_instance_killed_mid_burst_loses_nothing() -> TestResult {
 
     push_burst(&fake, 20_000, CHATS);
     fake.wait_for_count("sendMessage", true, 30, WAIT).await?;
-    instances[1].child.kill()?;
     let killed_at = Instant::now();
+    instances[1].child.kill()?;
     fake.wait_for_updates_confirmed(Duration::from_secs(60)).await?;
     let per_chat = delivered_per_chat(&fake);
 
     assert_eq!(per_chat.len(), usize::try_from(CHATS)?, "every chat answered, none lost");
+    // A request the killed instance wrote just before it died may reach the fake a little
+    // later, under load.
+    let died_by = killed_at + Duration::from_millis(500);
     for (chat, sends) in &per_chat {
         // Only an update whose reply was sent but not yet marked done when its instance
         // died can be answered again (the process cannot know whether Telegram got it).
         assert!(
-            sends.len() == 1 || (sends.len() == 2 && sends[0].at <= killed_at),
+            sends.len() == 1 || (sends.len() == 2 && sends[0].at <= died_by),
             "chat {chat} answered {} times",
             sends.len()
         );
