@@ -847,6 +847,9 @@ struct Inner {
     dropped_updates: Vec<Value>,
     next_update_id: i64,
     allowed_updates: Option<Vec<String>>,
+    /// The `allowed_updates` the queue was last filtered with, and the newest update then.
+    checked_for: Option<Vec<String>>,
+    checked_upto: i64,
     poll_generation: u64,
     max_poll_wait: Duration,
     html: HtmlStrictness,
@@ -1447,6 +1450,8 @@ impl Inner {
             dropped_updates: Vec::new(),
             next_update_id: 100_000_001,
             allowed_updates: None,
+            checked_for: None,
+            checked_upto: i64::MIN,
             poll_generation: 0,
             max_poll_wait: DEFAULT_MAX_POLL_WAIT,
             html: HtmlStrictness::default(),
@@ -1582,12 +1587,21 @@ impl Inner {
                 _ => !DEFAULT_EXCLUDED_UPDATES.contains(&kind),
             }
         };
-        if self.updates.iter().all(is_allowed) {
+        // Updates already checked against the same list need no second look: only the
+        // newest are, so that a long queue costs nothing on every wake.
+        let checked_upto = if self.checked_for == allowed { self.checked_upto } else { i64::MIN };
+        let unchecked = self.updates.iter().rev().take_while(|u| update_id(u) > checked_upto).count();
+        let start = self.updates.len() - unchecked;
+        if self.updates.range(start..).all(is_allowed) {
+            self.checked_for = allowed.clone();
+            self.checked_upto = self.updates.back().map_or(checked_upto, update_id);
             return;
         }
         let (keep, drop): (VecDeque<Value>, VecDeque<Value>) = self.updates.drain(..).partition(is_allowed);
         self.updates = keep;
         self.dropped_updates.extend(drop);
+        self.checked_for = allowed;
+        self.checked_upto = self.updates.back().map_or(i64::MIN, update_id);
     }
 
     /// The updates to POST now, each with the URL to send it to and the secret token; marks
@@ -2167,7 +2181,10 @@ async fn post_update(
             }
         }
         if acknowledged {
-            inner.updates.retain(|u| u.get("update_id").and_then(Value::as_i64) != Some(id));
+            // The queue is in update_id order.
+            if let Ok(position) = inner.updates.binary_search_by_key(&id, update_id) {
+                inner.updates.remove(position);
+            }
         }
     }
     shared.updates_tx.send_modify(|v| *v += 1);
@@ -2364,6 +2381,10 @@ fn html_entity_json(tag: &str, arg: &str, expandable: bool) -> Option<Value> {
         _ => return None,
     };
     Some(e)
+}
+
+fn update_id(u: &Value) -> i64 {
+    u.get("update_id").and_then(Value::as_i64).unwrap_or_default()
 }
 
 fn update_kind(u: &Value) -> Option<&str> {
