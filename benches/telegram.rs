@@ -14,12 +14,22 @@
 //!    flight, and the handling time per update at a steady 200 questions a second, when
 //!    updates do not queue behind each other.
 //!
+//! 4. webhook mode, throttle off, the same burst: (a) in process, one instance, replies per
+//!    second beside long polling's; (b) three `callbot bot --webhook` processes sharing a
+//!    real `redis-server` (dedupe), the fake spreading its POSTs round-robin: replies per
+//!    second in all, handling time per update (the POST's round trip, which ends after the
+//!    reply was sent), and each instance's peak RSS.
+//!
+//! `cargo bench --bench telegram -- webhook` runs only 1 and 4.
+//!
 //! Flood control is set out of the way (burst 10 000) so that the figures measure the
 //! bot, not the per-user rate limit; the fake server and the bot share the process, so
 //! the figures include the fake's share of CPU and memory.
 
 #[path = "../tests/common/fake_telegram.rs"]
 mod fake_telegram;
+#[path = "../tests/common/redis.rs"]
+mod redis_server;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -100,7 +110,9 @@ fn spawn<R: callbot::telegram::Client>(client: R, setup: Setup) -> Running {
         let stop = async move {
             let _ = rx.await;
         };
-        callbot::telegram::serve(client, setup, stop).await.expect("the bot starts against the fake server");
+        callbot::telegram::serve(client, setup, None, stop)
+            .await
+            .expect("the bot starts against the fake server");
     });
     Running { stop, task }
 }
@@ -348,7 +360,127 @@ async fn separate_process() -> BenchResult<bool> {
     Ok(lost == 0 && doubled == 0 && stray == 0 && steady_lost == 0 && steady_doubled == 0 && status.success())
 }
 
+/// Replies per second and the POST round trips (sorted) of a webhook burst.
+fn webhook_figures(fake: &FakeTelegram, started: Instant) -> (f64, Vec<Duration>) {
+    let sends: Vec<_> = fake.calls_of("sendMessage").into_iter().filter(|c| c.is_ok()).collect();
+    let last = sends.iter().map(|c| c.at).max().unwrap_or(started);
+    let rate = sends.len() as f64 / last.duration_since(started).as_secs_f64();
+    let mut round_trips: Vec<Duration> = fake
+        .webhook_posts()
+        .iter()
+        .filter(|p| p.acknowledged())
+        .map(|p| p.answered.duration_since(p.sent))
+        .collect();
+    round_trips.sort();
+    (rate, round_trips)
+}
+
+async fn webhook_in_process() -> BenchResult<bool> {
+    let n = usize::try_from(CHATS)? * PER_CHAT;
+    println!("== webhook, one instance in process, throttle off: {n} questions from {CHATS} chats ==");
+    let fake = FakeTelegram::start().await;
+    let options = callbot::telegram::webhook::WebhookOptions {
+        url: "http://127.0.0.1:1/telegram/hook".parse()?,
+        listen: std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?,
+        secret: "bench-secret".to_owned(),
+    };
+    fake.set_webhook_targets(&[options.listen]);
+    let (stop, rx) = oneshot::channel::<()>();
+    let setup = engine()?;
+    let client = fake.bot();
+    let task = tokio::spawn(async move {
+        let stop = async move {
+            let _ = rx.await;
+        };
+        callbot::telegram::webhook::serve(client, setup, options, None, stop).await.expect("the bot starts");
+    });
+    fake.wait_for_calls_of("setWebhook", 1, Duration::from_secs(10)).await?;
+
+    let started = Instant::now();
+    let pushed = push_burst(&fake, FIRST_CHAT + 40_000, CHATS, PER_CHAT);
+    fake.wait_for_count("sendMessage", true, n, Duration::from_secs(600)).await?;
+    fake.wait_for_updates_confirmed(Duration::from_secs(10)).await?;
+    let _ = stop.send(());
+    tokio::time::timeout(Duration::from_secs(30), task).await??;
+    let (rate, round_trips) = webhook_figures(&fake, started);
+    let (lost, doubled, stray) = lost_and_doubled(&fake, &pushed);
+    println!(
+        "(a) {rate:.0} replies/s; handling (POST round trip) p50 {}, p99 {}",
+        ms(percentile(&round_trips, 50.0)),
+        ms(percentile(&round_trips, 99.0))
+    );
+    println!("replies lost {lost}, doubled {doubled}, to chats that asked nothing {stray}");
+    Ok(lost == 0 && doubled == 0 && stray == 0)
+}
+
+async fn webhook_three_processes() -> BenchResult<bool> {
+    let n = usize::try_from(CHATS)? * PER_CHAT;
+    println!(
+        "== webhook, three processes sharing redis-server, throttle off: {n} questions from {CHATS} chats =="
+    );
+    let redis = redis_server::RedisServer::start();
+    println!("redis-server on port {}", redis.port());
+    let fake = FakeTelegram::start().await;
+    let mut children = Vec::new();
+    let mut targets = Vec::new();
+    for _ in 0..3 {
+        let listen = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?;
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_callbot"))
+            .args([
+                "bot",
+                "--webhook",
+                "https://bot.example.org/telegram/hook",
+                "--listen",
+                &listen.to_string(),
+            ])
+            .env("TELOXIDE_TOKEN", fake.token())
+            .env("TELOXIDE_API_URL", fake.url().as_str())
+            .env("CALLBOT_WEBHOOK_SECRET", "bench-secret")
+            .env("CALLBOT__STORAGE__REDIS_URL", redis.url())
+            .env("CALLBOT__TELEGRAM__THROTTLE", "false")
+            .env("CALLBOT__TELEGRAM__FLOOD_BURST", "10000")
+            .env("RUST_LOG", "warn")
+            .stdin(std::process::Stdio::null())
+            .spawn()?;
+        children.push(child);
+        targets.push(listen);
+    }
+    fake.wait_for_calls_of("setWebhook", 3, Duration::from_secs(20)).await?;
+    for target in &targets {
+        let url = format!("http://{target}/healthz");
+        while !reqwest::get(&url).await.is_ok_and(|r| r.status().is_success()) {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    fake.set_webhook_targets(&targets);
+
+    let started = Instant::now();
+    let pushed = push_burst(&fake, FIRST_CHAT + 50_000, CHATS, PER_CHAT);
+    fake.wait_for_count("sendMessage", true, n, Duration::from_secs(600)).await?;
+    fake.wait_for_updates_confirmed(Duration::from_secs(10)).await?;
+    let peaks: Vec<String> =
+        children.iter().map(|c| format!("{:.1} MiB", peak_rss_of(c.id()).unwrap_or(f64::NAN))).collect();
+    let (rate, round_trips) = webhook_figures(&fake, started);
+    let (lost, doubled, stray) = lost_and_doubled(&fake, &pushed);
+    println!(
+        "(b) {rate:.0} replies/s in all; handling (POST round trip, Redis claim and done mark included) p50 {}, p99 {}, max {}",
+        ms(percentile(&round_trips, 50.0)),
+        ms(percentile(&round_trips, 99.0)),
+        ms(round_trips.last().copied().unwrap_or_default())
+    );
+    println!("peak RSS per instance: {}", peaks.join(", "));
+    println!("replies lost {lost}, doubled {doubled}, to chats that asked nothing {stray}");
+    let mut all_exited = true;
+    for mut child in children {
+        std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status()?;
+        let status = tokio::task::spawn_blocking(move || child.wait()).await??;
+        all_exited &= status.success();
+    }
+    Ok(lost == 0 && doubled == 0 && stray == 0 && all_exited)
+}
+
 fn main() -> ExitCode {
+    let only_webhook = std::env::args().any(|a| a == "webhook");
     // `cargo bench` passes `--bench`; any other argument is a filter we do not support.
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
@@ -360,10 +492,18 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         let a = throughput().await?;
         println!();
-        let b = throttled().await?;
+        let (b, c) = if only_webhook {
+            (true, true)
+        } else {
+            let b = throttled().await?;
+            println!();
+            (b, separate_process().await?)
+        };
         println!();
-        let c = separate_process().await?;
-        Ok::<_, Box<dyn std::error::Error + Send + Sync>>(a && b && c)
+        let d = webhook_in_process().await?;
+        println!();
+        let e = webhook_three_processes().await?;
+        Ok::<_, Box<dyn std::error::Error + Send + Sync>>(a && b && c && d && e)
     });
     match result {
         Ok(true) => ExitCode::SUCCESS,

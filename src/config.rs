@@ -11,6 +11,7 @@
 
 use std::path::{Path, PathBuf};
 
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use crate::matcher::MatcherConfig;
@@ -26,6 +27,15 @@ pub struct Config {
     pub matcher: MatcherConfig,
     /// What replies contain.
     pub reply: ReplyConfig,
+}
+
+/// What several instances share (`[storage]`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StorageConfig {
+    /// The Redis that instances share (`redis://host:port/`): update dedupe and flood
+    /// limits. Without it, everything is kept in the process.
+    pub redis_url: Option<String>,
 }
 
 /// Why the configuration could not be loaded.
@@ -73,7 +83,13 @@ impl Settings {
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
         let text = std::fs::read_to_string(path)
             .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
-        Self::from_toml_str(&text, &path.display().to_string(), std::env::vars())
+        Self::from_toml_str(&text, &path.display().to_string(), overrides()?)
+    }
+
+    /// Parses settings from TOML text (`origin` names it in errors) plus the process's
+    /// `CALLBOT__SECTION__KEY` overrides.
+    pub fn from_toml_str_with_environment(text: &str, origin: &str) -> Result<Self, ConfigError> {
+        Self::from_toml_str(text, origin, overrides()?)
     }
 
     /// Parses settings from TOML text (`origin` names it in errors) plus
@@ -173,6 +189,16 @@ impl Config {
     }
 }
 
+impl StorageConfig {
+    /// The section the storage settings live in.
+    pub const SECTION: &'static str = "storage";
+
+    /// Reads `[storage]`.
+    pub fn from_settings(settings: &Settings) -> Result<Self, ConfigError> {
+        settings.section(Self::SECTION, |_: &Self| Ok(()))
+    }
+}
+
 fn validate_matcher(matcher: &MatcherConfig) -> Result<(), String> {
     let threshold = matcher.threshold;
     if !(0.0..=1.0).contains(&threshold) {
@@ -190,6 +216,21 @@ fn invalid(origin: &str, message: &str) -> ConfigError {
 
 fn env_origin(variable: &str) -> String {
     format!("environment variable {variable}")
+}
+
+/// The `CALLBOT__…` variables of the environment. Read with `vars_os`, so that a variable
+/// that is not UTF-8 cannot panic: an unrelated one is skipped, one of ours is an error.
+fn overrides() -> Result<Vec<(String, String)>, ConfigError> {
+    let mut found = Vec::new();
+    for (name, value) in std::env::vars_os() {
+        let Some(name) = name.to_str().filter(|n| n.starts_with(ENV_PREFIX)) else { continue };
+        let value = value.into_string().map_err(|_| ConfigError::Invalid {
+            origin: "the environment".to_owned(),
+            message: format!("{name} is not valid UTF-8"),
+        })?;
+        found.push((name.to_owned(), value));
+    }
+    Ok(found)
 }
 
 fn parse_value(text: &str) -> toml::Value {

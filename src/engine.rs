@@ -130,7 +130,7 @@ impl Locations {
     pub fn settings(&self) -> Result<Settings, ConfigError> {
         match self.config.path() {
             Some(path) => Settings::load(path),
-            None => Settings::from_toml_str(EMBEDDED_CONFIG, "the built-in configuration", std::env::vars()),
+            None => Settings::from_toml_str_with_environment(EMBEDDED_CONFIG, "the built-in configuration"),
         }
     }
 

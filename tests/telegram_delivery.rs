@@ -99,6 +99,121 @@ async fn after_502_the_reply_is_sent_again_and_delivered_once() -> TestResult {
     Ok(())
 }
 
+/// Two 502s in a row with a Bot-API JSON body (`ApiError::Unknown("Bad Gateway")`, which
+/// used to be taken for rejected markup): the reply is sent again as it was, HTML and
+/// buttons kept, and arrives once. teloxide waits 10 s before reading each 5xx: ~21 s.
+#[tokio::test]
+async fn after_two_json_502s_the_reply_arrives_once_with_its_html_and_buttons() -> TestResult {
+    let fake = FakeTelegram::start().await;
+    let running = bot::start(&fake, bot::engine()).await;
+    let ivan = user(1010);
+    fake.fail_times("sendMessage", Some(ivan.id), Fault::BadGatewayJson, 2);
+
+    fake.push_text(TextMessage::private(&ivan, PRISONERS));
+    bot::wait_for_delivered(&fake, ivan.id, 1, Duration::from_secs(40)).await;
+    bot::finish(&fake, running).await;
+
+    let sends = bot::sends_to(&fake, ivan.id);
+    assert_eq!(sends.len(), 3, "two failures, one success: {sends:#?}");
+    assert_eq!(sends.iter().filter(|c| c.is_ok()).count(), 1);
+    for send in &sends {
+        assert_eq!(send.parse_mode(), Some("HTML"), "every try in HTML");
+        assert_eq!(send.text(), sends[0].text(), "the same reply every time");
+        assert_eq!(send.callback_data(), sends[0].callback_data(), "the same buttons every time");
+    }
+    assert!(!sends[2].callback_data().is_empty(), "the answer keeps its buttons");
+    Ok(())
+}
+
+/// Telegram took the message, but its answer cannot be read (`InvalidJson` with
+/// `"ok":true`): sending again would show the reply twice.
+#[tokio::test]
+async fn an_unreadable_answer_to_a_successful_send_is_not_sent_again() -> TestResult {
+    let fake = FakeTelegram::start().await;
+    let running = bot::start(&fake, bot::engine()).await;
+    let judy = user(1011);
+    fake.fail_next("sendMessage", Some(judy.id), Fault::UnreadableSuccess);
+
+    fake.push_text(TextMessage::private(&judy, PRISONERS));
+    bot::wait_for_delivered(&fake, judy.id, 1, WAIT).await;
+    fake.push_text(TextMessage::private(&judy, "他们谈了冰球吗"));
+    bot::wait_for_delivered(&fake, judy.id, 2, WAIT).await;
+    bot::finish(&fake, running).await;
+
+    let sends = bot::sends_to(&fake, judy.id);
+    assert_eq!(sends.len(), 2, "one send per question, no resend: {sends:#?}");
+    assert_eq!(sends[0].fault, Some(Fault::UnreadableSuccess));
+    assert!(bot::shown(&sends[0]).contains("175"));
+    Ok(())
+}
+
+/// A 400 that is not about the markup (here, a chat that does not exist) is not fixed by
+/// sending again, plain or not: one try, logged and dropped.
+#[tokio::test]
+async fn a_refused_send_is_tried_once() -> TestResult {
+    let fake = FakeTelegram::start().await;
+    let running = bot::start(&fake, bot::engine()).await;
+    let (kim, lee) = (user(1012), user(1013));
+    let gone = Fault::Api { status: 400, description: "Bad Request: chat not found".to_owned() };
+    fake.fail_next("sendMessage", Some(kim.id), gone);
+
+    fake.push_text(TextMessage::private(&kim, PRISONERS));
+    fake.push_text(TextMessage::private(&lee, PRISONERS));
+    bot::wait_for_delivered(&fake, lee.id, 1, WAIT).await;
+    bot::finish(&fake, running).await;
+
+    assert_eq!(bot::sends_to(&fake, kim.id).len(), 1);
+    assert_eq!(bot::sends_to(&fake, lee.id).len(), 1);
+    Ok(())
+}
+
+/// Rejected buttons (`BUTTON_DATA_INVALID`): the text once more, plain, without buttons.
+#[tokio::test]
+async fn rejected_buttons_are_dropped_and_the_text_sent_plain() -> TestResult {
+    let fake = FakeTelegram::start().await;
+    let running = bot::start(&fake, bot::engine()).await;
+    let mia = user(1014);
+    let rejected = Fault::Api { status: 400, description: "Bad Request: BUTTON_DATA_INVALID".to_owned() };
+    fake.fail_next("sendMessage", Some(mia.id), rejected);
+
+    fake.push_text(TextMessage::private(&mia, PRISONERS));
+    bot::wait_for_delivered(&fake, mia.id, 1, WAIT).await;
+    bot::finish(&fake, running).await;
+
+    let sends = bot::sends_to(&fake, mia.id);
+    assert_eq!(sends.len(), 2, "{sends:#?}");
+    assert!(!sends[0].callback_data().is_empty());
+    assert!(sends[1].callback_data().is_empty(), "sent without buttons");
+    assert_eq!(sends[1].parse_mode(), None);
+    Ok(())
+}
+
+/// A sticker, then an unknown command, from a user over the rate: they wait their turn
+/// like questions do, and each still gets one reply.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn non_text_messages_and_unknown_commands_pass_the_flood_gate() -> TestResult {
+    let fake = FakeTelegram::start().await;
+    // One at once, then one every 0.8 s.
+    let engine = bot::engine_with(|c| {
+        c.telegram.flood_burst = 1;
+        c.telegram.flood_per_second = 1.25;
+    });
+    let running = bot::start(&fake, engine).await;
+    let nia = user(1015);
+    let chat = common::fake_telegram::TestChat::private(&nia);
+
+    fake.push_text(TextMessage::private(&nia, PRISONERS));
+    fake.push_sticker(&chat, &nia, "👍");
+    fake.push_text(TextMessage::private(&nia, "/nosuchcommand"));
+    let replies = bot::wait_for_delivered(&fake, nia.id, 3, WAIT).await;
+    bot::finish(&fake, running).await;
+
+    assert_eq!(bot::sends_to(&fake, nia.id).len(), 3, "one reply each");
+    let gaps: Vec<Duration> = replies.windows(2).map(|w| w[1].at.duration_since(w[0].at)).collect();
+    assert!(gaps.iter().all(|g| *g >= Duration::from_millis(700)), "spaced by the flood gate: {gaps:?}");
+    Ok(())
+}
+
 #[tokio::test]
 async fn a_chat_that_blocked_the_bot_is_dropped_and_others_are_served() -> TestResult {
     let fake = FakeTelegram::start().await;
@@ -192,6 +307,42 @@ async fn a_reply_waiting_longer_than_the_grace_period_does_not_hold_up_shutdown(
     let took = running.stop().await;
     assert!(took < callbot::telegram::SHUTDOWN_GRACE + Duration::from_secs(2), "stopping took {took:?}");
     assert!(took >= callbot::telegram::SHUTDOWN_GRACE, "the reply in flight got its grace period: {took:?}");
+    Ok(())
+}
+
+// ───────────────────────────── start-up ─────────────────────────────
+
+/// A 5xx from `getMe` at start-up is retried, not the end of the bot. teloxide waits 10 s
+/// before reading the 5xx: ~11 s.
+#[tokio::test]
+async fn a_server_error_at_start_up_is_retried() -> TestResult {
+    let fake = FakeTelegram::start().await;
+    fake.fail_next("getMe", None, Fault::BadGatewayJson);
+    let running = bot::spawn(fake.bot(), bot::engine());
+    fake.wait_for_calls_of("getUpdates", 1, Duration::from_secs(30)).await?;
+    let oscar = user(1016);
+    fake.push_text(TextMessage::private(&oscar, PRISONERS));
+    bot::wait_for_delivered(&fake, oscar.id, 1, WAIT).await;
+    bot::finish(&fake, running).await;
+    let get_me = fake.calls_of("getMe");
+    assert_eq!(get_me[0].fault, Some(Fault::BadGatewayJson));
+    assert!(get_me[1].is_ok(), "getMe tried again after the 502: {get_me:#?}");
+    Ok(())
+}
+
+/// Without a network the bot keeps trying to reach Telegram, and a stop signal ends it
+/// at once (the old loop ignored it).
+#[tokio::test]
+async fn a_stop_signal_ends_the_start_up_retries_at_once() -> TestResult {
+    // A port that nothing listens on: every request is a network error.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?;
+    let bot =
+        teloxide::Bot::new(common::fake_telegram::TOKEN).set_api_url(format!("http://{closed}/").parse()?);
+    let running = bot::spawn(bot, bot::engine());
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(!running.is_finished(), "network errors at start-up are retried");
+    let took = running.stop().await;
+    assert!(took < Duration::from_secs(1), "stopped after {took:?}");
     Ok(())
 }
 

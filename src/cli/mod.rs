@@ -1,4 +1,4 @@
-//! The command line: `callbot ask | check | eval | chat | bot | review`.
+//! The command line: `callbot ask | check | eval | chat | bot | webhook | review`.
 
 mod ask;
 mod bot;
@@ -6,6 +6,7 @@ mod chat;
 mod check;
 pub mod eval;
 mod review;
+mod webhook;
 
 pub use chat::{Turn, respond};
 
@@ -13,8 +14,8 @@ use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand};
 
-use crate::config::{Config, Settings};
-use crate::engine::{Engine, Locations};
+use crate::config::{Config, Settings, StorageConfig};
+use crate::engine::{CONFIG_VARIABLE, Engine, KNOWLEDGE_VARIABLE, Locations};
 use crate::review::ReviewConfig;
 use crate::telegram::TelegramConfig;
 
@@ -46,32 +47,46 @@ pub enum Command {
     Eval(eval::EvalArgs),
     /// Talk to the bot in the terminal: the Telegram replies, buttons as numbers.
     Chat,
-    /// Run the Telegram bot (token in TELOXIDE_TOKEN); SIGHUP reloads the knowledge.
+    /// Run the Telegram bot (token in TELOXIDE_TOKEN), by long polling or as a webhook;
+    /// SIGHUP reloads the knowledge.
     Bot(bot::BotArgs),
+    /// Set, show or delete the bot's webhook.
+    #[command(subcommand)]
+    Webhook(webhook::WebhookCommand),
     /// Group the questions of the review log, most frequent first, with what to edit.
     Review(review::ReviewArgs),
 }
 
 /// Every section of the configuration file that some part of the program reads.
-const SECTIONS: [&str; 4] =
-    [Config::SECTIONS[0], Config::SECTIONS[1], TelegramConfig::SECTION, ReviewConfig::SECTION];
+const SECTIONS: [&str; 5] = [
+    Config::SECTIONS[0],
+    Config::SECTIONS[1],
+    TelegramConfig::SECTION,
+    ReviewConfig::SECTION,
+    StorageConfig::SECTION,
+];
 
 impl Cli {
     /// Where the knowledge and the configuration are read from: flags, the environment,
     /// the working directory, else the embedded copies.
-    pub fn locations(&self) -> Locations {
-        Locations::resolve(
-            self.knowledge.clone(),
-            self.config.clone(),
-            |v| std::env::var(v).ok(),
-            Path::new("."),
-        )
+    ///
+    /// # Errors
+    /// If `CALLBOT_KNOWLEDGE` or `CALLBOT_CONFIG` is not valid UTF-8.
+    pub fn locations(&self) -> anyhow::Result<Locations> {
+        let knowledge = variable(KNOWLEDGE_VARIABLE)?;
+        let config = variable(CONFIG_VARIABLE)?;
+        let environment = |name: &str| match name {
+            KNOWLEDGE_VARIABLE => knowledge.clone(),
+            CONFIG_VARIABLE => config.clone(),
+            _ => None,
+        };
+        Ok(Locations::resolve(self.knowledge.clone(), self.config.clone(), environment, Path::new(".")))
     }
 }
 
 /// Runs a parsed command line; returns the process's exit code.
 pub fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
-    let locations = cli.locations();
+    let locations = cli.locations()?;
     let settings = locations.settings()?;
     settings.expect_sections(&SECTIONS)?;
     match cli.command {
@@ -84,6 +99,7 @@ pub fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             log::info!("configuration: {}", locations.config);
             bot::run(engine(&locations, &settings)?, &locations, &settings, &args)
         }
+        Command::Webhook(command) => webhook::run(&TelegramConfig::from_settings(&settings)?, &command),
         Command::Review(args) => review::run(&settings, &args),
     }
 }
@@ -91,4 +107,20 @@ pub fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
 fn engine(locations: &Locations, settings: &Settings) -> anyhow::Result<Engine> {
     let config = Config::from_settings(settings)?;
     Ok(Engine::new(locations.knowledge()?, config))
+}
+
+/// A non-empty environment variable, or `None`; read with `var_os`, so a value that is
+/// not UTF-8 is an error, not a panic.
+///
+/// # Errors
+/// If the value is not valid UTF-8.
+pub fn variable(name: &str) -> anyhow::Result<Option<String>> {
+    match std::env::var_os(name) {
+        None => Ok(None),
+        Some(value) => match value.into_string() {
+            Ok(text) if text.trim().is_empty() => Ok(None),
+            Ok(text) => Ok(Some(text)),
+            Err(_) => anyhow::bail!("{name} is not valid UTF-8"),
+        },
+    }
 }

@@ -4,6 +4,11 @@ use serde::Deserialize;
 
 use crate::config::{ConfigError, Settings};
 
+/// How long teloxide's HTTP client waits for any answer, in seconds.
+pub const CLIENT_TIMEOUT_SECS: u32 = 17;
+/// The longest poll that still ends, with a margin, before the client gives up on it.
+pub const MAX_POLL_TIMEOUT_SECS: u32 = CLIENT_TIMEOUT_SECS - 2;
+
 /// The Telegram bot's settings.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -25,7 +30,7 @@ pub struct TelegramConfig {
     pub flood_burst: u32,
     /// Questions per second a user may send after the burst.
     pub flood_per_second: f64,
-    /// Long-polling timeout, in seconds.
+    /// Long-polling timeout, in seconds (at most [`MAX_POLL_TIMEOUT_SECS`]).
     pub poll_timeout_secs: u32,
     /// At most this many inline results.
     pub inline_results: usize,
@@ -71,9 +76,10 @@ impl TelegramConfig {
         if !(1..=50).contains(&self.inline_results) {
             return Err(format!("telegram.inline_results must be 1 to 50, not {}", self.inline_results));
         }
-        if self.poll_timeout_secs > 50 {
+        if self.poll_timeout_secs > MAX_POLL_TIMEOUT_SECS {
             return Err(format!(
-                "telegram.poll_timeout_secs must be at most 50, not {}",
+                "telegram.poll_timeout_secs must be at most {MAX_POLL_TIMEOUT_SECS} (a poll must end before \
+                 the client's {CLIENT_TIMEOUT_SECS} s timeout), not {}",
                 self.poll_timeout_secs
             ));
         }
@@ -90,5 +96,19 @@ impl TelegramConfig {
     /// Whether the bot serves this chat.
     pub fn allows(&self, chat: i64) -> bool {
         self.allowed_chats.is_empty() || self.allowed_chats.contains(&chat)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_poll_longer_than_the_client_waits_is_refused() {
+        let config = TelegramConfig { poll_timeout_secs: CLIENT_TIMEOUT_SECS, ..TelegramConfig::default() };
+        let error = config.validate().expect_err("too long");
+        assert!(error.contains("17 s timeout"), "{error}");
+        let config = TelegramConfig { poll_timeout_secs: MAX_POLL_TIMEOUT_SECS, ..TelegramConfig::default() };
+        assert!(config.validate().is_ok());
     }
 }

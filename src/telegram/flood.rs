@@ -1,82 +1,109 @@
 //! Per-user flood control: a user who sends many questions at once is slowed down,
 //! others are not.
 //!
-//! A token bucket per user: `burst` questions pass at once, then `per_second`; a
-//! question over the rate waits its turn. Questions of one user are handled in order,
+//! A keyed GCRA limiter (`governor`): `burst` questions pass at once, then `per_second`;
+//! a question over the rate waits its turn. Questions of one user are handled in order,
 //! so a long backlog would keep that user waiting for minutes: a question over the rate
 //! that has already waited `MAX_WAIT` since it was sent is refused at once instead (the
-//! user is told), and the backlog drains.
+//! user is told), and the backlog drains. With Redis configured, the limit is kept there,
+//! shared by every instance (see [`super::shared`]).
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::num::NonZeroU32;
+use std::time::Duration;
+
+use governor::clock::{Clock, DefaultClock};
+use governor::middleware::NoOpMiddleware;
+use governor::state::keyed::DefaultKeyedStateStore;
+use governor::{Quota, RateLimiter};
+
+use super::shared::Shared;
 
 /// How long a question over the rate may have waited before it is refused.
 pub const MAX_WAIT: Duration = Duration::from_secs(20);
-/// Buckets untouched this long are forgotten, so the map stays small.
-const FORGET_AFTER: Duration = Duration::from_secs(600);
+/// Past this many users, those whose limit has fully recovered are forgotten.
+const FORGET_ABOVE: usize = 10_000;
 
-/// Whether a question may be answered.
+/// Whether a question may be answered now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Admission {
-    /// After this wait (zero: at once).
-    After(Duration),
-    /// Not at all: the user is sending too fast.
-    Refused,
+    /// Yes; its turn is taken.
+    Now,
+    /// Not before this wait.
+    Wait(Duration),
 }
 
-/// A token bucket per user.
-#[derive(Debug)]
-pub struct FloodGate {
-    burst: f64,
+/// A rate limit per user, in this process or shared through Redis.
+pub struct FloodGate<C: Clock = DefaultClock> {
+    limiter: RateLimiter<u64, DefaultKeyedStateStore<u64>, C, NoOpMiddleware<C::Instant>>,
+    clock: C,
+    shared: Option<Shared>,
+    burst: u32,
     per_second: f64,
-    buckets: Mutex<HashMap<u64, Bucket>>,
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Bucket {
-    tokens: f64,
-    updated: Instant,
+impl std::fmt::Debug for FloodGate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FloodGate")
+            .field("burst", &self.burst)
+            .field("per_second", &self.per_second)
+            .field("shared", &self.shared.is_some())
+            .finish()
+    }
 }
 
 impl FloodGate {
-    /// A gate that lets `burst` questions through at once and `per_second` after that.
-    pub fn new(burst: u32, per_second: f64) -> Self {
-        Self { burst: f64::from(burst.max(1)), per_second: per_second.max(0.01), buckets: Mutex::default() }
+    /// A gate that lets `burst` questions through at once and `per_second` after that,
+    /// kept in this process, or in Redis when `shared` is given.
+    pub fn new(burst: u32, per_second: f64, shared: Option<Shared>) -> Self {
+        Self::with_clock(burst, per_second, shared, DefaultClock::default())
+    }
+}
+
+impl<C: Clock + Clone> FloodGate<C> {
+    fn with_clock(burst: u32, per_second: f64, shared: Option<Shared>, clock: C) -> Self {
+        let per_second = if per_second.is_finite() { per_second.max(0.001) } else { 1.0 };
+        let period = Duration::from_secs_f64(1.0 / per_second).max(Duration::from_nanos(1));
+        let burst_size = NonZeroU32::new(burst.max(1)).unwrap_or(NonZeroU32::MIN);
+        let quota = Quota::with_period(period).unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN));
+        let limiter =
+            RateLimiter::new(quota.allow_burst(burst_size), DefaultKeyedStateStore::default(), clock.clone());
+        Self { limiter, clock, shared, burst: burst.max(1), per_second }
     }
 
-    /// Whether and when the user's next question may be answered; reserves its turn.
-    /// `queued` is how long ago the question was sent.
-    pub fn admission(&self, user: u64, now: Instant, queued: Duration) -> Admission {
-        let mut buckets = self.buckets.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if buckets.len() > 10_000 {
-            buckets.retain(|_, b| now.saturating_duration_since(b.updated) < FORGET_AFTER);
+    /// Whether the user's next question may be answered now; takes its turn if so.
+    pub async fn admission(&self, user: u64) -> Admission {
+        if let Some(shared) = &self.shared {
+            match shared.flood_admission(user, self.burst, self.per_second).await {
+                Ok(wait) if wait.is_zero() => return Admission::Now,
+                Ok(wait) => return Admission::Wait(wait),
+                Err(error) => log::warn!("shared flood control unavailable ({error}); using this instance's"),
+            }
         }
-        let bucket = buckets.entry(user).or_insert(Bucket { tokens: self.burst, updated: now });
-        let refilled = now.saturating_duration_since(bucket.updated).as_secs_f64() * self.per_second;
-        let tokens = (bucket.tokens + refilled).min(self.burst) - 1.0;
-        if tokens < 0.0 && queued >= MAX_WAIT {
-            return Admission::Refused;
+        if self.limiter.len() > FORGET_ABOVE {
+            self.limiter.retain_recent();
         }
-        *bucket = Bucket { tokens, updated: now };
-        let wait =
-            if tokens >= 0.0 { Duration::ZERO } else { Duration::from_secs_f64(-tokens / self.per_second) };
-        Admission::After(wait)
+        match self.limiter.check_key(&user) {
+            Ok(()) => Admission::Now,
+            Err(not_until) => Admission::Wait(not_until.wait_time_from(self.clock.now())),
+        }
     }
 
     /// Waits until the user may be answered; false if the question is refused.
+    /// `queued` is how long ago the question was sent.
     pub async fn admit(&self, user: u64, queued: Duration) -> bool {
-        match self.admission(user, Instant::now(), queued) {
-            Admission::After(wait) => {
-                if !wait.is_zero() {
+        let mut waited = queued;
+        loop {
+            match self.admission(user).await {
+                Admission::Now => return true,
+                Admission::Wait(_) if waited >= MAX_WAIT => {
+                    log::info!("flood control: a question refused, its user sends too fast");
+                    return false;
+                }
+                Admission::Wait(wait) => {
                     log::debug!("flood control: a question waits {wait:?}");
                     tokio::time::sleep(wait).await;
+                    waited += wait;
                 }
-                true
-            }
-            Admission::Refused => {
-                log::info!("flood control: a question refused, its user sends too fast");
-                false
             }
         }
     }
@@ -84,51 +111,52 @@ impl FloodGate {
 
 #[cfg(test)]
 mod tests {
+    use governor::clock::FakeRelativeClock;
+
     use super::*;
 
-    fn after(seconds: u64) -> Admission {
-        Admission::After(Duration::from_secs(seconds))
+    fn gate(burst: u32, per_second: f64) -> (FloodGate<FakeRelativeClock>, FakeRelativeClock) {
+        let clock = FakeRelativeClock::default();
+        (FloodGate::with_clock(burst, per_second, None, clock.clone()), clock)
     }
 
-    #[test]
-    fn a_burst_passes_then_questions_are_spaced() {
-        let gate = FloodGate::new(3, 1.0);
-        let now = Instant::now();
-        let admissions: Vec<Admission> = (0..5).map(|_| gate.admission(1, now, Duration::ZERO)).collect();
-        assert_eq!(admissions, [after(0), after(0), after(0), after(1), after(2)]);
-    }
-
-    #[test]
-    fn one_user_flooding_does_not_slow_another() {
-        let gate = FloodGate::new(2, 1.0);
-        let now = Instant::now();
-        for _ in 0..20 {
-            gate.admission(1, now, Duration::ZERO);
+    #[tokio::test]
+    async fn a_burst_passes_then_questions_wait() {
+        let (gate, _) = gate(3, 1.0);
+        for _ in 0..3 {
+            assert_eq!(gate.admission(1).await, Admission::Now);
         }
-        assert_eq!(gate.admission(2, now, Duration::ZERO), after(0));
+        assert_eq!(gate.admission(1).await, Admission::Wait(Duration::from_secs(1)));
     }
 
-    #[test]
-    fn a_question_over_the_rate_that_waited_too_long_is_refused() {
-        let gate = FloodGate::new(1, 1.0);
-        let now = Instant::now();
-        assert_eq!(gate.admission(1, now, Duration::ZERO), after(0));
-        assert_eq!(gate.admission(1, now, MAX_WAIT), Admission::Refused);
-        assert_eq!(gate.admission(1, now, Duration::from_secs(3)), after(1));
+    #[tokio::test]
+    async fn one_user_flooding_does_not_slow_another() {
+        let (gate, _) = gate(2, 1.0);
+        for _ in 0..20 {
+            gate.admission(1).await;
+        }
+        assert_eq!(gate.admission(2).await, Admission::Now);
     }
 
-    #[test]
-    fn an_old_question_within_the_rate_is_answered() {
-        let gate = FloodGate::new(2, 1.0);
-        assert_eq!(gate.admission(1, Instant::now(), Duration::from_secs(3600)), after(0));
+    #[tokio::test]
+    async fn a_question_over_the_rate_that_waited_too_long_is_refused() {
+        let (gate, _) = gate(1, 1.0);
+        assert!(gate.admit(1, Duration::ZERO).await);
+        assert!(!gate.admit(1, MAX_WAIT).await);
     }
 
-    #[test]
-    fn tokens_come_back_with_time() {
-        let gate = FloodGate::new(1, 2.0);
-        let now = Instant::now();
-        assert_eq!(gate.admission(1, now, Duration::ZERO), after(0));
-        assert!(gate.admission(1, now, Duration::ZERO) != after(0));
-        assert_eq!(gate.admission(1, now + Duration::from_secs(5), Duration::ZERO), after(0));
+    #[tokio::test]
+    async fn an_old_question_within_the_rate_is_answered() {
+        let (gate, _) = gate(2, 1.0);
+        assert!(gate.admit(1, Duration::from_secs(3600)).await);
+    }
+
+    #[tokio::test]
+    async fn turns_come_back_with_time() {
+        let (gate, clock) = gate(1, 2.0);
+        assert_eq!(gate.admission(1).await, Admission::Now);
+        assert!(matches!(gate.admission(1).await, Admission::Wait(_)));
+        clock.advance(Duration::from_secs(5));
+        assert_eq!(gate.admission(1).await, Admission::Now);
     }
 }

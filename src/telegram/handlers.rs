@@ -11,10 +11,12 @@ use teloxide::types::{
 };
 
 use super::flood::FloodGate;
+use super::metrics::METRICS;
 use super::send::deliver_all;
+use super::shared::Shared;
 use super::{Client, HandlerResult, Setup, TelegramConfig, commands, render};
 use crate::engine::{Engine, SharedEngine};
-use crate::reply::Reply;
+use crate::reply::{Reply, ReplyKind};
 use crate::review::ReviewLog;
 use crate::screen::{self, Action, Medium, Screen};
 
@@ -34,10 +36,11 @@ pub struct BotState {
 }
 
 impl BotState {
-    /// The state for a setup, with its flood settings.
-    pub fn new(setup: Setup) -> Self {
+    /// The state for a setup, with its flood settings; the flood limit is kept in Redis
+    /// when `shared` is given.
+    pub fn new(setup: Setup, shared: Option<Shared>) -> Self {
         let Setup { engine, telegram, review } = setup;
-        let flood = FloodGate::new(telegram.flood_burst, telegram.flood_per_second);
+        let flood = FloodGate::new(telegram.flood_burst, telegram.flood_per_second, shared);
         let commands = screen::commands_enabled(&telegram.disabled_commands);
         Self { engine, telegram, review, flood, commands }
     }
@@ -72,7 +75,7 @@ pub async fn on_message<R: Client>(
         return Ok(());
     }
     let Some(text) = msg.text() else {
-        if private {
+        if private && admitted(&bot, &msg, &state).await {
             send_screen(&bot, &msg, &screen::not_text(), false).await;
             log::info!("update={kind:?} chat={chat_type} non-text ms={}", started.elapsed().as_millis());
         }
@@ -123,7 +126,7 @@ async fn on_command<R: Client>(
         // Another bot's command, or an unknown one: in a group it is not ours.
         let addressed_to_us =
             text.split_whitespace().next().is_some_and(|c| c.ends_with(&format!("@{username}")));
-        if private || addressed_to_us {
+        if (private || addressed_to_us) && admitted(bot, msg, state).await {
             send_screen(bot, msg, &screen::help(&engine, Medium::Telegram, &state.commands), !private).await;
         }
         return Ok(());
@@ -159,19 +162,18 @@ pub async fn on_callback<R: Client>(bot: R, query: CallbackQuery, state: Arc<Bot
     if !state.telegram.allows(chat.id.0) {
         return Ok(());
     }
-    let screen = if state.flood.admit(query.from.id.0, Duration::ZERO).await {
-        match action.screen(&engine) {
-            Some(screen) => screen,
-            None => return Ok(()),
-        }
-    } else {
-        screen::too_fast()
-    };
     let entry = match &action {
         Action::Entry(id) => id.as_str(),
         Action::Category(category) => category.label(),
     };
-    if let Err(error) = deliver_all(&bot, chat.id, &render::messages(&screen), None).await {
+    let delivered = if state.flood.admit(query.from.id.0, Duration::ZERO).await {
+        let Some(screen) = action.screen(&engine) else { return Ok(()) };
+        deliver_all(&bot, chat.id, &render::messages(&screen), None).await
+    } else {
+        // A notice goes out at once, not behind the replies it is about.
+        deliver_all(&bot.unthrottled(), chat.id, &render::messages(&screen::too_fast()), None).await
+    };
+    if let Err(error) = delivered {
         log::warn!("update=callback: reply not delivered: {error}");
     }
     log::info!("update=callback chat={} entry={entry} ms={}", chat_kind(chat), started.elapsed().as_millis());
@@ -233,11 +235,15 @@ async fn admitted<R: Client>(bot: &R, msg: &Message, state: &BotState) -> bool {
     if state.flood.admit(user.id.0, queued(msg)).await {
         return true;
     }
-    send_screen(bot, msg, &screen::too_fast(), !msg.chat.is_private()).await;
+    // A notice goes out at once, not behind the replies it is about.
+    send_screen(&bot.unthrottled(), msg, &screen::too_fast(), !msg.chat.is_private()).await;
     false
 }
 
-async fn send_screen<R: Client>(bot: &R, msg: &Message, screen: &Screen, as_reply: bool) {
+async fn send_screen<R>(bot: &R, msg: &Message, screen: &Screen, as_reply: bool)
+where
+    R: Requester<Err = teloxide::RequestError>,
+{
     let reply_to = as_reply.then_some(msg.id);
     if let Err(error) = deliver_all(bot, msg.chat.id, &render::messages(screen), reply_to).await {
         log::warn!("reply not delivered: {error}");
@@ -247,6 +253,7 @@ async fn send_screen<R: Client>(bot: &R, msg: &Message, screen: &Screen, as_repl
 fn log_answer(kind: &str, chat_type: &str, question: &str, reply: &Reply, score: f64, started: Instant) {
     let entry = reply.entry.as_deref().unwrap_or("-");
     let ms = started.elapsed().as_millis();
+    METRICS.outcomes.with_label_values(&[outcome(reply.kind)]).inc();
     log::info!(
         "update={kind} chat={chat_type} entry={entry} answered={} score={score:.3} ms={ms}",
         reply.is_answered()
@@ -255,6 +262,15 @@ fn log_answer(kind: &str, chat_type: &str, question: &str, reply: &Reply, score:
         log::debug!("question: {question}");
     } else {
         log::info!("declined question: {question}");
+    }
+}
+
+/// The outcome of a question, as counted in the metrics.
+fn outcome(kind: ReplyKind) -> &'static str {
+    match kind {
+        ReplyKind::Answer => "answered",
+        ReplyKind::Unreported => "unreported",
+        ReplyKind::Declined => "declined",
     }
 }
 

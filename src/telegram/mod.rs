@@ -1,15 +1,22 @@
-//! The Telegram bot: long polling, a handler tree built by a pure function, and careful
-//! sending (see [`send`]).
+//! The Telegram bot: long polling or a webhook ([`webhook`]), a handler tree built by a
+//! pure function, and careful sending (see [`send`]).
 //!
 //! The token comes from `TELOXIDE_TOKEN` (and the API server from `TELOXIDE_API_URL`,
 //! for a self-hosted Bot API server or tests); it never appears in logs or errors.
+//!
+//! Start-up runs in named steps: [`connect`] (getMe, retried while Telegram cannot be
+//! reached, given up at once on a stop signal), [`introduce`] (commands and descriptions),
+//! then polling ([`serve`]) or the webhook listener ([`webhook::serve`]).
 
 mod commands;
 mod config;
 mod flood;
 mod handlers;
+pub mod metrics;
 mod render;
 mod send;
+pub mod shared;
+pub mod webhook;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,14 +25,15 @@ use teloxide::adaptors::Throttle;
 use teloxide::adaptors::throttle::Limits;
 use teloxide::dispatching::{Dispatcher, UpdateHandler};
 use teloxide::prelude::*;
-use teloxide::types::{AllowedUpdate, BotCommand, Me, UserId};
+use teloxide::types::{AllowedUpdate, BotCommand, Me, UpdateKind, UserId};
 use teloxide::update_listeners::Polling;
 
 pub use config::TelegramConfig;
 pub use flood::FloodGate;
 pub use handlers::{BotState, MessageKind};
 pub use render::{MAX_MESSAGE_LEN, Outgoing, messages, utf16_len};
-pub use send::{SendError, deliver, deliver_all};
+pub use send::{ErrorClass, SendError, classify, deliver, deliver_all};
+pub use shared::Shared;
 
 use crate::engine::{Engine, SharedEngine};
 use crate::review::ReviewLog;
@@ -63,32 +71,27 @@ pub trait Client:
         GetUpdates: Send,
         GetMe: Send,
         DeleteWebhook: Send,
+        SetWebhook: Send,
     > + Clone
     + Send
     + Sync
     + 'static
 {
+    /// The same bot without `Throttle`'s queue: flood-control notices go out at once
+    /// instead of waiting behind the replies they are about.
+    fn unthrottled(&self) -> Bot;
 }
 
-impl<T> Client for T where
-    T: Requester<
-            Err = teloxide::RequestError,
-            SendMessage: Send,
-            AnswerCallbackQuery: Send,
-            AnswerInlineQuery: Send,
-            SetMyCommands: Send,
-            SetMyDescription: Send,
-            SetMyShortDescription: Send,
-            SetMyDescription: Send,
-            SetMyShortDescription: Send,
-            GetUpdates: Send,
-            GetMe: Send,
-            DeleteWebhook: Send,
-        > + Clone
-        + Send
-        + Sync
-        + 'static
-{
+impl Client for Bot {
+    fn unthrottled(&self) -> Bot {
+        self.clone()
+    }
+}
+
+impl Client for Throttle<Bot> {
+    fn unthrottled(&self) -> Bot {
+        self.inner().clone()
+    }
 }
 
 /// What handlers return; their errors are only logged.
@@ -103,6 +106,9 @@ pub const TOKEN_VARIABLE: &str = "TELOXIDE_TOKEN";
 /// The whole handler tree: which updates go to which endpoint.
 pub fn schema<R: Client>() -> UpdateHandler<Box<dyn std::error::Error + Send + Sync>> {
     dptree::entry()
+        .inspect(|update: Update| {
+            metrics::METRICS.updates.with_label_values(&[update_kind(&update)]).inc();
+        })
         .branch(Update::filter_message().endpoint(|bot: R, msg: Message, me: Me, state: Arc<BotState>| {
             handlers::on_message(bot, msg, me, state, MessageKind::New)
         }))
@@ -117,13 +123,23 @@ pub fn schema<R: Client>() -> UpdateHandler<Box<dyn std::error::Error + Send + S
         .branch(Update::filter_inline_query().endpoint(handlers::on_inline::<R>))
 }
 
-/// Builds the dispatcher for a client and a setup. Updates of one user are handled in
-/// order, different users' at once.
+/// The kind of an update, as counted in the metrics.
+pub fn update_kind(update: &Update) -> &'static str {
+    match update.kind {
+        UpdateKind::Message(_) => "message",
+        UpdateKind::EditedMessage(_) => "edited_message",
+        UpdateKind::CallbackQuery(_) => "callback_query",
+        UpdateKind::InlineQuery(_) => "inline_query",
+        _ => "other",
+    }
+}
+
+/// Builds the dispatcher for a client and the handlers' state. Updates of one user are
+/// handled in order, different users' at once.
 pub fn dispatcher<R: Client>(
     bot: R,
-    setup: Setup,
+    state: Arc<BotState>,
 ) -> Dispatcher<R, Box<dyn std::error::Error + Send + Sync>, UserId> {
-    let state = Arc::new(BotState::new(setup));
     Dispatcher::builder(bot, schema::<R>())
         .dependencies(dptree::deps![state])
         .distribution_function(|update: &Update| update.from().map(|user| user.id))
@@ -137,36 +153,107 @@ pub fn dispatcher<R: Client>(
         .build()
 }
 
+/// How the bot gets its updates.
+#[derive(Debug, Clone)]
+pub enum Mode {
+    /// Long polling (`getUpdates`).
+    Polling,
+    /// Telegram POSTs updates to a listener.
+    Webhook(webhook::WebhookOptions),
+}
+
 /// Runs the bot with the client `Bot::from_env()` would give (so `TELOXIDE_API_URL`
 /// works too), throttled when the configuration says so, until SIGINT or SIGTERM.
-pub async fn run(bot: Bot, setup: Setup) -> Result<(), teloxide::RequestError> {
-    if setup.telegram.throttle {
-        serve(Throttle::new_spawn(bot, Limits::default()), setup, wait_for_signal()).await
-    } else {
-        serve(bot, setup, wait_for_signal()).await
+///
+/// # Errors
+/// If Telegram rejects the token or the webhook, or the listener cannot be bound.
+pub async fn run(bot: Bot, setup: Setup, mode: Mode, shared: Option<Shared>) -> Result<(), StartError> {
+    let stop = wait_for_signal();
+    match (setup.telegram.throttle, mode) {
+        (true, Mode::Polling) => {
+            Ok(serve(Throttle::new_spawn(bot, Limits::default()), setup, shared, stop).await?)
+        }
+        (false, Mode::Polling) => Ok(serve(bot, setup, shared, stop).await?),
+        (true, Mode::Webhook(options)) => {
+            webhook::serve(Throttle::new_spawn(bot, Limits::default()), setup, options, shared, stop).await
+        }
+        (false, Mode::Webhook(options)) => webhook::serve(bot, setup, options, shared, stop).await,
     }
 }
 
-/// Registers the commands and the descriptions, then polls until `stop` resolves;
-/// replies in flight are finished before it returns.
-pub async fn serve<R, S>(bot: R, setup: Setup, stop: S) -> Result<(), teloxide::RequestError>
-where
-    R: Client,
-    S: Future<Output = ()> + Send + 'static,
-{
-    let config = setup.telegram.clone();
-    // A rejected token ends here, with an error, not a panic; a network error is retried.
-    let mut attempt = 0;
-    while let Err(error) = bot.get_me().await {
-        attempt += 1;
-        let transient = matches!(error, teloxide::RequestError::Network(_) | teloxide::RequestError::Io(_));
-        if !transient || attempt >= 5 {
+/// Why the bot could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// Telegram refused a request at start-up (the token, the webhook).
+    #[error(transparent)]
+    Telegram(#[from] teloxide::RequestError),
+    /// The webhook listener could not be bound.
+    #[error("cannot listen on {address}")]
+    Listen {
+        /// The address.
+        address: std::net::SocketAddr,
+        /// What the system said.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Asks Telegram who the bot is (which also checks the token). Network errors and
+/// failures on Telegram's side are retried with backoff; `None` if `stop` came first.
+///
+/// # Errors
+/// If Telegram refuses the token.
+pub async fn connect<R: Client>(bot: &R, stop: &mut Stop) -> Result<Option<Me>, teloxide::RequestError> {
+    use backon::BackoffBuilder;
+    let mut backoff = backon::ExponentialBuilder::default()
+        .with_min_delay(Duration::from_millis(500))
+        .with_max_delay(Duration::from_secs(30))
+        .with_jitter()
+        .without_max_times()
+        .build();
+    loop {
+        let attempt = tokio::select! {
+            result = bot.get_me() => result,
+            () = stop.wait() => return Ok(None),
+        };
+        let error = match attempt {
+            Ok(me) => return Ok(Some(me)),
+            Err(error) => error,
+        };
+        if send::classify(&error) != ErrorClass::Transient {
             return Err(error);
         }
-        log::warn!("cannot reach Telegram ({error}); trying again");
-        tokio::time::sleep(Duration::from_secs(1 << attempt)).await;
+        let delay = backoff.next().unwrap_or(Duration::from_secs(30));
+        log::warn!("cannot reach Telegram ({error}); trying again in {delay:?}");
+        tokio::select! {
+            () = tokio::time::sleep(delay) => {}
+            () = stop.wait() => return Ok(None),
+        }
     }
-    introduce(&bot, &config).await;
+}
+
+/// Tells Telegram the command menu, and the descriptions an empty chat and the bot's
+/// profile show; a failure is logged, and the bot serves all the same.
+pub async fn introduce<R: Client>(bot: &R, config: &TelegramConfig) {
+    let commands: Vec<BotCommand> = crate::screen::commands_enabled(&config.disabled_commands)
+        .into_iter()
+        .map(|(name, description)| BotCommand::new(name, description))
+        .collect();
+    if let Err(error) = bot.set_my_commands(commands).await {
+        log::warn!("could not register the command menu: {error}");
+    }
+    if let Err(error) = bot.set_my_description().description(config.description.clone()).await {
+        log::warn!("could not set the bot's description: {error}");
+    }
+    if let Err(error) =
+        bot.set_my_short_description().short_description(config.short_description.clone()).await
+    {
+        log::warn!("could not set the bot's short description: {error}");
+    }
+}
+
+/// The update kinds the bot handles, as configured.
+pub fn allowed_updates(config: &TelegramConfig) -> Vec<AllowedUpdate> {
     let mut allowed = vec![AllowedUpdate::Message, AllowedUpdate::CallbackQuery];
     if config.answer_edits {
         allowed.push(AllowedUpdate::EditedMessage);
@@ -174,17 +261,70 @@ where
     if config.inline {
         allowed.push(AllowedUpdate::InlineQuery);
     }
+    allowed
+}
+
+/// A stop signal that several steps can wait for in turn.
+#[derive(Debug, Clone)]
+pub struct Stop(tokio::sync::watch::Receiver<bool>);
+
+impl Stop {
+    /// A stop that comes when `signal` resolves.
+    pub fn new<S>(signal: S) -> Self
+    where
+        S: Future<Output = ()> + Send + 'static,
+    {
+        let (sender, receiver) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            signal.await;
+            let _ = sender.send(true);
+        });
+        Self(receiver)
+    }
+
+    /// Resolves once the stop has come (at once if it already has).
+    pub async fn wait(&mut self) {
+        // An error means the sender is gone without a stop: then none will come.
+        if self.0.wait_for(|stopped| *stopped).await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
+/// Connects, registers the commands and descriptions, then polls until `stop` resolves; replies in flight
+/// are finished before it returns (within [`SHUTDOWN_GRACE`]).
+///
+/// # Errors
+/// If Telegram rejects the token.
+pub async fn serve<R, S>(
+    bot: R,
+    setup: Setup,
+    shared: Option<Shared>,
+    stop: S,
+) -> Result<(), teloxide::RequestError>
+where
+    R: Client,
+    S: Future<Output = ()> + Send + 'static,
+{
+    let mut stop = Stop::new(stop);
+    let config = setup.telegram.clone();
+    if connect(&bot, &mut stop).await?.is_none() {
+        log::info!("stopped before start-up finished");
+        return Ok(());
+    }
+    introduce(&bot, &config).await;
     let listener = Polling::builder(bot.clone())
         .timeout(Duration::from_secs(u64::from(config.poll_timeout_secs)))
-        .allowed_updates(allowed)
+        .allowed_updates(allowed_updates(&config))
         .delete_webhook()
         .await
         .build();
-    let mut dispatcher = dispatcher(bot.clone(), setup);
+    let state = Arc::new(BotState::new(setup, shared));
+    let mut dispatcher = dispatcher(bot.clone(), state);
     let shutdown = dispatcher.shutdown_token();
     let (stopping, stopped) = tokio::sync::oneshot::channel();
     tokio::spawn(async move {
-        stop.await;
+        stop.wait().await;
         log::info!("shutting down: finishing replies in flight");
         let _ = stopping.send(());
         // The dispatcher refuses to stop before it has started: try again until it has.
@@ -216,27 +356,6 @@ where
     log::info!("stopped");
     Ok(())
 }
-
-/// Tells Telegram the command menu, and the descriptions an empty chat and the bot's
-/// profile show; a failure is logged, and the bot serves all the same.
-async fn introduce<R: Client>(bot: &R, config: &TelegramConfig) {
-    let commands: Vec<BotCommand> = crate::screen::commands_enabled(&config.disabled_commands)
-        .into_iter()
-        .map(|(name, description)| BotCommand::new(name, description))
-        .collect();
-    if let Err(error) = bot.set_my_commands(commands).await {
-        log::warn!("could not register the command menu: {error}");
-    }
-    if let Err(error) = bot.set_my_description().description(config.description.clone()).await {
-        log::warn!("could not set the bot's description: {error}");
-    }
-    if let Err(error) =
-        bot.set_my_short_description().short_description(config.short_description.clone()).await
-    {
-        log::warn!("could not set the bot's short description: {error}");
-    }
-}
-
 /// A future that resolves on SIGINT or SIGTERM. The handlers are installed at once, when
 /// this is called, so a signal that comes before the future is first polled is not lost
 /// (nor does it kill the process).

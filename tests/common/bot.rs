@@ -15,7 +15,8 @@ use std::time::{Duration, Instant};
 use callbot::config::Config;
 use callbot::engine::Engine;
 use callbot::knowledge::KnowledgeBase;
-use callbot::telegram::{Client, Setup, TelegramConfig};
+use callbot::telegram::webhook::WebhookOptions;
+use callbot::telegram::{Client, Setup, Shared, TelegramConfig};
 use serde_json::Value;
 use teloxide::adaptors::Throttle;
 use teloxide::adaptors::throttle::Limits;
@@ -118,7 +119,9 @@ pub fn spawn<R: Client>(client: R, setup: Setup) -> RunningBot {
         let _ = rx.await;
     };
     let task = tokio::spawn(async move {
-        callbot::telegram::serve(client, setup, stop).await.expect("the bot starts against the fake server");
+        callbot::telegram::serve(client, setup, None, stop)
+            .await
+            .expect("the bot starts against the fake server");
     });
     RunningBot { stop: Some(tx), task: Some(task) }
 }
@@ -206,4 +209,53 @@ pub async fn finish(fake: &FakeTelegram, running: RunningBot) {
         panic!("the bot did not fetch every update: {timeout}");
     }
     running.stop().await;
+}
+
+/// The secret token webhook tests use.
+pub const WEBHOOK_SECRET: &str = "test-secret_1";
+
+/// Webhook options for a listener on a free port of 127.0.0.1, at `/telegram/hook`.
+pub fn webhook_options() -> WebhookOptions {
+    let listen = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port on 127.0.0.1");
+    let url = format!("http://{listen}/telegram/hook").parse().expect("a valid URL");
+    WebhookOptions { url, listen, secret: WEBHOOK_SECRET.to_owned() }
+}
+
+/// Spawns `callbot::telegram::webhook::serve`; returns at once.
+pub fn spawn_webhook<R: Client>(
+    client: R,
+    setup: Setup,
+    options: WebhookOptions,
+    shared: Option<Shared>,
+) -> RunningBot {
+    let (tx, rx) = oneshot::channel::<()>();
+    let stop = async move {
+        let _ = rx.await;
+    };
+    let task = tokio::spawn(async move {
+        callbot::telegram::webhook::serve(client, setup, options, shared, stop)
+            .await
+            .expect("the webhook bot starts against the fake server");
+    });
+    RunningBot { stop: Some(tx), task: Some(task) }
+}
+
+/// Starts a webhook bot on the fake and waits until it has registered its webhook.
+///
+/// # Panics
+/// If it does not call `setWebhook` within [`WAIT`].
+pub async fn start_webhook(
+    fake: &FakeTelegram,
+    setup: Setup,
+    shared: Option<Shared>,
+) -> (RunningBot, WebhookOptions) {
+    let options = webhook_options();
+    let before = fake.calls_of("setWebhook").len();
+    let running = spawn_webhook(fake.bot(), setup, options.clone(), shared);
+    if let Err(timeout) = fake.wait_for_calls_of("setWebhook", before + 1, WAIT).await {
+        panic!("the bot never set its webhook: {timeout}");
+    }
+    (running, options)
 }

@@ -18,7 +18,12 @@
 //!   the update builders ([`TextMessage`], [`FakeTelegram::push_callback_query`], …);
 //! * validates what Telegram validates (text length in UTF-16 code units, HTML markup,
 //!   callback data, inline results, …) and answers with Telegram's own descriptions;
-//! * injects faults ([`Fault`], [`FakeTelegram::fail_next`], [`FakeTelegram::block_chat`]).
+//! * injects faults ([`Fault`], [`FakeTelegram::fail_next`], [`FakeTelegram::block_chat`]);
+//! * once the bot calls `setWebhook`, POSTs the queued updates to it instead, as Telegram
+//!   does: with the secret token in `X-Telegram-Bot-Api-Secret-Token`, at most
+//!   `max_connections` ([`WEBHOOK_CONNECTIONS`] by default) at once, an update acknowledged only by a 2xx answer and sent
+//!   again otherwise; [`FakeTelegram::set_webhook_targets`] spreads the POSTs round-robin
+//!   over several listeners, as a load balancer in front of several instances would.
 //!
 //! Beware: teloxide sleeps 10 s before reading any 5xx answer (`DELAY_ON_SERVER_ERROR` in
 //! teloxide-core), so a [`Fault::BadGateway`] seen through teloxide costs a test 10 seconds.
@@ -59,6 +64,11 @@ pub const MAX_CALLBACK_ANSWER_CHARS: usize = 200;
 pub const MAX_INLINE_RESULTS: usize = 50;
 /// Longest inline query result id, in bytes.
 pub const MAX_INLINE_RESULT_ID_BYTES: usize = 64;
+/// How many webhook POSTs are in progress at once when `setWebhook` gives no
+/// `max_connections` (Telegram's default).
+pub const WEBHOOK_CONNECTIONS: usize = 40;
+/// How long an update whose POST failed waits before it is sent again.
+pub const WEBHOOK_RETRY_AFTER: Duration = Duration::from_millis(100);
 /// Default cap on how long one `getUpdates` call waits, whatever its `timeout`.
 pub const DEFAULT_MAX_POLL_WAIT: Duration = Duration::from_secs(1);
 
@@ -135,6 +145,9 @@ pub enum Fault {
     BadGatewayJson,
     /// 403 `Forbidden: bot was blocked by the user` (teloxide: `ApiError::BotBlocked`).
     Forbidden,
+    /// The call succeeds (a message is sent), but the answer, `{"ok":true,…}`, holds a
+    /// result teloxide cannot read (teloxide: `RequestError::InvalidJson`).
+    UnreadableSuccess,
     /// Any other Bot API error.
     Api {
         /// HTTP status and `error_code`.
@@ -259,6 +272,28 @@ pub struct Pushed {
     pub query_id: Option<String>,
     /// The whole update as queued.
     pub update: Value,
+}
+
+/// One POST of an update to the webhook.
+#[derive(Clone, Debug)]
+pub struct WebhookPost {
+    /// The update sent.
+    pub update_id: i64,
+    /// The address it was sent to.
+    pub target: String,
+    /// The HTTP status answered; `None` when the connection failed.
+    pub status: Option<u16>,
+    /// When the POST was sent.
+    pub sent: Instant,
+    /// When its answer came (or the connection failed).
+    pub answered: Instant,
+}
+
+impl WebhookPost {
+    /// Whether the update was acknowledged (a 2xx answer).
+    pub fn acknowledged(&self) -> bool {
+        self.status.is_some_and(|s| (200..300).contains(&s))
+    }
 }
 
 /// [`FakeTelegram::wait_for`] gave up: the condition did not hold in time.
@@ -789,6 +824,15 @@ struct Shared {
     shutting_down: AtomicBool,
 }
 
+/// A webhook set by `setWebhook`, and the updates in delivery.
+struct Webhook {
+    url: reqwest::Url,
+    secret: Option<String>,
+    max_connections: usize,
+    in_delivery: HashSet<i64>,
+    retry_at: HashMap<i64, Instant>,
+}
+
 struct PendingFault {
     method: String,
     chat_id: Option<i64>,
@@ -803,10 +847,17 @@ struct Inner {
     dropped_updates: Vec<Value>,
     next_update_id: i64,
     allowed_updates: Option<Vec<String>>,
+    /// The `allowed_updates` the queue was last filtered with, and the newest update then.
+    checked_for: Option<Vec<String>>,
+    checked_upto: i64,
     poll_generation: u64,
     max_poll_wait: Duration,
     html: HtmlStrictness,
     webhook_url: Option<String>,
+    webhook: Option<Webhook>,
+    webhook_targets: Vec<SocketAddr>,
+    next_target: usize,
+    webhook_posts: Vec<WebhookPost>,
     faults: Vec<PendingFault>,
     blocked: HashSet<i64>,
     chats: HashMap<i64, Value>,
@@ -821,8 +872,17 @@ struct Inner {
 
 enum Outcome {
     Ok(Value),
-    Err { status: u16, description: String, retry_after: Option<u32> },
-    Raw { status: u16, body: &'static str },
+    Err {
+        status: u16,
+        description: String,
+        retry_after: Option<u32>,
+    },
+    Raw {
+        status: u16,
+        body: &'static str,
+    },
+    /// A success whose `result` the client cannot read (its `date` is not a number).
+    Unreadable(Value),
 }
 
 impl Outcome {
@@ -845,19 +905,28 @@ impl Outcome {
             Fault::BadGatewayJson => Self::err(502, "Bad Gateway"),
             Fault::Forbidden => Self::err(403, DESC_BLOCKED),
             Fault::Api { status, description } => Self::err(*status, description.clone()),
+            Fault::UnreadableSuccess => Self::err(500, "UnreadableSuccess is applied to a call's outcome"),
+        }
+    }
+
+    /// This outcome, a success made unreadable.
+    fn unreadable(self) -> Self {
+        match self {
+            Self::Ok(result) => Self::Unreadable(result),
+            other => other,
         }
     }
 
     fn status(&self) -> u16 {
         match self {
-            Self::Ok(_) => 200,
+            Self::Ok(_) | Self::Unreadable(_) => 200,
             Self::Err { status, .. } | Self::Raw { status, .. } => *status,
         }
     }
 
     fn body_json(&self) -> Option<Value> {
         match self {
-            Self::Ok(result) => Some(json!({"ok": true, "result": result})),
+            Self::Ok(result) | Self::Unreadable(result) => Some(json!({"ok": true, "result": result})),
             Self::Err { status, description, retry_after } => {
                 let mut v = json!({"ok": false, "error_code": status, "description": description});
                 if let Some(r) = retry_after {
@@ -893,6 +962,7 @@ impl FakeTelegram {
             .route("/{token}/{method}", any(handle))
             .fallback(not_found)
             .with_state(shared.clone());
+        tokio::spawn(push_to_webhook(shared.clone()));
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let server = axum::serve(listener, app).with_graceful_shutdown(async {
@@ -1320,6 +1390,17 @@ impl FakeTelegram {
         self.shared.lock().html = strictness;
     }
 
+    /// Sends webhook POSTs round-robin to these listeners (on the path of the URL given
+    /// to `setWebhook`) instead of the URL's own host.
+    pub fn set_webhook_targets(&self, targets: &[SocketAddr]) {
+        self.shared.lock().webhook_targets = targets.to_vec();
+    }
+
+    /// Every webhook POST so far, in the order they were answered.
+    pub fn webhook_posts(&self) -> Vec<WebhookPost> {
+        self.shared.lock().webhook_posts.clone()
+    }
+
     /// Pretends a webhook is set (`getUpdates` then fails with 409), or not.
     pub fn set_webhook_url(&self, url: Option<&str>) {
         self.shared.lock().webhook_url = url.map(str::to_owned);
@@ -1369,10 +1450,16 @@ impl Inner {
             dropped_updates: Vec::new(),
             next_update_id: 100_000_001,
             allowed_updates: None,
+            checked_for: None,
+            checked_upto: i64::MIN,
             poll_generation: 0,
             max_poll_wait: DEFAULT_MAX_POLL_WAIT,
             html: HtmlStrictness::default(),
             webhook_url: None,
+            webhook: None,
+            webhook_targets: Vec::new(),
+            next_target: 0,
+            webhook_posts: Vec::new(),
             faults: Vec::new(),
             blocked: HashSet::new(),
             chats: HashMap::new(),
@@ -1500,9 +1587,67 @@ impl Inner {
                 _ => !DEFAULT_EXCLUDED_UPDATES.contains(&kind),
             }
         };
+        // Updates already checked against the same list need no second look: only the
+        // newest are, so that a long queue costs nothing on every wake.
+        let checked_upto = if self.checked_for == allowed { self.checked_upto } else { i64::MIN };
+        let unchecked = self.updates.iter().rev().take_while(|u| update_id(u) > checked_upto).count();
+        let start = self.updates.len() - unchecked;
+        if self.updates.range(start..).all(is_allowed) {
+            self.checked_for = allowed.clone();
+            self.checked_upto = self.updates.back().map_or(checked_upto, update_id);
+            return;
+        }
         let (keep, drop): (VecDeque<Value>, VecDeque<Value>) = self.updates.drain(..).partition(is_allowed);
         self.updates = keep;
         self.dropped_updates.extend(drop);
+        self.checked_for = allowed;
+        self.checked_upto = self.updates.back().map_or(i64::MIN, update_id);
+    }
+
+    /// The updates to POST now, each with the URL to send it to and the secret token; marks
+    /// them in delivery.
+    fn due_webhook_posts(&mut self) -> Vec<(Value, reqwest::Url, Option<String>)> {
+        if self.webhook.is_none() {
+            return Vec::new();
+        }
+        self.drop_disallowed();
+        let now = Instant::now();
+        let mut due = Vec::new();
+        for update in &self.updates {
+            let Some(webhook) = self.webhook.as_ref() else { break };
+            if webhook.in_delivery.len() + due.len() >= webhook.max_connections {
+                break;
+            }
+            let id = update.get("update_id").and_then(Value::as_i64).unwrap_or_default();
+            let waiting = webhook.retry_at.get(&id).is_some_and(|at| *at > now);
+            if !webhook.in_delivery.contains(&id) && !waiting {
+                due.push(update.clone());
+            }
+        }
+        let mut posts = Vec::new();
+        for update in due {
+            let Some(base) = self.webhook.as_ref().map(|w| w.url.clone()) else { break };
+            let url = self.next_target(base);
+            let Some(webhook) = self.webhook.as_mut() else { break };
+            let id = update.get("update_id").and_then(Value::as_i64).unwrap_or_default();
+            webhook.in_delivery.insert(id);
+            webhook.retry_at.remove(&id);
+            posts.push((update, url, webhook.secret.clone()));
+        }
+        posts
+    }
+
+    /// The webhook's URL, or, when listeners are set, the next listener's in turn with
+    /// the URL's path.
+    fn next_target(&mut self, mut url: reqwest::Url) -> reqwest::Url {
+        if !self.webhook_targets.is_empty() {
+            let target = self.webhook_targets[self.next_target % self.webhook_targets.len()];
+            self.next_target += 1;
+            let _ = url.set_scheme("http");
+            let _ = url.set_ip_host(target.ip());
+            let _ = url.set_port(Some(target.port()));
+        }
+        url
     }
 
     // ── methods ──
@@ -1521,10 +1666,26 @@ impl Inner {
             "setwebhook" => {
                 let url = param_str(p, "url").unwrap_or_default();
                 self.webhook_url = (!url.is_empty()).then(|| url.to_owned());
+                if let Some(list) =
+                    p.get("allowed_updates").map(markup_value).and_then(|v| v.as_array().cloned())
+                {
+                    self.allowed_updates =
+                        Some(list.iter().filter_map(Value::as_str).map(str::to_owned).collect());
+                }
+                self.webhook = reqwest::Url::parse(url).ok().map(|url| Webhook {
+                    url,
+                    secret: param_str(p, "secret_token").map(str::to_owned),
+                    max_connections: param_i64(p, "max_connections")
+                        .and_then(|n| usize::try_from(n.clamp(1, 100)).ok())
+                        .unwrap_or(WEBHOOK_CONNECTIONS),
+                    in_delivery: HashSet::new(),
+                    retry_at: HashMap::new(),
+                });
                 Ok(json!(true))
             }
             "deletewebhook" => {
                 self.webhook_url = None;
+                self.webhook = None;
                 if param_bool(p, "drop_pending_updates") {
                     self.updates.clear();
                 }
@@ -1829,7 +1990,11 @@ async fn handle(
     let pre = {
         let mut inner = shared.lock();
         if let Some(fault) = inner.take_fault(&method_lc, chat_id) {
-            Some((Outcome::from_fault(&fault), Some(fault)))
+            if fault == Fault::UnreadableSuccess {
+                Some((inner.dispatch(&method_lc, &params).unreadable(), Some(fault)))
+            } else {
+                Some((Outcome::from_fault(&fault), Some(fault)))
+            }
         } else if method_lc.starts_with("send") && chat_id.is_some_and(|c| inner.blocked.contains(&c)) {
             Some((Outcome::from_fault(&Fault::Forbidden), Some(Fault::Forbidden)))
         } else if method_lc == "getupdates" {
@@ -1892,6 +2057,12 @@ fn json_response(outcome: &Outcome) -> Response {
     let status = StatusCode::from_u16(outcome.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     match outcome {
         Outcome::Raw { body, .. } => (status, [(header::CONTENT_TYPE, "text/html")], *body).into_response(),
+        Outcome::Unreadable(result) => {
+            let mut result = result.clone();
+            result["date"] = json!("not a date");
+            let body = json!({"ok": true, "result": result}).to_string();
+            (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+        }
         _ => {
             let body = outcome.body_json().unwrap_or(Value::Null).to_string();
             (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
@@ -1907,15 +2078,11 @@ fn parse_params(uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Result<Map<Strin
     if body.is_empty() {
         return Ok(map);
     }
-    let ct = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_ascii_lowercase();
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let ct = content_type.to_ascii_lowercase();
     if ct.starts_with("multipart/form-data") {
-        return Err(
-            "Bad Request: multipart/form-data is not supported by the fake Telegram server".to_owned()
-        );
+        multipart_fields(content_type, body, &mut map)?;
+        return Ok(map);
     }
     if ct.starts_with("application/x-www-form-urlencoded") {
         let s = std::str::from_utf8(body).map_err(|_| "Bad Request: can't parse parameters".to_owned())?;
@@ -1929,6 +2096,27 @@ fn parse_params(uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Result<Map<Strin
         }
         _ => Err("Bad Request: can't parse JSON object".to_owned()),
     }
+}
+
+/// The text fields of a `multipart/form-data` body (teloxide sends `setWebhook` so); a
+/// field holding JSON (an array, an object) is kept as JSON.
+fn multipart_fields(content_type: &str, body: &[u8], map: &mut Map<String, Value>) -> Result<(), String> {
+    let bad = || "Bad Request: can't parse multipart/form-data".to_owned();
+    let boundary = content_type.split("boundary=").nth(1).map(|b| b.trim_matches('"')).ok_or_else(bad)?;
+    let body = std::str::from_utf8(body).map_err(|_| bad())?;
+    for part in body.split(&format!("--{boundary}")) {
+        let Some((head, value)) = part.split_once("\r\n\r\n") else { continue };
+        let Some(name) = head.split("name=\"").nth(1).and_then(|rest| rest.split('"').next()) else {
+            continue;
+        };
+        let value = value.strip_suffix("\r\n").unwrap_or(value);
+        let parsed = match serde_json::from_str::<Value>(value) {
+            Ok(json @ (Value::Array(_) | Value::Object(_))) => json,
+            _ => Value::String(value.to_owned()),
+        };
+        map.insert(name.to_owned(), parsed);
+    }
+    Ok(())
 }
 
 fn form_pairs(query: &str, map: &mut Map<String, Value>) -> Result<(), String> {
@@ -1945,6 +2133,61 @@ fn form_pairs(query: &str, map: &mut Map<String, Value>) -> Result<(), String> {
         map.insert(k, value);
     }
     Ok(())
+}
+
+// ───────────────────────────── webhook ─────────────────────────────
+
+/// Delivers queued updates to the webhook while one is set, until the server stops.
+async fn push_to_webhook(shared: Arc<Shared>) {
+    let client = reqwest::Client::new();
+    let mut changed = shared.updates_tx.subscribe();
+    while !shared.shutting_down.load(Ordering::SeqCst) {
+        for (update, url, secret) in shared.lock().due_webhook_posts() {
+            tokio::spawn(post_update(shared.clone(), client.clone(), update, url, secret));
+        }
+        tokio::select! {
+            _ = changed.changed() => {}
+            () = tokio::time::sleep(WEBHOOK_RETRY_AFTER / 2) => {}
+        }
+    }
+}
+
+/// POSTs one update; a 2xx answer acknowledges it, anything else leaves it queued.
+async fn post_update(
+    shared: Arc<Shared>,
+    client: reqwest::Client,
+    update: Value,
+    url: reqwest::Url,
+    secret: Option<String>,
+) {
+    let id = update.get("update_id").and_then(Value::as_i64).unwrap_or_default();
+    let mut request =
+        client.post(url.clone()).header(header::CONTENT_TYPE, "application/json").body(update.to_string());
+    if let Some(secret) = secret {
+        request = request.header("X-Telegram-Bot-Api-Secret-Token", secret);
+    }
+    let sent = Instant::now();
+    let status = request.send().await.ok().map(|answer| answer.status().as_u16());
+    {
+        let mut inner = shared.lock();
+        let post =
+            WebhookPost { update_id: id, target: url.to_string(), status, sent, answered: Instant::now() };
+        let acknowledged = post.acknowledged();
+        inner.webhook_posts.push(post);
+        if let Some(webhook) = inner.webhook.as_mut() {
+            webhook.in_delivery.remove(&id);
+            if !acknowledged {
+                webhook.retry_at.insert(id, Instant::now() + WEBHOOK_RETRY_AFTER);
+            }
+        }
+        if acknowledged {
+            // The queue is in update_id order.
+            if let Ok(position) = inner.updates.binary_search_by_key(&id, update_id) {
+                inner.updates.remove(position);
+            }
+        }
+    }
+    shared.updates_tx.send_modify(|v| *v += 1);
 }
 
 // ───────────────────────────── validation ─────────────────────────────
@@ -2138,6 +2381,10 @@ fn html_entity_json(tag: &str, arg: &str, expandable: bool) -> Option<Value> {
         _ => return None,
     };
     Some(e)
+}
+
+fn update_id(u: &Value) -> i64 {
+    u.get("update_id").and_then(Value::as_i64).unwrap_or_default()
 }
 
 fn update_kind(u: &Value) -> Option<&str> {

@@ -1,0 +1,188 @@
+//! What instances share through Redis (`storage.redis_url`): which updates were taken or
+//! answered, and each user's flood limit.
+//!
+//! Telegram may deliver an update to a second instance (its first delivery timed out, or
+//! the instance died). Each update is claimed with `SET NX` and a short expiry before it
+//! is handled; the claim is renewed while the reply is on its way, and replaced by a
+//! longer "done" mark once it was sent (or its failure logged). A claim left by an
+//! instance that died expires within [`CLAIM_TTL`], and Telegram's next delivery is
+//! answered by whoever takes it then.
+//!
+//! The flood limit is the same GCRA as the in-process one, computed by a Lua script on the
+//! Redis server so that every instance sees the same turns.
+
+use std::time::Duration;
+
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+
+/// How long a claim lives without renewal: an instance that dies mid-update leaves it
+/// to another within this long.
+pub const CLAIM_TTL: Duration = Duration::from_secs(5);
+/// How often a claim is renewed while its update is handled.
+const RENEW_EVERY: Duration = Duration::from_secs(2);
+/// How long "answered" is remembered; Telegram keeps an update at most a day.
+const DONE_TTL: Duration = Duration::from_secs(24 * 3600);
+/// How long one Redis request may take before it counts as failed.
+const RESPONSE_TIMEOUT: Duration = Duration::from_millis(500);
+
+/// The GCRA: `KEYS[1]` the user's key, `ARGV[1]` the interval between turns in
+/// microseconds, `ARGV[2]` the burst. Returns the wait in microseconds (0: go now).
+const FLOOD_SCRIPT: &str = r"
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000000 + tonumber(time[2])
+local interval = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local tat = tonumber(redis.call('GET', KEYS[1]) or now)
+if tat < now then tat = now end
+local new_tat = tat + interval
+local wait = new_tat - now - burst * interval
+if wait > 0 then return wait end
+redis.call('SET', KEYS[1], new_tat, 'PX', math.ceil((new_tat - now) / 1000) + 1)
+return 0
+";
+
+/// A connection to the Redis the instances share; cheap to clone.
+#[derive(Clone)]
+pub struct Shared {
+    connection: ConnectionManager,
+    flood: redis::Script,
+}
+
+/// What became of a claim on an update.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claim {
+    /// This instance handles it.
+    Taken,
+    /// Another instance is handling it now.
+    Busy,
+    /// It was answered already.
+    Done,
+}
+
+impl Shared {
+    /// Connects (lazily: the first request does) to the Redis at `url`.
+    ///
+    /// # Errors
+    /// If the URL is not a valid Redis URL.
+    pub fn connect(url: &str) -> redis::RedisResult<Self> {
+        let client = redis::Client::open(url)?;
+        let config = ConnectionManagerConfig::new()
+            .set_response_timeout(Some(RESPONSE_TIMEOUT))
+            .set_connection_timeout(Some(RESPONSE_TIMEOUT))
+            .set_number_of_retries(1);
+        let connection = ConnectionManager::new_lazy_with_config(client, config)?;
+        Ok(Self { connection, flood: redis::Script::new(FLOOD_SCRIPT) })
+    }
+
+    /// Whether Redis answers `PING`.
+    pub async fn ping(&self) -> bool {
+        let mut connection = self.connection.clone();
+        redis::cmd("PING").query_async::<String>(&mut connection).await.is_ok()
+    }
+
+    /// Claims an update for this instance.
+    ///
+    /// # Errors
+    /// If Redis cannot be reached.
+    pub async fn claim(&self, update_id: u32) -> redis::RedisResult<Claim> {
+        let mut connection = self.connection.clone();
+        let key = update_key(update_id);
+        let set: Option<String> = redis::cmd("SET")
+            .arg(&key)
+            .arg("working")
+            .arg("NX")
+            .arg("PX")
+            .arg(millis(CLAIM_TTL))
+            .query_async(&mut connection)
+            .await?;
+        if set.is_some() {
+            return Ok(Claim::Taken);
+        }
+        let state: Option<String> = redis::cmd("GET").arg(&key).query_async(&mut connection).await?;
+        Ok(match state.as_deref() {
+            Some("done") => Claim::Done,
+            Some(_) => Claim::Busy,
+            // The claim expired between the two requests: try again.
+            None => Box::pin(self.claim(update_id)).await?,
+        })
+    }
+
+    /// Keeps this instance's claim on an update alive until the returned guard is dropped.
+    pub fn keep_claim(&self, update_id: u32) -> ClaimKeeper {
+        let shared = self.clone();
+        let task = tokio::spawn(async move {
+            let mut connection = shared.connection.clone();
+            loop {
+                tokio::time::sleep(RENEW_EVERY).await;
+                let renewed: redis::RedisResult<Option<String>> = redis::cmd("SET")
+                    .arg(update_key(update_id))
+                    .arg("working")
+                    .arg("XX")
+                    .arg("PX")
+                    .arg(millis(CLAIM_TTL))
+                    .query_async(&mut connection)
+                    .await;
+                if let Err(error) = renewed {
+                    log::warn!("update {update_id}: cannot renew its claim: {error}");
+                }
+            }
+        });
+        ClaimKeeper(task)
+    }
+
+    /// Marks an update answered.
+    ///
+    /// # Errors
+    /// If Redis cannot be reached.
+    pub async fn done(&self, update_id: u32) -> redis::RedisResult<()> {
+        let mut connection = self.connection.clone();
+        redis::cmd("SET")
+            .arg(update_key(update_id))
+            .arg("done")
+            .arg("PX")
+            .arg(millis(DONE_TTL))
+            .query_async::<()>(&mut connection)
+            .await
+    }
+
+    /// How long the user must wait before the next question (zero: now; the turn is
+    /// taken), under a limit of `burst` at once and `per_second` after.
+    ///
+    /// # Errors
+    /// If Redis cannot be reached.
+    pub async fn flood_admission(
+        &self,
+        user: u64,
+        burst: u32,
+        per_second: f64,
+    ) -> redis::RedisResult<Duration> {
+        let mut connection = self.connection.clone();
+        let interval_us = (1_000_000.0 / per_second).round().max(1.0);
+        let wait_us: i64 = self
+            .flood
+            .key(format!("callbot:flood:{user}"))
+            .arg(interval_us)
+            .arg(burst.max(1))
+            .invoke_async(&mut connection)
+            .await?;
+        Ok(Duration::from_micros(u64::try_from(wait_us).unwrap_or(0)))
+    }
+}
+
+/// Renews a claim while it lives; dropping it stops the renewals.
+#[derive(Debug)]
+pub struct ClaimKeeper(tokio::task::JoinHandle<()>);
+
+impl Drop for ClaimKeeper {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+fn update_key(update_id: u32) -> String {
+    format!("callbot:update:{update_id}")
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}

@@ -1,0 +1,294 @@
+//! Webhook mode: Telegram POSTs each update to a listener of ours (axum), which answers
+//! only once the update's reply was sent or its failure logged, so an instance that dies
+//! mid-update leaves it to Telegram's redelivery.
+//!
+//! teloxide's stock listener is not used: it answers 200 as soon as an update is queued,
+//! and deletes the webhook when it stops (another instance may still be serving). Here:
+//! - `POST <path of the public URL>`: the update, with `X-Telegram-Bot-Api-Secret-Token`
+//!   (401 without the right one); 503 once stopping, so Telegram retries elsewhere;
+//! - `GET /healthz`: 200 when the knowledge is loaded and the configured Redis answers;
+//! - `GET /metrics`: Prometheus text ([`super::metrics`]).
+//!
+//! With Redis ([`Shared`]) every update is claimed before it is handled, so a
+//! redelivery to another instance is not answered twice.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use teloxide::dispatching::UpdateHandler;
+use teloxide::prelude::*;
+use teloxide::types::Me;
+use tokio::sync::Notify;
+
+use super::metrics::METRICS;
+use super::shared::{CLAIM_TTL, Claim, Shared};
+use super::{BotState, Client, SHUTDOWN_GRACE, Setup, StartError, Stop, allowed_updates, connect, introduce};
+
+/// The environment variable that holds the webhook's secret token.
+pub const SECRET_VARIABLE: &str = "CALLBOT_WEBHOOK_SECRET";
+/// The header Telegram sends the secret token in.
+pub const SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";
+/// Where the listener listens unless told otherwise.
+pub const DEFAULT_LISTEN: &str = "0.0.0.0:8443";
+/// How many updates Telegram may POST at once (its most; its default is 40): replies take
+/// most of their time waiting for Telegram, so more at once means more per second.
+pub const MAX_CONNECTIONS: u8 = 100;
+/// How long a redelivered update waits for another instance's claim on it to end.
+const WAIT_FOR_CLAIM: Duration = Duration::from_secs(15);
+
+/// Where Telegram sends updates and how they are checked.
+#[derive(Clone)]
+pub struct WebhookOptions {
+    /// The public HTTPS URL Telegram POSTs to; its path is the listener's.
+    pub url: url::Url,
+    /// The local address to listen on.
+    pub listen: SocketAddr,
+    /// The secret token Telegram sends with each update (1–256 of `A-Z a-z 0-9 _ -`).
+    pub secret: String,
+}
+
+impl std::fmt::Debug for WebhookOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebhookOptions")
+            .field("url", &self.url.as_str())
+            .field("listen", &self.listen)
+            .field("secret", &"<hidden>")
+            .finish()
+    }
+}
+
+/// Checks a secret token the way Telegram does: 1–256 characters of `A-Z a-z 0-9 _ -`.
+///
+/// # Errors
+/// Says what is wrong, without quoting the secret.
+pub fn check_secret(secret: &str) -> Result<(), String> {
+    let valid_chars = secret.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if (1..=256).contains(&secret.len()) && valid_chars {
+        Ok(())
+    } else {
+        Err(format!("{SECRET_VARIABLE} must be 1 to 256 characters of A-Z, a-z, 0-9, _ and -"))
+    }
+}
+
+struct Listener<R> {
+    bot: R,
+    me: Me,
+    state: Arc<BotState>,
+    handler: UpdateHandler<Box<dyn std::error::Error + Send + Sync>>,
+    secret: String,
+    shared: Option<Shared>,
+    stopping: AtomicBool,
+    in_flight: AtomicUsize,
+    idle: Notify,
+}
+
+/// Connects, registers the commands, the descriptions and the webhook, then serves updates until `stop`
+/// resolves; then answers 503 to new updates and gives those in flight
+/// [`SHUTDOWN_GRACE`] to finish. The webhook is left in place.
+///
+/// # Errors
+/// If Telegram rejects the token or the webhook, or the address cannot be bound.
+pub async fn serve<R, S>(
+    bot: R,
+    setup: Setup,
+    options: WebhookOptions,
+    shared: Option<Shared>,
+    stop: S,
+) -> Result<(), StartError>
+where
+    R: Client,
+    S: Future<Output = ()> + Send + 'static,
+{
+    let mut stop = Stop::new(stop);
+    let config = setup.telegram.clone();
+    let Some(me) = connect(&bot, &mut stop).await? else {
+        log::info!("stopped before start-up finished");
+        return Ok(());
+    };
+    introduce(&bot, &config).await;
+    let tcp = tokio::net::TcpListener::bind(options.listen)
+        .await
+        .map_err(|source| StartError::Listen { address: options.listen, source })?;
+    bot.set_webhook(options.url.clone())
+        .secret_token(options.secret.clone())
+        .allowed_updates(allowed_updates(&config))
+        .max_connections(MAX_CONNECTIONS)
+        .await?;
+    let path = match options.url.path() {
+        "" => "/".to_owned(),
+        path => path.to_owned(),
+    };
+    let listener = Arc::new(Listener {
+        bot,
+        me,
+        state: Arc::new(BotState::new(setup, shared.clone())),
+        handler: super::schema::<R>(),
+        secret: options.secret,
+        shared,
+        stopping: AtomicBool::new(false),
+        in_flight: AtomicUsize::new(0),
+        idle: Notify::new(),
+    });
+    let app = Router::new()
+        .route(&path, post(on_update::<R>))
+        .route("/healthz", get(healthz::<R>))
+        .route("/metrics", get(metrics))
+        .with_state(listener.clone());
+    let (close, closed) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        let serving = axum::serve(tcp, app).with_graceful_shutdown(async {
+            let _ = closed.await;
+        });
+        if let Err(error) = serving.await {
+            log::error!("webhook listener failed: {error}");
+        }
+    });
+    log::info!("callbot is serving the webhook on {} (path {path})", options.listen);
+    stop.wait().await;
+    log::info!("shutting down: new updates get 503, finishing replies in flight");
+    listener.stopping.store(true, Ordering::SeqCst);
+    let finished = async {
+        while listener.in_flight.load(Ordering::SeqCst) > 0 {
+            let notified = listener.idle.notified();
+            if listener.in_flight.load(Ordering::SeqCst) == 0 {
+                break;
+            }
+            notified.await;
+        }
+    };
+    if tokio::time::timeout(SHUTDOWN_GRACE, finished).await.is_err() {
+        log::warn!("replies still in flight {SHUTDOWN_GRACE:?} after the stop signal were given up");
+    }
+    let _ = close.send(());
+    if tokio::time::timeout(Duration::from_secs(1), server).await.is_err() {
+        log::warn!("the listener did not close within 1 s");
+    }
+    log::info!("stopped");
+    Ok(())
+}
+
+/// Counts an update in flight while it lives.
+struct InFlight<'a, R>(&'a Listener<R>);
+
+impl<'a, R> InFlight<'a, R> {
+    fn new(listener: &'a Listener<R>) -> Self {
+        listener.in_flight.fetch_add(1, Ordering::SeqCst);
+        Self(listener)
+    }
+}
+
+impl<R> Drop for InFlight<'_, R> {
+    fn drop(&mut self) {
+        if self.0.in_flight.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.0.idle.notify_waiters();
+        }
+    }
+}
+
+async fn on_update<R: Client>(
+    State(listener): State<Arc<Listener<R>>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> StatusCode {
+    let received = Instant::now();
+    if listener.stopping.load(Ordering::SeqCst) {
+        return StatusCode::SERVICE_UNAVAILABLE;
+    }
+    let secret = headers.get(SECRET_HEADER).map(axum::http::HeaderValue::as_bytes);
+    if secret != Some(listener.secret.as_bytes()) {
+        log::warn!("a webhook request without the right secret token was refused");
+        return StatusCode::UNAUTHORIZED;
+    }
+    let _in_flight = InFlight::new(&listener);
+    let update: Update = match serde_json::from_slice(&body) {
+        Ok(update) => update,
+        Err(error) => {
+            // Telegram would send it again and again: acknowledge, and log.
+            log::warn!("an unreadable update was skipped: {error}");
+            return StatusCode::OK;
+        }
+    };
+    let id = update.id.0;
+    let kind = super::update_kind(&update);
+    let keeper = match &listener.shared {
+        None => None,
+        Some(shared) => match claim(shared, id).await {
+            Ok(Some(keeper)) => Some(keeper),
+            Ok(None) => return StatusCode::OK,
+            Err(status) => return status,
+        },
+    };
+    handle(&listener, update).await;
+    // Renewals stop before the done mark, which they would otherwise overwrite.
+    drop(keeper);
+    if let Some(shared) = &listener.shared
+        && let Err(error) = shared.done(id).await
+    {
+        log::warn!("update {id}: answered, but cannot mark it so: {error}");
+    }
+    METRICS.latency.with_label_values(&[kind]).observe(received.elapsed().as_secs_f64());
+    StatusCode::OK
+}
+
+/// Claims an update in Redis: the keeper of this instance's claim, `None` when the update
+/// was answered already, or the status to answer when it cannot be handled now.
+async fn claim(shared: &Shared, id: u32) -> Result<Option<super::shared::ClaimKeeper>, StatusCode> {
+    let started = Instant::now();
+    loop {
+        match shared.claim(id).await {
+            Ok(Claim::Taken) => return Ok(Some(shared.keep_claim(id))),
+            Ok(Claim::Done) => {
+                log::debug!("update {id} was answered already");
+                METRICS.duplicates.inc();
+                return Ok(None);
+            }
+            // Another instance works on it: wait for it to finish, or for its claim to
+            // expire (it died), then look again.
+            Ok(Claim::Busy) if started.elapsed() < WAIT_FOR_CLAIM => {
+                tokio::time::sleep(CLAIM_TTL / 50).await;
+            }
+            Ok(Claim::Busy) => return Err(StatusCode::SERVICE_UNAVAILABLE),
+            Err(error) => {
+                log::warn!("update {id}: Redis unavailable ({error}); Telegram will send it again");
+                return Err(StatusCode::SERVICE_UNAVAILABLE);
+            }
+        }
+    }
+}
+
+/// Runs the handler tree on one update, as the dispatcher does in polling mode.
+async fn handle<R: Client>(listener: &Listener<R>, update: Update) {
+    let deps = dptree::deps![listener.bot.clone(), listener.me.clone(), listener.state.clone(), update];
+    match listener.handler.dispatch(deps).await {
+        std::ops::ControlFlow::Break(Ok(())) => {}
+        std::ops::ControlFlow::Break(Err(error)) => log::warn!("handler failed: {error}"),
+        std::ops::ControlFlow::Continue(_) => log::debug!("update ignored"),
+    }
+}
+
+async fn healthz<R: Client>(State(listener): State<Arc<Listener<R>>>) -> impl IntoResponse {
+    if listener.stopping.load(Ordering::SeqCst) {
+        return (StatusCode::SERVICE_UNAVAILABLE, "stopping\n");
+    }
+    if listener.state.engine.current().knowledge.entries.is_empty() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "no knowledge loaded\n");
+    }
+    if let Some(shared) = &listener.shared
+        && !shared.ping().await
+    {
+        return (StatusCode::SERVICE_UNAVAILABLE, "redis does not answer\n");
+    }
+    (StatusCode::OK, "ok\n")
+}
+
+async fn metrics() -> impl IntoResponse {
+    ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], METRICS.render())
+}

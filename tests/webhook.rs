@@ -1,0 +1,217 @@
+//! Webhook mode in process: the real `callbot::telegram::webhook::serve` (real teloxide
+//! client, axum listener, handler tree) against the fake Bot API server, which POSTs
+//! updates to it as Telegram does and sends again what was not acknowledged.
+
+mod common;
+
+use std::time::Duration;
+
+use callbot::telegram::Shared;
+use callbot::telegram::webhook::{SECRET_HEADER, WebhookOptions};
+use common::bot::{self, WAIT, WEBHOOK_SECRET};
+use common::fake_telegram::{FakeTelegram, Fault, TestUser, TextMessage};
+use common::redis::RedisServer;
+use serde_json::{Value, json};
+
+type TestResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
+
+const PRISONERS: &str = "俄乌交换多少战俘";
+
+fn user(id: i64) -> TestUser {
+    TestUser::new(id, &format!("User {id}"))
+}
+
+fn local(options: &WebhookOptions, path: &str) -> String {
+    format!("http://{}{path}", options.listen)
+}
+
+/// A message update as Telegram POSTs it.
+fn update_json(update_id: i64, user: &TestUser, text: &str) -> Value {
+    json!({
+        "update_id": update_id,
+        "message": {
+            "message_id": 1,
+            "from": user.to_json(),
+            "chat": {"id": user.id, "type": "private", "first_name": user.first_name},
+            "date": std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs()),
+            "text": text,
+        }
+    })
+}
+
+async fn post(options: &WebhookOptions, body: &Value, secret: Option<&str>) -> Result<u16, reqwest::Error> {
+    let mut request = reqwest::Client::new()
+        .post(options.url.as_str())
+        .header("content-type", "application/json")
+        .body(body.to_string());
+    if let Some(secret) = secret {
+        request = request.header(SECRET_HEADER, secret);
+    }
+    Ok(request.send().await?.status().as_u16())
+}
+
+#[tokio::test]
+async fn the_webhook_is_registered_with_its_secret_and_update_kinds() -> TestResult {
+    let fake = FakeTelegram::start().await;
+    let (running, options) = bot::start_webhook(&fake, bot::engine(), None).await;
+    running.stop().await;
+
+    let set = &fake.calls_of("setWebhook")[0];
+    assert_eq!(set.param("url").and_then(Value::as_str), Some(options.url.as_str()));
+    assert_eq!(set.param("secret_token").and_then(Value::as_str), Some(WEBHOOK_SECRET));
+    let allowed = set.param("allowed_updates").map(ToString::to_string).unwrap_or_default();
+    assert!(allowed.contains("message") && allowed.contains("callback_query"), "{allowed}");
+    assert!(fake.calls_of("deleteWebhook").is_empty(), "the webhook is never deleted on stop");
+    assert!(fake.calls_of("getUpdates").is_empty(), "no polling in webhook mode");
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_update_is_acknowledged_only_after_its_reply_was_sent() -> TestResult {
+    let fake = FakeTelegram::start().await;
+    let (running, _) = bot::start_webhook(&fake, bot::engine(), None).await;
+    let alice = user(2001);
+    fake.fail_next("sendMessage", Some(alice.id), Fault::TooManyRequests { retry_after: 1 });
+
+    fake.push_text(TextMessage::private(&alice, PRISONERS));
+    fake.wait_for(|calls| calls.iter().any(|c| c.status == 429), WAIT).await?;
+    assert_eq!(fake.pending_updates(), 1, "not acknowledged while its reply waits");
+    assert!(fake.webhook_posts().is_empty(), "the POST is still open");
+    let delivered = bot::wait_for_delivered(&fake, alice.id, 1, WAIT).await;
+    fake.wait_for_updates_confirmed(WAIT).await?;
+    running.stop().await;
+
+    assert!(bot::shown(&delivered[0]).contains("175"));
+    let posts = fake.webhook_posts();
+    assert_eq!(posts.len(), 1, "{posts:?}");
+    assert_eq!(posts[0].status, Some(200));
+    assert_eq!(bot::sends_to(&fake, alice.id).len(), 2, "the 429, then the reply");
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_post_without_the_right_secret_gets_401_and_is_ignored() -> TestResult {
+    let fake = FakeTelegram::start().await;
+    let (running, options) = bot::start_webhook(&fake, bot::engine(), None).await;
+    let mallory = user(2002);
+    let update = update_json(1, &mallory, PRISONERS);
+
+    assert_eq!(post(&options, &update, None).await?, 401);
+    assert_eq!(post(&options, &update, Some("wrong-secret")).await?, 401);
+    assert_eq!(post(&options, &update, Some(WEBHOOK_SECRET)).await?, 200);
+    running.stop().await;
+
+    assert_eq!(bot::sends_to(&fake, mallory.id).len(), 1, "only the POST with the secret is answered");
+    Ok(())
+}
+
+#[tokio::test]
+async fn healthz_and_metrics_are_served_on_the_same_listener() -> TestResult {
+    let fake = FakeTelegram::start().await;
+    let (running, options) = bot::start_webhook(&fake, bot::engine(), None).await;
+    let bob = user(2003);
+    fake.push_text(TextMessage::private(&bob, PRISONERS));
+    bot::wait_for_delivered(&fake, bob.id, 1, WAIT).await;
+    fake.wait_for_updates_confirmed(WAIT).await?;
+
+    let health = reqwest::get(local(&options, "/healthz")).await?;
+    assert_eq!(health.status().as_u16(), 200);
+    let metrics = reqwest::get(local(&options, "/metrics")).await?.text().await?;
+    running.stop().await;
+
+    for expected in [
+        "callbot_updates_total{kind=\"message\"}",
+        "callbot_questions_total{outcome=\"answered\"}",
+        "callbot_reply_seconds_bucket{kind=\"message\"",
+        "callbot_send_retries_total",
+    ] {
+        assert!(metrics.contains(expected), "{expected} missing from:\n{metrics}");
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn healthz_is_503_when_the_configured_redis_does_not_answer() -> TestResult {
+    let fake = FakeTelegram::start().await;
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?;
+    let shared = Shared::connect(&format!("redis://{closed}/"))?;
+    let (running, options) = bot::start_webhook(&fake, bot::engine(), Some(shared)).await;
+    let health = reqwest::get(local(&options, "/healthz")).await?;
+    running.stop().await;
+    assert_eq!(health.status().as_u16(), 503);
+    Ok(())
+}
+
+#[tokio::test]
+async fn stopping_answers_503_finishes_the_reply_in_flight_and_keeps_the_webhook() -> TestResult {
+    let fake = FakeTelegram::start().await;
+    let (running, options) = bot::start_webhook(&fake, bot::engine(), None).await;
+    let carol = user(2004);
+    fake.fail_next("sendMessage", Some(carol.id), Fault::TooManyRequests { retry_after: 2 });
+    fake.push_text(TextMessage::private(&carol, PRISONERS));
+    fake.wait_for(|calls| calls.iter().any(|c| c.status == 429), WAIT).await?;
+
+    let stopping = tokio::spawn(running.stop());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let late = post(&options, &update_json(7, &user(2005), PRISONERS), Some(WEBHOOK_SECRET)).await?;
+    let took = stopping.await?;
+
+    assert_eq!(late, 503, "a new update while stopping goes back to Telegram");
+    assert_eq!(bot::delivered_to(&fake, carol.id).len(), 1, "the reply in flight was finished");
+    assert!(took >= Duration::from_secs(1), "stopped in {took:?}, without waiting for the reply");
+    fake.wait_for_updates_confirmed(WAIT).await?;
+    assert_eq!(fake.webhook_posts().iter().filter(|p| p.acknowledged()).count(), 1, "the update in flight");
+    assert!(fake.calls_of("deleteWebhook").is_empty());
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_update_posted_to_two_instances_is_answered_once() -> TestResult {
+    let redis = RedisServer::start();
+    let fake = FakeTelegram::start().await;
+    let (first, a) = bot::start_webhook(&fake, bot::engine(), Some(Shared::connect(&redis.url())?)).await;
+    let (second, b) = bot::start_webhook(&fake, bot::engine(), Some(Shared::connect(&redis.url())?)).await;
+    let (dave, erin) = (user(2006), user(2007));
+
+    // At the same time to both, as when Telegram redelivers while the first still works.
+    let at_once = update_json(500, &dave, PRISONERS);
+    let (to_a, to_b) =
+        tokio::join!(post(&a, &at_once, Some(WEBHOOK_SECRET)), post(&b, &at_once, Some(WEBHOOK_SECRET)));
+    // One after the other, as a redelivery after a lost acknowledgement.
+    let later = update_json(501, &erin, "他们谈了冰球吗");
+    let first_time = post(&a, &later, Some(WEBHOOK_SECRET)).await?;
+    let again = post(&b, &later, Some(WEBHOOK_SECRET)).await?;
+    first.stop().await;
+    second.stop().await;
+
+    assert_eq!((to_a?, to_b?, first_time, again), (200, 200, 200, 200));
+    assert_eq!(bot::sends_to(&fake, dave.id).len(), 1, "answered once");
+    assert_eq!(bot::sends_to(&fake, erin.id).len(), 1, "answered once");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_flood_limit_is_shared_by_the_instances() -> TestResult {
+    let redis = RedisServer::start();
+    let fake = FakeTelegram::start().await;
+    // One question at once, then one every 2 s, counted across both instances.
+    let engine = bot::engine_with(|c| {
+        c.telegram.flood_burst = 1;
+        c.telegram.flood_per_second = 0.5;
+    });
+    let (first, a) = bot::start_webhook(&fake, engine.clone(), Some(Shared::connect(&redis.url())?)).await;
+    let (second, b) = bot::start_webhook(&fake, engine, Some(Shared::connect(&redis.url())?)).await;
+    let flo = user(2008);
+
+    assert_eq!(post(&a, &update_json(600, &flo, PRISONERS), Some(WEBHOOK_SECRET)).await?, 200);
+    assert_eq!(post(&b, &update_json(601, &flo, "他们谈了冰球吗"), Some(WEBHOOK_SECRET)).await?, 200);
+    first.stop().await;
+    second.stop().await;
+
+    let sends = bot::delivered_to(&fake, flo.id);
+    assert_eq!(sends.len(), 2);
+    assert!(bot::shown(&sends[1]).contains("冰球"), "answered, not refused: {}", bot::shown(&sends[1]));
+    let gap = sends[1].at.duration_since(sends[0].at);
+    assert!(gap >= Duration::from_millis(1800), "the second instance waited the user's turn: {gap:?}");
+    Ok(())
+}

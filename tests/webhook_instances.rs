@@ -1,0 +1,230 @@
+//! Several `callbot bot --webhook` processes behind one (fake) load balancer, sharing one
+//! real `redis-server`: the fake Bot API server spreads its POSTs round-robin over them
+//! and sends again, to the next one, whatever was not acknowledged.
+
+mod common;
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::net::SocketAddr;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use common::bot::{WAIT, WEBHOOK_SECRET};
+use common::fake_telegram::{Call, FakeTelegram, Fault, TOKEN, TestUser, TextMessage};
+use common::redis::RedisServer;
+
+type TestResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
+
+/// The public URL every instance registers (the load balancer's); the fake posts to the
+/// instances' own addresses on its path.
+const PUBLIC_URL: &str = "https://bot.example.org/telegram/hook";
+
+const QUESTIONS: &[&str] = &["俄乌交换多少战俘", "他们谈了冰球吗", "泽连斯基怎么看", "普京和特朗普谈了什么"];
+
+/// One `callbot bot --webhook` process.
+struct Instance {
+    child: Child,
+    listen: SocketAddr,
+    stderr: Option<JoinHandle<String>>,
+}
+
+impl Instance {
+    fn start(
+        fake: &FakeTelegram,
+        redis: &RedisServer,
+    ) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        let listen = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?;
+        let mut command = Command::new(env!("CARGO_BIN_EXE_callbot"));
+        for (name, _) in std::env::vars_os() {
+            let name = name.to_string_lossy().into_owned();
+            if name.starts_with("CALLBOT") || name.starts_with("TELOXIDE") || name == "RUST_LOG" {
+                command.env_remove(name);
+            }
+        }
+        let mut child = command
+            .args(["bot", "--webhook", PUBLIC_URL, "--listen", &listen.to_string()])
+            .env("TELOXIDE_TOKEN", TOKEN)
+            .env("TELOXIDE_API_URL", fake.url().as_str())
+            .env("CALLBOT_WEBHOOK_SECRET", WEBHOOK_SECRET)
+            .env("CALLBOT__STORAGE__REDIS_URL", redis.url())
+            .env("CALLBOT__TELEGRAM__THROTTLE", "false")
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()?;
+        let stderr = child.stderr.take().map(|mut pipe| {
+            std::thread::spawn(move || {
+                let mut text = String::new();
+                let _ = pipe.read_to_string(&mut text);
+                text
+            })
+        });
+        Ok(Self { child, listen, stderr })
+    }
+
+    /// Waits until `/healthz` answers 200.
+    async fn wait_healthy(&mut self) -> TestResult {
+        let url = format!("http://{}/healthz", self.listen);
+        let started = Instant::now();
+        while started.elapsed() < WAIT {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                let log = self.stderr.take().map(|t| t.join().unwrap_or_default()).unwrap_or_default();
+                return Err(format!("the instance exited with {status}: {log}").into());
+            }
+            if reqwest::get(&url).await.is_ok_and(|r| r.status().as_u16() == 200) {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Err("the instance never became healthy".into())
+    }
+
+    fn sigterm(&self) -> TestResult {
+        let status = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status()?;
+        assert!(status.success(), "kill -TERM failed");
+        Ok(())
+    }
+
+    /// Waits for the process to exit without blocking the runtime the fake runs on.
+    async fn wait_exit(&mut self, within: Duration) -> Option<ExitStatus> {
+        let deadline = Instant::now() + within;
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        None
+    }
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Three healthy instances behind the fake's round-robin.
+async fn three_instances(
+    fake: &FakeTelegram,
+    redis: &RedisServer,
+) -> Result<Vec<Instance>, Box<dyn std::error::Error + Send + Sync>> {
+    let mut instances = Vec::new();
+    for _ in 0..3 {
+        let mut instance = Instance::start(fake, redis)?;
+        instance.wait_healthy().await?;
+        instances.push(instance);
+    }
+    fake.set_webhook_targets(&instances.iter().map(|i| i.listen).collect::<Vec<_>>());
+    Ok(instances)
+}
+
+fn user(id: i64) -> TestUser {
+    TestUser::new(id, &format!("User {id}"))
+}
+
+/// The accepted `sendMessage` calls per chat.
+fn delivered_per_chat(fake: &FakeTelegram) -> HashMap<i64, Vec<Call>> {
+    let mut per_chat: HashMap<i64, Vec<Call>> = HashMap::new();
+    for call in fake.calls_of("sendMessage").into_iter().filter(Call::is_ok) {
+        per_chat.entry(call.chat_id().unwrap_or_default()).or_default().push(call);
+    }
+    per_chat
+}
+
+fn push_burst(fake: &FakeTelegram, first_user: i64, chats: i64) {
+    for i in 0..chats {
+        let question = QUESTIONS[usize::try_from(i).unwrap_or(0) % QUESTIONS.len()];
+        fake.push_text(TextMessage::private(&user(first_user + i), question));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_instances_answer_each_update_exactly_once() -> TestResult {
+    const CHATS: i64 = 90;
+    let redis = RedisServer::start();
+    let fake = FakeTelegram::start().await;
+    let instances = three_instances(&fake, &redis).await?;
+
+    push_burst(&fake, 10_000, CHATS);
+    fake.wait_for_updates_confirmed(Duration::from_secs(30)).await?;
+    let per_chat = delivered_per_chat(&fake);
+
+    assert_eq!(per_chat.len(), usize::try_from(CHATS)?, "every chat answered");
+    assert!(per_chat.values().all(|sends| sends.len() == 1), "each exactly once");
+    for instance in &instances {
+        let target = instance.listen.to_string();
+        let served =
+            fake.webhook_posts().iter().filter(|p| p.target.contains(&target) && p.acknowledged()).count();
+        assert!(served >= 20, "{target} served {served} of {CHATS}: the posts are spread");
+    }
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_instance_killed_mid_burst_loses_nothing() -> TestResult {
+    const CHATS: i64 = 150;
+    let redis = RedisServer::start();
+    let fake = FakeTelegram::start().await;
+    let mut instances = three_instances(&fake, &redis).await?;
+
+    push_burst(&fake, 20_000, CHATS);
+    fake.wait_for_count("sendMessage", true, 30, WAIT).await?;
+    let killed_at = Instant::now();
+    instances[1].child.kill()?;
+    fake.wait_for_updates_confirmed(Duration::from_secs(60)).await?;
+    let per_chat = delivered_per_chat(&fake);
+
+    assert_eq!(per_chat.len(), usize::try_from(CHATS)?, "every chat answered, none lost");
+    // A request the killed instance wrote just before it died may reach the fake a little
+    // later, under load.
+    let died_by = killed_at + Duration::from_millis(500);
+    for (chat, sends) in &per_chat {
+        // Only an update whose reply was sent but not yet marked done when its instance
+        // died can be answered again (the process cannot know whether Telegram got it).
+        assert!(
+            sends.len() == 1 || (sends.len() == 2 && sends[0].at <= died_by),
+            "chat {chat} answered {} times",
+            sends.len()
+        );
+    }
+    let doubled = per_chat.values().filter(|sends| sends.len() > 1).count();
+    eprintln!("{doubled} of {CHATS} answered twice, each sent by the killed instance just before it died");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_terminated_instance_finishes_what_it_took_and_exits_0() -> TestResult {
+    let redis = RedisServer::start();
+    let fake = FakeTelegram::start().await;
+    let mut instances = three_instances(&fake, &redis).await?;
+    // Three questions, one per instance; each reply first meets a 429 and waits 2 s.
+    let users: Vec<TestUser> = (0..3).map(|i| user(30_000 + i)).collect();
+    for user in &users {
+        fake.fail_next("sendMessage", Some(user.id), Fault::TooManyRequests { retry_after: 2 });
+        fake.push_text(TextMessage::private(user, QUESTIONS[0]));
+    }
+    fake.wait_for(|calls| calls.iter().filter(|c| c.status == 429).count() == 3, WAIT).await?;
+
+    instances[0].sigterm()?;
+    push_burst(&fake, 31_000, 12);
+    let status = instances[0].wait_exit(Duration::from_secs(10)).await;
+    fake.wait_for_updates_confirmed(Duration::from_secs(30)).await?;
+    let per_chat = delivered_per_chat(&fake);
+
+    assert_eq!(status.map(|s| s.code()), Some(Some(0)), "exit 0 after SIGTERM");
+    for user in &users {
+        assert_eq!(per_chat.get(&user.id).map(Vec::len), Some(1), "chat {} answered once", user.id);
+    }
+    assert_eq!(per_chat.len(), 15, "the later burst served by the other two");
+    assert!(per_chat.values().all(|sends| sends.len() == 1));
+    let first = instances[0].listen.to_string();
+    let refused =
+        fake.webhook_posts().iter().filter(|p| p.target.contains(&first) && !p.acknowledged()).count();
+    assert!(refused >= 1, "updates posted to the stopping instance were refused and went elsewhere");
+    Ok(())
+}
