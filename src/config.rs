@@ -8,8 +8,10 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::engine::conversation::ConversationConfig;
 use crate::matcher::MatcherConfig;
 use crate::reply::ReplyConfig;
+use crate::storage::StorageConfig;
 use crate::telegram::TelegramConfig;
 
 /// The prefix of environment variables that override settings.
@@ -25,6 +27,10 @@ pub struct Config {
     pub reply: ReplyConfig,
     /// The Telegram bot.
     pub telegram: TelegramConfig,
+    /// Conversations: how long a chat's context lives.
+    pub conversation: ConversationConfig,
+    /// Where conversations are kept.
+    pub storage: StorageConfig,
 }
 
 /// Why the configuration could not be loaded.

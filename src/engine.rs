@@ -1,5 +1,12 @@
 //! The engine: the knowledge, the matcher and the settings, built once and shared by
 //! every front end.
+//!
+//! [`Engine::ask`] answers one question on its own; [`Engine::converse`] answers a
+//! message within a chat's conversation ([`conversation`]), so that "那欧洲呢？" or
+//! "为什么？" lean on the previous turn. Every front end uses the same two.
+
+pub mod conversation;
+pub mod cues;
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -8,6 +15,8 @@ use crate::config::{Config, ConfigError};
 use crate::knowledge::{KnowledgeBase, KnowledgeError};
 use crate::matcher::{Match, Matcher};
 use crate::reply::{self, Reply};
+
+use conversation::{Context, Conversation, Turn};
 
 /// Where the knowledge and the configuration live.
 #[derive(Debug, Clone)]
@@ -48,6 +57,8 @@ pub struct Engine {
     pub matcher: Matcher,
     /// The settings.
     pub config: Config,
+    /// What conversations know of the knowledge.
+    pub conversation: Conversation,
 }
 
 impl Engine {
@@ -65,7 +76,8 @@ impl Engine {
         let started = Instant::now();
         let matcher = Matcher::new(&knowledge, config.matcher.clone());
         log::debug!("matcher built in {:?}", started.elapsed());
-        Self { knowledge, matcher, config }
+        let conversation = Conversation::new(&knowledge, config.conversation.clone());
+        Self { knowledge, matcher, config, conversation }
     }
 
     /// Matches a question and builds its reply.
@@ -74,6 +86,13 @@ impl Engine {
         let ambiguous = self.matcher.is_ambiguous(&found);
         let reply = reply::build(&self.knowledge, &found, ambiguous, &self.config.reply);
         (found, reply)
+    }
+
+    /// Answers a message within a conversation whose context is `context` (expired
+    /// contexts are ignored) at `now`, seconds since the Unix epoch; the turn carries
+    /// the context to keep.
+    pub fn converse(&self, context: Option<&Context>, question: &str, now: u64) -> Turn {
+        self.conversation.answer(self, context, question, now)
     }
 
     /// The reply that opens an entry directly, if the id exists.

@@ -24,4 +24,5 @@ pub mod knowledge;
 pub mod matcher;
 pub mod reply;
 pub mod screen;
+pub mod storage;
 pub mod telegram;

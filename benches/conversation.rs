@@ -1,0 +1,2 @@
+//! Conversation speed: a follow-up resolved and answered in memory.
+fn main() {}
