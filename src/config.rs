@@ -100,6 +100,7 @@ impl Config {
         if self.matcher.candidates == 0 {
             return Err("matcher.candidates must be at least 1".to_owned());
         }
+        self.storage.validate()?;
         self.telegram.validate()
     }
 }

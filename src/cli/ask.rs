@@ -7,7 +7,7 @@ use clap::Args;
 use serde::Serialize;
 
 use crate::engine::Engine;
-use crate::engine::conversation::{Context, Usage};
+use crate::engine::conversation::{self, Context, Usage};
 use crate::matcher::Match;
 use crate::reply::Reply;
 
@@ -176,7 +176,12 @@ struct DialogueLine {
 }
 
 /// `--dialogue`: JSON lines of chats and questions, one context per chat, one reply per line.
-fn dialogue(engine: &Engine, args: &AskArgs, input: &mut impl BufRead, out: &mut impl Write) -> anyhow::Result<ExitCode> {
+fn dialogue(
+    engine: &Engine,
+    args: &AskArgs,
+    input: &mut impl BufRead,
+    out: &mut impl Write,
+) -> anyhow::Result<ExitCode> {
     let mut contexts: std::collections::HashMap<String, Context> = std::collections::HashMap::new();
     let mut line = Vec::new();
     loop {
@@ -203,7 +208,7 @@ fn dialogue(engine: &Engine, args: &AskArgs, input: &mut impl BufRead, out: &mut
                 continue;
             }
         };
-        let now = parsed.at.unwrap_or_else(unix_now);
+        let now = parsed.at.unwrap_or_else(conversation::now);
         let turn = engine.converse(contexts.get(&parsed.chat), &parsed.q, now);
         match &turn.context {
             Some(context) => contexts.insert(parsed.chat.clone(), context.clone()),
@@ -259,9 +264,4 @@ fn explain_usage(usage: Option<&Usage>) -> String {
             usage.rewritten.as_deref().map(|q| format!("; asked as: {q}")).unwrap_or_default()
         ),
     }
-}
-
-/// Seconds since the Unix epoch.
-pub fn unix_now() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }

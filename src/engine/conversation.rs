@@ -202,7 +202,11 @@ impl Conversation {
             return match cue {
                 Cue::Next | Cue::Complete | Cue::Facet(_) => self.clarify(engine),
                 Cue::Ordinal(n) if !self.seven_points.is_empty() => {
-                    let list = Shown { name: SEVEN_POINTS.to_owned(), items: self.seven_points.clone(), position: 0 };
+                    let list = Shown {
+                        name: SEVEN_POINTS.to_owned(),
+                        items: self.seven_points.clone(),
+                        position: 0,
+                    };
                     self.list_item(engine, None, &list, n, now)
                 }
                 _ => self.alone(engine, None, question, now),
@@ -246,13 +250,9 @@ impl Conversation {
         let answered = matches!(found.outcome, Outcome::Answer | Outcome::Unreported);
         let entry = reply.entry.as_deref().and_then(|id| engine.knowledge.entry(id));
         let next = match entry {
-            Some(entry) if answered => Some(self.next_context(
-                context,
-                entry,
-                found.normalized.clone(),
-                None,
-                now,
-            )),
+            Some(entry) if answered => {
+                Some(self.next_context(context, entry, found.normalized.clone(), None, now))
+            }
             _ => context.cloned(),
         };
         Turn { found: Some(found), reply, context: next, usage }
@@ -270,11 +270,21 @@ impl Conversation {
         let facet = cues::facet_of(&question, asks_if_discussed(&question));
         let person = self
             .person_in(&question)
-            .or_else(|| entry.quotes.iter().map(|q| self.normalizer.normalize(&q.speaker)).find(|s| self.is_known_person(s)))
+            .or_else(|| {
+                entry
+                    .quotes
+                    .iter()
+                    .map(|q| self.normalizer.normalize(&q.speaker))
+                    .find(|s| self.is_known_person(s))
+            })
             .or_else(|| previous.and_then(|c| c.person.clone()));
         let list = list.or_else(|| {
             if entry.answer.contains("七点") && !self.seven_points.is_empty() {
-                return Some(Shown { name: SEVEN_POINTS.to_owned(), items: self.seven_points.clone(), position: 0 });
+                return Some(Shown {
+                    name: SEVEN_POINTS.to_owned(),
+                    items: self.seven_points.clone(),
+                    position: 0,
+                });
             }
             let mut list = previous?.list.clone()?;
             list.position = list.items.iter().position(|id| *id == entry.id)? + 1;
@@ -286,11 +296,26 @@ impl Conversation {
         if seen.len() > SEEN_KEPT {
             seen.remove(0);
         }
-        Context { entry: Some(entry.id.clone()), question, facet: Some(facet), person, list, seen, updated: now }
+        Context {
+            entry: Some(entry.id.clone()),
+            question,
+            facet: Some(facet),
+            person,
+            list,
+            seen,
+            updated: now,
+        }
     }
 
     /// The Nth item of a list.
-    fn list_item(&self, engine: &Engine, context: Option<&Context>, list: &Shown, n: usize, now: u64) -> Turn {
+    fn list_item(
+        &self,
+        engine: &Engine,
+        context: Option<&Context>,
+        list: &Shown,
+        n: usize,
+        now: u64,
+    ) -> Turn {
         let usage = Some(Usage {
             cue: "ordinal",
             earlier: context.and_then(|c| c.entry.clone()),
@@ -333,7 +358,8 @@ impl Conversation {
     fn next(&self, engine: &Engine, context: &Context, now: u64) -> Turn {
         if let Some(list) = &context.list {
             if list.position < list.items.len() {
-                let mut usage = self.usage("next", context, format!("{}的第{}项", list.name, list.position + 1));
+                let mut usage =
+                    self.usage("next", context, format!("{}的第{}项", list.name, list.position + 1));
                 usage.rewritten = None;
                 return self.list_item(engine, Some(context), list, list.position + 1, now).with_usage(usage);
             }
@@ -356,7 +382,11 @@ impl Conversation {
     /// 没了吗: whether the list (or what the article says on the topic) is complete.
     fn complete(&self, engine: &Engine, context: &Context, _now: u64) -> Turn {
         let topics = |ids: &[String]| -> String {
-            ids.iter().filter_map(|id| engine.knowledge.entry(id)).map(|e| e.topic.as_str()).collect::<Vec<_>>().join("、")
+            ids.iter()
+                .filter_map(|id| engine.knowledge.entry(id))
+                .map(|e| e.topic.as_str())
+                .collect::<Vec<_>>()
+                .join("、")
         };
         let (text, suggested) = match &context.list {
             Some(list) if list.position < list.items.len() => (
@@ -382,7 +412,11 @@ impl Conversation {
                 (format!("关于{topic}，文章说的就是上面这些。"), more)
             }
         };
-        let usage = self.usage("complete", context, context.list.as_ref().map_or("话题".to_owned(), |l| l.name.clone()));
+        let usage = self.usage(
+            "complete",
+            context,
+            context.list.as_ref().map_or("话题".to_owned(), |l| l.name.clone()),
+        );
         let reply = self.plain_reply(engine, ReplyKind::Answer, text, &suggested);
         Turn { found: None, reply, context: Some(context.clone()), usage: Some(usage) }
     }
@@ -410,9 +444,14 @@ impl Conversation {
                 }
             }
             Facet::When => (!gives(&text, Wanted::Time)).then(|| format!("文章没有说{topic}的具体时间。")),
-            Facet::HowMany => (!gives(&text, Wanted::Number)).then(|| format!("文章没有给出{topic}的具体数字。")),
-            Facet::Where => (!PLACE_WORDS.iter().any(|w| text.contains(w))).then(|| format!("文章没有说{topic}的地点。")),
-            Facet::Why => (!REASON_WORDS.iter().any(|w| text.contains(w))).then(|| format!("文章没有说明{topic}的原因。")),
+            Facet::HowMany => {
+                (!gives(&text, Wanted::Number)).then(|| format!("文章没有给出{topic}的具体数字。"))
+            }
+            Facet::Where => {
+                (!PLACE_WORDS.iter().any(|w| text.contains(w))).then(|| format!("文章没有说{topic}的地点。"))
+            }
+            Facet::Why => (!REASON_WORDS.iter().any(|w| text.contains(w)))
+                .then(|| format!("文章没有说明{topic}的原因。")),
             Facet::Detail | Facet::Attitude | Facet::DidDiscuss | Facet::What => None,
         };
         if let Some(missing) = missing {
@@ -429,7 +468,8 @@ impl Conversation {
 
     /// 那X呢: the previous question about X, if the matcher answers it and knows X.
     fn ellipsis(&self, engine: &Engine, context: &Context, subject: &str, now: u64) -> Option<Turn> {
-        let subject_known = engine.matcher.find(subject).best().is_some_and(|c| c.score >= engine.config.matcher.threshold);
+        let subject_known =
+            engine.matcher.find(subject).best().is_some_and(|c| c.score >= engine.config.matcher.threshold);
         if !subject_known {
             return None;
         }
@@ -444,7 +484,14 @@ impl Conversation {
     }
 
     /// A pronoun replaced by the last person or topic.
-    fn pronoun(&self, engine: &Engine, context: &Context, normalized: &str, pronoun: Pronoun, now: u64) -> Option<Turn> {
+    fn pronoun(
+        &self,
+        engine: &Engine,
+        context: &Context,
+        normalized: &str,
+        pronoun: Pronoun,
+        now: u64,
+    ) -> Option<Turn> {
         let referent = match pronoun {
             // A message that names its own person (普京呢？他…) needs no context.
             Pronoun::Person(_) if self.person_in(normalized).is_some() => return None,
@@ -477,7 +524,8 @@ impl Conversation {
     /// The reply to a bare follow-up with nothing to follow: what can be asked.
     fn clarify(&self, engine: &Engine) -> Turn {
         let text = format!("你想问哪方面？请把问题说完整一些，比如“泽连斯基怎么看这次通话？”。{SCOPE}");
-        let reply = self.plain_reply(engine, ReplyKind::Declined, text, &engine.config.reply.fallback_suggestions);
+        let reply =
+            self.plain_reply(engine, ReplyKind::Declined, text, &engine.config.reply.fallback_suggestions);
         Turn { found: None, reply, context: None, usage: None }
     }
 
@@ -517,6 +565,11 @@ impl Conversation {
     }
 }
 
+/// Seconds since the Unix epoch, the clock contexts are stamped with.
+pub fn now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
 impl Turn {
     fn with_usage(mut self, usage: Usage) -> Self {
         self.usage = Some(usage);
@@ -535,7 +588,9 @@ fn first_of<'a>(terms: &'a [String], text: &str) -> Option<&'a str> {
 
 fn is_person(speaker: &str) -> bool {
     let chars = speaker.chars().count();
-    (2..=8).contains(&chars) && !NOT_PEOPLE.iter().any(|w| speaker.contains(w)) && !speaker.contains(['（', '、', '“'])
+    (2..=8).contains(&chars)
+        && !NOT_PEOPLE.iter().any(|w| speaker.contains(w))
+        && !speaker.contains(['（', '、', '“'])
 }
 
 fn sort_longest_first(terms: &mut Vec<String>) {

@@ -73,10 +73,25 @@ const ENDINGS: [&str; 12] = ["了吗", "了呢", "呢", "吗", "啊", "呀", "�
 
 /// Bare facet questions, by facet (checked after openers and endings are stripped).
 const FACETS: [(Facet, &[&str]); 6] = [
-    (Facet::Why, &["为什么", "为啥", "为何", "什么原因", "原因", "原因是什么", "为什么这样", "为什么会这样", "凭什么"]),
+    (
+        Facet::Why,
+        &["为什么", "为啥", "为何", "什么原因", "原因", "原因是什么", "为什么这样", "为什么会这样", "凭什么"],
+    ),
     (
         Facet::Who,
-        &["谁说的", "是谁说的", "谁说", "谁讲的", "谁提的", "是谁", "谁", "出自谁", "谁的话", "原话是谁说的", "谁提出的"],
+        &[
+            "谁说的",
+            "是谁说的",
+            "谁说",
+            "谁讲的",
+            "谁提的",
+            "是谁",
+            "谁",
+            "出自谁",
+            "谁的话",
+            "原话是谁说的",
+            "谁提出的",
+        ],
     ),
     (Facet::When, &["什么时候", "啥时候", "何时", "哪天", "几号", "什么时间", "哪一天", "时间"]),
     (Facet::Where, &["在哪", "在哪里", "在哪儿", "哪里", "什么地方", "地点", "在什么地方"]),
@@ -131,7 +146,8 @@ const COMPLETE: [&str; 10] =
 /// Pronouns for a person, longest first.
 const PERSON_PRONOUNS: [&str; 4] = ["对方", "此人", "他", "她"];
 /// Pronouns for a topic, longest first.
-const TOPIC_PRONOUNS: [&str; 9] = ["这件事", "那件事", "这些", "那些", "此事", "这个", "那个", "这事", "这点"];
+const TOPIC_PRONOUNS: [&str; 9] =
+    ["这件事", "那件事", "这些", "那些", "此事", "这个", "那个", "这事", "这点"];
 /// Endings that ask for someone's attitude (波兰怎么说, 中国的态度).
 const ATTITUDE_ENDINGS: [&str; 9] =
     ["怎么说", "怎么看", "怎么表态", "什么态度", "的态度", "态度", "的反应", "反应", "怎么样"];

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use teloxide::dispatching::dialogue::{ErasedStorage, InMemStorage, Storage};
 use teloxide::types::ChatId;
 
-use crate::engine::conversation::{ConversationConfig, Context};
+use crate::engine::conversation::{Context, ConversationConfig};
 
 pub use self::redis::{RedisContexts, connect};
 
@@ -35,6 +35,17 @@ impl StorageConfig {
     /// The Redis URL, if one is set and not empty.
     pub fn redis_url(&self) -> Option<&str> {
         self.redis_url.as_deref().map(str::trim).filter(|url| !url.is_empty())
+    }
+
+    /// Checks that a Redis URL, if set, can be parsed (the URL itself is never shown:
+    /// it may hold a password).
+    pub fn validate(&self) -> Result<(), String> {
+        match self.redis_url() {
+            Some(url) => ::redis::Client::open(url)
+                .map(|_| ())
+                .map_err(|error| format!("storage.redis_url is not a valid Redis URL ({})", error.kind())),
+            None => Ok(()),
+        }
     }
 }
 
@@ -65,37 +76,71 @@ impl ChatContexts {
     }
 }
 
-/// The store the bot keeps conversations in.
-pub type ContextStore = Arc<ErasedStorage<ChatContexts>>;
+/// The store the bot keeps conversations in: any backend of teloxide's `Storage` trait.
+#[derive(Clone)]
+pub struct ContextStore {
+    storage: Arc<ErasedStorage<ChatContexts>>,
+    backend: &'static str,
+}
 
-/// Opens the configured store: Redis when a URL is set, else memory. A Redis URL that
-/// cannot be parsed is an error; a Redis server that is down is not (the bot answers
-/// without context until it is back).
-pub fn open(config: &StorageConfig, conversation: &ConversationConfig) -> Result<ContextStore, ::redis::RedisError> {
-    match config.redis_url() {
-        Some(url) => Ok(RedisContexts::new(connect(url)?, conversation.idle()).erase()),
-        None => Ok(InMemStorage::<ChatContexts>::new().erase()),
+impl std::fmt::Debug for ContextStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ContextStore").field("backend", &self.backend).finish()
     }
 }
 
-/// A user's context in a chat; a store that fails gives none, with a warning.
-pub async fn load(store: &ContextStore, chat: i64, user: u64) -> (ChatContexts, Option<Context>) {
-    match Arc::clone(store).get_dialogue(ChatId(chat)).await {
-        Ok(contexts) => {
-            let contexts = contexts.unwrap_or_default();
-            let context = contexts.get(user).cloned();
-            (contexts, context)
-        }
-        Err(error) => {
-            log::warn!("conversation store unavailable, answering without context: {error}");
-            (ChatContexts::default(), None)
+impl ContextStore {
+    /// Contexts in memory, lost on restart.
+    pub fn memory() -> Self {
+        Self { storage: InMemStorage::<ChatContexts>::new().erase(), backend: "memory" }
+    }
+
+    /// Contexts in Redis, on a connection from [`connect`], expiring after `idle`.
+    pub fn redis(connection: ::redis::aio::ConnectionManager, idle: std::time::Duration) -> Self {
+        Self { storage: RedisContexts::new(connection, idle).erase(), backend: "redis" }
+    }
+
+    /// The configured store: Redis when a URL is set, else memory. A Redis URL that
+    /// cannot be parsed is an error; a Redis server that is down is not (the bot
+    /// answers without context until it is back).
+    pub fn open(
+        config: &StorageConfig,
+        conversation: &ConversationConfig,
+    ) -> Result<Self, ::redis::RedisError> {
+        match config.redis_url() {
+            Some(url) => Ok(Self::redis(connect(url)?, conversation.idle())),
+            None => Ok(Self::memory()),
         }
     }
-}
 
-/// Saves a chat's contexts; a store that fails is logged, nothing more.
-pub async fn save(store: &ContextStore, chat: i64, contexts: ChatContexts) {
-    if let Err(error) = Arc::clone(store).update_dialogue(ChatId(chat), contexts).await {
-        log::warn!("conversation store unavailable, context not saved: {error}");
+    /// The store as teloxide's `Storage`.
+    pub fn storage(&self) -> Arc<ErasedStorage<ChatContexts>> {
+        Arc::clone(&self.storage)
+    }
+
+    /// A chat's contexts and one user's among them; a store that fails gives none, with
+    /// a warning.
+    pub async fn load(&self, chat: i64, user: u64) -> (ChatContexts, Option<Context>) {
+        match self.storage().get_dialogue(ChatId(chat)).await {
+            Ok(contexts) => {
+                let contexts = contexts.unwrap_or_default();
+                let context = contexts.get(user).cloned();
+                (contexts, context)
+            }
+            Err(error) => {
+                log::warn!(
+                    "conversation store ({}) unavailable, answering without context: {error}",
+                    self.backend
+                );
+                (ChatContexts::default(), None)
+            }
+        }
+    }
+
+    /// Saves a chat's contexts; a store that fails is logged, nothing more.
+    pub async fn save(&self, chat: i64, contexts: ChatContexts) {
+        if let Err(error) = self.storage().update_dialogue(ChatId(chat), contexts).await {
+            log::warn!("conversation store ({}) unavailable, context not saved: {error}", self.backend);
+        }
     }
 }

@@ -79,14 +79,21 @@ impl Storage<ChatContexts> for RedisContexts {
     ) -> BoxFuture<'static, Result<(), Self::Error>> {
         Box::pin(async move {
             let value = serde_json::to_string(&dialogue).map_err(|error| {
-                redis::RedisError::from((redis::ErrorKind::Client, "cannot encode context", error.to_string()))
+                redis::RedisError::from((
+                    redis::ErrorKind::Client,
+                    "cannot encode context",
+                    error.to_string(),
+                ))
             })?;
             let mut connection = self.connection.clone();
             connection.set_ex::<_, _, ()>(Self::key(chat_id), value, self.ttl.as_secs().max(1)).await
         })
     }
 
-    fn get_dialogue(self: Arc<Self>, chat_id: ChatId) -> BoxFuture<'static, Result<Option<ChatContexts>, Self::Error>> {
+    fn get_dialogue(
+        self: Arc<Self>,
+        chat_id: ChatId,
+    ) -> BoxFuture<'static, Result<Option<ChatContexts>, Self::Error>> {
         Box::pin(async move {
             let mut connection = self.connection.clone();
             let value: Option<String> = connection.get(Self::key(chat_id)).await?;

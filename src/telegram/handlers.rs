@@ -17,8 +17,10 @@ use super::render;
 use super::send::deliver_all;
 use super::{Client, HandlerResult};
 use crate::engine::Engine;
+use crate::engine::conversation::{self, Context};
 use crate::reply::Reply;
 use crate::screen::{self, Action, Screen};
+use crate::storage::ContextStore;
 
 /// What every handler shares: built once at start-up, injected into the handler tree.
 #[derive(Debug)]
@@ -29,15 +31,44 @@ pub struct BotState {
     pub flood: FloodGate,
     /// The enabled commands with their descriptions (for /help).
     pub commands: Vec<(String, String)>,
+    /// Where each chat's conversation context is kept.
+    pub contexts: ContextStore,
 }
 
 impl BotState {
-    /// The state for an engine, with the flood settings of its configuration.
+    /// The state for an engine, with the flood settings of its configuration and the
+    /// conversation store it names (memory, or Redis).
     pub fn new(engine: Arc<Engine>) -> Self {
+        let contexts = ContextStore::open(&engine.config.storage, &engine.config.conversation)
+            .unwrap_or_else(|error| {
+                log::error!("cannot use the Redis URL ({error}); keeping conversations in memory");
+                ContextStore::memory()
+            });
+        Self::with_store(engine, contexts)
+    }
+
+    /// The state for an engine with a given conversation store.
+    pub fn with_store(engine: Arc<Engine>, contexts: ContextStore) -> Self {
         let telegram = &engine.config.telegram;
         let flood = FloodGate::new(telegram.flood_burst, telegram.flood_per_second);
         let commands = super::commands::enabled(&telegram.disabled_commands);
-        Self { engine, flood, commands }
+        Self { engine, flood, commands, contexts }
+    }
+
+    /// Reads a user's context in a chat, lets `change` turn it into the next one, and
+    /// saves it; returns what `change` returned.
+    async fn converse<T>(
+        &self,
+        chat: i64,
+        user: u64,
+        change: impl FnOnce(Option<Context>) -> (Option<Context>, T),
+    ) -> T {
+        let (mut contexts, context) = self.contexts.load(chat, user).await;
+        let (next, result) = change(context);
+        contexts.expire(conversation::now(), &self.engine.config.conversation);
+        contexts.set(user, next);
+        self.contexts.save(chat, contexts).await;
+        result
     }
 }
 
@@ -88,14 +119,27 @@ pub async fn on_message<R: Client>(
         return Ok(());
     }
     let question = strip_mention(text, username);
-    let (found, reply) = state.engine.ask(&question);
-    send_screen(&bot, &msg, &screen::answer(&reply), !private).await;
+    let engine = &state.engine;
+    let now = conversation::now();
+    // A reply to one of the bot's messages continues the topic of that message.
+    let replied = msg
+        .reply_to_message()
+        .filter(|_| replies_to_bot(&msg, &me))
+        .and_then(|m| answered_entry(engine, m.text()?))
+        .and_then(|id| Context::opened(engine, id, now));
+    let turn = state
+        .converse(msg.chat.id.0, sender(&msg), |context| {
+            let turn = engine.converse(replied.as_ref().or(context.as_ref()), &question, now);
+            (turn.context.clone(), turn)
+        })
+        .await;
+    send_screen(&bot, &msg, &screen::answer(&turn.reply), !private).await;
     log_answer(
         &format!("{kind:?}"),
         chat_type,
         &question,
-        &reply,
-        found.best().map_or(0.0, |c| c.score),
+        &turn.reply,
+        turn.found.as_ref().and_then(|f| f.best()).map_or(1.0, |c| c.score),
         started,
     );
     Ok(())
@@ -126,6 +170,11 @@ async fn on_command<R: Client>(
         return Ok(());
     }
     let screen = command.screen(engine, &state.commands);
+    state
+        .converse(msg.chat.id.0, sender(msg), |context| {
+            (command.context(engine, context, conversation::now()), ())
+        })
+        .await;
     send_screen(bot, msg, &screen, !private).await;
     log::info!(
         "update=command chat={} command={} ms={}",
@@ -154,10 +203,13 @@ pub async fn on_callback<R: Client>(bot: R, query: CallbackQuery, state: Arc<Bot
         return Ok(());
     }
     let screen = if state.flood.admit(query.from.id.0, Duration::ZERO).await {
-        match action.screen(engine) {
-            Some(screen) => screen,
-            None => return Ok(()),
+        let Some(screen) = action.screen(engine) else { return Ok(()) };
+        // A button sets the context as if its question had been typed.
+        if let Action::Entry(id) = &action {
+            let context = Context::opened(engine, id, conversation::now());
+            state.converse(chat.id.0, query.from.id.0, |_| (context, ())).await;
         }
+        screen
     } else {
         screen::too_fast()
     };
@@ -257,6 +309,22 @@ fn queued(msg: &Message) -> Duration {
     let sent = msg.edit_date().copied().unwrap_or(msg.date).timestamp();
     let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     Duration::from_secs(now.saturating_sub(u64::try_from(sent).unwrap_or(0)))
+}
+
+/// Whose conversation a message belongs to: its sender (the chat, for a message with none).
+fn sender(msg: &Message) -> u64 {
+    msg.from.as_ref().map_or(msg.chat.id.0.unsigned_abs(), |user| user.id.0)
+}
+
+/// The entry a message of the bot answered, found by its answer text.
+fn answered_entry<'a>(engine: &'a Engine, text: &str) -> Option<&'a str> {
+    engine
+        .knowledge
+        .entries
+        .iter()
+        .filter(|e| !e.answer.is_empty() && text.contains(e.answer.as_str()))
+        .max_by_key(|e| e.answer.len())
+        .map(|e| e.id.as_str())
 }
 
 /// Whether the message mentions the bot by @username.
