@@ -43,7 +43,7 @@ impl StorageConfig {
         match self.redis_url() {
             Some(url) => ::redis::Client::open(url)
                 .map(|_| ())
-                .map_err(|error| format!("storage.redis_url is not a valid Redis URL ({})", error.kind())),
+                .map_err(|error| format!("storage.redis_url is not a valid Redis URL ({:?})", error.kind())),
             None => Ok(()),
         }
     }
