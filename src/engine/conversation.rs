@@ -137,6 +137,8 @@ pub struct Conversation {
     people: Vec<String>,
     /// Names and keywords a question's subject can be, longest first.
     subjects: Vec<String>,
+    /// Names of people, places and organisations (the aliases' words), longest first.
+    names: Vec<String>,
     /// The seven points the two presidents talked about, in order (entries whose
     /// keywords say 第一点 … 第七点).
     seven_points: Vec<String>,
@@ -151,6 +153,8 @@ const CALL_WORDS: [&str; 10] =
 /// Words that show an answer gives a reason.
 const REASON_WORDS: [&str; 12] =
     ["因为", "由于", "为了", "目的", "原因", "旨在", "以便", "是为", "因此", "所以", "关键", "意在"];
+/// Words that show an answer gives a time without a date.
+const TIME_WORDS: [&str; 6] = ["立即", "当晚", "凌晨", "昨天", "随后", "此前"];
 /// Words that show an answer gives a place.
 const PLACE_WORDS: [&str; 8] = ["在", "地区", "城市", "州", "境内", "中东", "沙特", "首都"];
 /// Speakers that are not a person one would call 他 or 她.
@@ -178,13 +182,20 @@ impl Conversation {
             .filter(|s| s.chars().count() >= 2 && !CALL_WORDS.contains(&s.as_str()))
             .collect();
         sort_longest_first(&mut subjects);
+        let mut names: Vec<String> = people
+            .iter()
+            .cloned()
+            .chain(knowledge.aliases.iter().map(|a| normalizer.normalize(&a.word)))
+            .filter(|s| s.chars().count() >= 2 && !CALL_WORDS.contains(&s.as_str()))
+            .collect();
+        sort_longest_first(&mut names);
         let seven_points = (1..=7)
             .filter_map(|n| {
                 let marker = format!("第{}点", ["一", "二", "三", "四", "五", "六", "七"][n - 1]);
                 knowledge.entries.iter().find(|e| e.keywords.contains(&marker)).map(|e| e.id.clone())
             })
             .collect();
-        Self { normalizer, people, subjects, seven_points, config }
+        Self { normalizer, people, subjects, names, seven_points, config }
     }
 
     /// The settings.
@@ -200,7 +211,7 @@ impl Conversation {
         let cue = cues::read(&normalized);
         let Some(context) = context else {
             return match cue {
-                Cue::Next | Cue::Complete | Cue::Facet(_) => self.clarify(engine),
+                Cue::Next | Cue::Complete | Cue::Facet { exact: true, .. } => self.clarify(engine),
                 Cue::Ordinal(n) if !self.seven_points.is_empty() => {
                     let list = Shown {
                         name: SEVEN_POINTS.to_owned(),
@@ -224,7 +235,9 @@ impl Conversation {
             }
             Cue::Next => Some(self.next(engine, context, now)),
             Cue::Complete => Some(self.complete(engine, context, now)),
-            Cue::Facet(facet) => self.facet(engine, context, *facet, now),
+            // 什么时候比赛 after hockey is a follow-up; 泽连斯基什么时候说的 names its own subject.
+            Cue::Facet { .. } if self.names_other_subject(engine, context, &normalized) => None,
+            Cue::Facet { facet, .. } => self.facet(engine, context, *facet, now),
             Cue::Ellipsis(subject) => self.ellipsis(engine, context, subject, now),
             Cue::Pronoun(pronoun) => self.pronoun(engine, context, &normalized, *pronoun, now),
         };
@@ -443,7 +456,7 @@ impl Conversation {
                     None
                 }
             }
-            Facet::When => (!gives(&text, Wanted::Time)).then(|| format!("文章没有说{topic}的具体时间。")),
+            Facet::When => (!gives_time(&text)).then(|| format!("文章没有说{topic}的具体时间。")),
             Facet::HowMany => {
                 (!gives(&text, Wanted::Number)).then(|| format!("文章没有给出{topic}的具体数字。"))
             }
@@ -468,11 +481,13 @@ impl Conversation {
 
     /// 那X呢: the previous question about X, if the matcher answers it and knows X.
     fn ellipsis(&self, engine: &Engine, context: &Context, subject: &str, now: u64) -> Option<Turn> {
-        let subject_known =
-            engine.matcher.find(subject).best().is_some_and(|c| c.score >= engine.config.matcher.threshold);
-        if !subject_known {
+        // The subject alone must be something the knowledge knows, and the entry that
+        // answers the rewrite one of those it points to.
+        let alone = engine.matcher.find(subject);
+        if !alone.best().is_some_and(|c| c.score >= engine.config.matcher.threshold) {
             return None;
         }
+        let related: Vec<usize> = alone.candidates.iter().map(|c| c.entry).collect();
         let previous = &context.question;
         let rewritten = match (context.facet, self.subject_in(previous)) {
             (Some(Facet::DidDiscuss), _) => format!("通话谈到{subject}了吗"),
@@ -480,7 +495,9 @@ impl Conversation {
             (Some(Facet::Attitude), None) => format!("{subject}怎么看这次通话"),
             _ => format!("{subject}{previous}"),
         };
-        self.rewritten(engine, context, "ellipsis", subject, rewritten, now)
+        let turn = self.rewritten(engine, context, "ellipsis", subject, rewritten, now)?;
+        let entry = turn.found.as_ref()?.best()?.entry;
+        related.contains(&entry).then_some(turn)
     }
 
     /// A pronoun replaced by the last person or topic.
@@ -550,6 +567,17 @@ impl Conversation {
         Usage { cue, earlier: context.entry.clone(), filled, rewritten: None }
     }
 
+    /// Whether a message names someone or something (a name the knowledge knows) that
+    /// the context's entry does not speak of.
+    fn names_other_subject(&self, engine: &Engine, context: &Context, normalized: &str) -> bool {
+        let Some(subject) = first_of(&self.names, normalized) else { return false };
+        let entry = context.entry.as_deref().and_then(|id| engine.knowledge.entry(id));
+        !entry.is_some_and(|e| {
+            let mentions = |text: &str| self.normalizer.normalize(text).contains(subject);
+            mentions(&e.topic) || mentions(&e.answer) || e.keywords.iter().any(|k| mentions(k))
+        })
+    }
+
     /// The first person named in a normalised question.
     fn person_in(&self, normalized: &str) -> Option<String> {
         first_of(&self.people, normalized).map(str::to_owned)
@@ -584,6 +612,15 @@ fn first_of<'a>(terms: &'a [String], text: &str) -> Option<&'a str> {
         .filter_map(|t| text.find(t.as_str()).map(|at| (at, t.as_str())))
         .min_by_key(|(at, _)| *at)
         .map(|(_, t)| t)
+}
+
+/// Whether a text gives a time: a date or hour (19日, 23日, 晚7时) or a word such as 立即.
+fn gives_time(text: &str) -> bool {
+    let chars: Vec<char> = text.chars().collect();
+    let dated = chars
+        .windows(2)
+        .any(|w| "0123456789一二三四五六七八九十".contains(w[0]) && "日号月时年".contains(w[1]));
+    dated || TIME_WORDS.iter().any(|w| text.contains(w))
 }
 
 fn is_person(speaker: &str) -> bool {

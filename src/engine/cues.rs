@@ -16,8 +16,14 @@ pub enum Cue {
     Next,
     /// 没了吗 / 就这些吗: whether the list is complete.
     Complete,
-    /// A question with nothing but a facet (为什么, 什么时候, 谁说的).
-    Facet(Facet),
+    /// A question with nothing but a facet (为什么, 什么时候, 谁说的), `exact` when
+    /// nothing else is left (什么时候 rather than 什么时候开始).
+    Facet {
+        /// The facet asked.
+        facet: Facet,
+        /// Whether the message is the facet word alone.
+        exact: bool,
+    },
     /// 那X呢 / X呢: the previous question about a new subject X.
     Ellipsis(String),
     /// A pronoun standing for the last person or topic.
@@ -67,9 +73,12 @@ impl Pronoun {
 }
 
 /// Openers that only link a message to the previous one.
-const OPENERS: [&str; 8] = ["那么", "那", "所以", "可是", "但是", "然后", "另外", "请问"];
+const OPENERS: [&str; 9] = ["那么", "那", "所以", "可是", "但是", "另外", "请问", "再", "又"];
 /// Particles and fillers at the end of a message.
-const ENDINGS: [&str; 12] = ["了吗", "了呢", "呢", "吗", "啊", "呀", "吧", "嘛", "么", "哦", "啦", "了"];
+const ENDINGS: [&str; 10] = ["了吗", "了呢", "呢", "吗", "啊", "呀", "吧", "嘛", "哦", "啦"];
+/// How many characters a bare facet question may have besides its facet word
+/// (多少人, 什么时候开始, 谁提出来的, 为什么这么做).
+const FACET_REST: usize = 3;
 
 /// Bare facet questions, by facet (checked after openers and endings are stripped).
 const FACETS: [(Facet, &[&str]); 6] = [
@@ -91,9 +100,13 @@ const FACETS: [(Facet, &[&str]); 6] = [
             "谁的话",
             "原话是谁说的",
             "谁提出的",
+            "谁提出来的",
+            "谁宣布的",
+            "谁引用的",
+            "谁提的议",
         ],
     ),
-    (Facet::When, &["什么时候", "啥时候", "何时", "哪天", "几号", "什么时间", "哪一天", "时间"]),
+    (Facet::When, &["什么时候", "啥时候", "何时", "哪天", "几号", "什么时间", "哪一天"]),
     (Facet::Where, &["在哪", "在哪里", "在哪儿", "哪里", "什么地方", "地点", "在什么地方"]),
     (Facet::HowMany, &["多少", "有多少", "多少个", "几个", "数字是多少", "具体数字"]),
     (
@@ -114,13 +127,15 @@ const FACETS: [(Facet, &[&str]); 6] = [
             "细说",
             "多说点",
             "再说说",
+            "说说",
             "说说看",
         ],
     ),
 ];
 
 /// "More" cues.
-const NEXT: [&str; 16] = [
+const NEXT: [&str; 17] = [
+    "下一",
     "还有",
     "还有什么",
     "还有别的",
@@ -140,8 +155,20 @@ const NEXT: [&str; 16] = [
 ];
 
 /// "Is that all" cues.
-const COMPLETE: [&str; 10] =
-    ["没了", "没有了", "就这些", "就这些了", "完了", "全部", "说完了", "只有这些", "就这么多", "都在这"];
+const COMPLETE: [&str; 12] = [
+    "没",
+    "没了",
+    "没有了",
+    "就这些",
+    "就这些了",
+    "完了",
+    "全部",
+    "说完了",
+    "只有这些",
+    "就这么多",
+    "都在这",
+    "这些就是全部",
+];
 
 /// Pronouns for a person, longest first.
 const PERSON_PRONOUNS: [&str; 4] = ["对方", "此人", "他", "她"];
@@ -162,14 +189,16 @@ pub fn read(normalized: &str) -> Cue {
     if let Some(n) = ordinal(core) {
         return Cue::Ordinal(n);
     }
-    if NEXT.contains(&core) {
+    let bare =
+        |set: &[&str]| set.contains(&core) || core.strip_suffix('了').is_some_and(|c| set.contains(&c));
+    if bare(&NEXT) {
         return Cue::Next;
     }
-    if COMPLETE.contains(&core) {
+    if bare(&COMPLETE) {
         return Cue::Complete;
     }
-    if let Some((facet, _)) = FACETS.iter().find(|(_, cues)| cues.contains(&core)) {
-        return Cue::Facet(*facet);
+    if let Some((facet, exact)) = bare_facet(core) {
+        return Cue::Facet { facet, exact };
     }
     if compact.ends_with('呢') {
         let subject = subject_of(core);
@@ -207,6 +236,18 @@ pub fn facet_of(normalized: &str, about_the_call: bool) -> Facet {
     } else {
         Facet::What
     }
+}
+
+/// The facet of a message that is nothing but a facet word, and at most
+/// [`FACET_REST`] characters more.
+fn bare_facet(core: &str) -> Option<(Facet, bool)> {
+    let length = core.chars().count();
+    FACETS
+        .iter()
+        .flat_map(|(facet, cues)| cues.iter().map(move |cue| (*facet, *cue)))
+        .filter(|(_, cue)| core.contains(cue) && length - cue.chars().count() <= FACET_REST)
+        .max_by_key(|(_, cue)| cue.chars().count())
+        .map(|(facet, cue)| (facet, cue.chars().count() == length))
 }
 
 /// The message without openers and trailing particles.
@@ -283,13 +324,18 @@ mod tests {
 
     #[test]
     fn bare_facets_more_and_complete() {
-        assert_eq!(read("为什么"), Cue::Facet(Facet::Why));
-        assert_eq!(read("那是谁说的呢"), Cue::Facet(Facet::Who));
-        assert_eq!(read("什么时候"), Cue::Facet(Facet::When));
-        assert_eq!(read("具体说说"), Cue::Facet(Facet::Detail));
+        assert_eq!(read("为什么"), Cue::Facet { facet: Facet::Why, exact: true });
+        assert_eq!(read("那是谁说的呢"), Cue::Facet { facet: Facet::Who, exact: true });
+        assert_eq!(read("什么时候"), Cue::Facet { facet: Facet::When, exact: true });
+        assert_eq!(read("具体说说"), Cue::Facet { facet: Facet::Detail, exact: true });
         assert_eq!(read("还有呢"), Cue::Next);
         assert_eq!(read("其他的呢"), Cue::Next);
         assert_eq!(read("没了吗"), Cue::Complete);
+        assert_eq!(read("多少人"), Cue::Facet { facet: Facet::HowMany, exact: false });
+        assert_eq!(read("什么时候开始"), Cue::Facet { facet: Facet::When, exact: false });
+        assert_eq!(read("谁提出来的"), Cue::Facet { facet: Facet::Who, exact: true });
+        assert_eq!(read("再下一个呢"), Cue::Next);
+        assert_eq!(read("泽连斯基为什么怀疑"), Cue::None);
     }
 
     #[test]
