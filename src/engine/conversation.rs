@@ -153,6 +153,8 @@ const CALL_WORDS: [&str; 10] =
 /// Words that show an answer gives a reason.
 const REASON_WORDS: [&str; 12] =
     ["因为", "由于", "为了", "目的", "原因", "旨在", "以便", "是为", "因此", "所以", "关键", "意在"];
+/// How much of a message without its pronoun the entry found must cover.
+const REST_COVERAGE: f64 = 0.5;
 /// Words that show an answer gives a time without a date.
 const TIME_WORDS: [&str; 6] = ["立即", "当晚", "凌晨", "昨天", "随后", "此前"];
 /// Words that show an answer gives a place.
@@ -516,7 +518,12 @@ impl Conversation {
             Pronoun::Topic(_) => engine.knowledge.entry(context.entry.as_deref()?)?.topic.clone(),
         };
         let rewritten = normalized.replacen(pronoun.word(), &referent, 1);
-        self.rewritten(engine, context, "pronoun", &referent, rewritten, now)
+        // The referent's name alone must not carry the match (他喜欢吃什么 → 泽连斯基…):
+        // the rest of the message must itself point to the entry found.
+        let rest = engine.matcher.find(&normalized.replacen(pronoun.word(), " ", 1));
+        let turn = self.rewritten(engine, context, "pronoun", &referent, rewritten, now)?;
+        let entry = turn.found.as_ref()?.best()?.entry;
+        rest.candidates.iter().any(|c| c.entry == entry && c.coverage >= REST_COVERAGE).then_some(turn)
     }
 
     /// A rewritten question, kept when the matcher answers it.

@@ -200,6 +200,11 @@ pub fn read(normalized: &str) -> Cue {
     if let Some((facet, exact)) = bare_facet(core) {
         return Cue::Facet { facet, exact };
     }
+    // 他是在哪儿说的 asks where the last speaker said it: a facet of the last entry.
+    let unpronounced = PERSON_PRONOUNS.iter().find_map(|p| core.contains(p).then(|| core.replacen(p, "", 1)));
+    if let Some((facet, _)) = unpronounced.as_deref().and_then(bare_facet) {
+        return Cue::Facet { facet, exact: false };
+    }
     if compact.ends_with('呢') {
         let subject = subject_of(core);
         if !subject.is_empty() && subject.chars().count() <= 12 {
@@ -336,6 +341,7 @@ mod tests {
         assert_eq!(read("谁提出来的"), Cue::Facet { facet: Facet::Who, exact: true });
         assert_eq!(read("再下一个呢"), Cue::Next);
         assert_eq!(read("泽连斯基为什么怀疑"), Cue::None);
+        assert_eq!(read("她是在哪儿说的"), Cue::Facet { facet: Facet::Where, exact: false });
     }
 
     #[test]
