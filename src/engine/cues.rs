@@ -355,7 +355,8 @@ mod tests {
     #[test]
     fn pronouns_and_plain_questions() {
         assert_eq!(read("他说的主菜是什么"), Cue::Pronoun(Pronoun::Person("他")));
-        assert_eq!(read("这个是什么意思"), Cue::Pronoun(Pronoun::Topic("这个")));
+        assert_eq!(read("这个协议对乌克兰有什么好处"), Cue::Pronoun(Pronoun::Topic("这个")));
+        assert_eq!(read("这个是什么意思"), Cue::Facet { facet: Facet::Detail, exact: false });
         assert_eq!(read("他们谈了什么"), Cue::None);
         assert_eq!(read("泽连斯基对这次通话怎么看"), Cue::None);
     }
