@@ -12,6 +12,7 @@
 //! who said it) are answered from the previous entry directly, and when the article does
 //! not give the fact asked for, the reply says so and offers the entry.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -90,7 +91,7 @@ impl Context {
     /// question had been typed.
     pub fn opened(engine: &Engine, entry: &str, now: u64) -> Option<Self> {
         let entry = engine.knowledge.entry(entry)?;
-        let question = engine.conversation.normalizer.normalize(entry.canonical_question());
+        let question = engine.conversation.entries.get(&entry.id).map_or_else(String::new, |v| v.question.clone());
         Some(engine.conversation.next_context(None, entry, question, None, now))
     }
 
@@ -139,10 +140,23 @@ pub struct Conversation {
     subjects: Vec<String>,
     /// Names of people, places and organisations (the aliases' words), longest first.
     names: Vec<String>,
+    /// What a conversation needs of each entry, normalised once, by entry id.
+    entries: HashMap<String, EntryView>,
     /// The seven points the two presidents talked about, in order (entries whose
     /// keywords say 第一点 … 第七点).
     seven_points: Vec<String>,
     config: ConversationConfig,
+}
+
+/// An entry as conversations read it, normalised once.
+#[derive(Debug)]
+struct EntryView {
+    /// The canonical question.
+    question: String,
+    /// The first person among its quotes' speakers.
+    person: Option<String>,
+    /// Its topic, answer and keywords.
+    text: String,
 }
 
 /// The name of the seven points' list, as replies say it.
@@ -197,7 +211,26 @@ impl Conversation {
                 knowledge.entries.iter().find(|e| e.keywords.contains(&marker)).map(|e| e.id.clone())
             })
             .collect();
-        Self { normalizer, people, subjects, names, seven_points, config }
+        let entries = knowledge
+            .entries
+            .iter()
+            .map(|e| {
+                let person = e
+                    .quotes
+                    .iter()
+                    .map(|q| normalizer.normalize(&q.speaker))
+                    .find(|s| people.iter().any(|p| p == s));
+                let text = std::iter::once(&e.topic)
+                    .chain([&e.answer])
+                    .chain(&e.keywords)
+                    .map(|t| normalizer.normalize(t))
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                let view = EntryView { question: normalizer.normalize(e.canonical_question()), person, text };
+                (e.id.clone(), view)
+            })
+            .collect();
+        Self { normalizer, people, subjects, names, entries, seven_points, config }
     }
 
     /// The settings.
@@ -238,7 +271,7 @@ impl Conversation {
             Cue::Next => Some(self.next(engine, context, now)),
             Cue::Complete => Some(self.complete(engine, context, now)),
             // 什么时候比赛 after hockey is a follow-up; 泽连斯基什么时候说的 names its own subject.
-            Cue::Facet { .. } if self.names_other_subject(engine, context, &normalized) => None,
+            Cue::Facet { .. } if self.names_other_subject(context, &normalized) => None,
             Cue::Facet { facet, .. } => self.facet(engine, context, *facet, now),
             Cue::Ellipsis(subject) => self.ellipsis(engine, context, subject, now),
             Cue::Pronoun(pronoun) => self.pronoun(engine, context, &normalized, *pronoun, now),
@@ -285,13 +318,7 @@ impl Conversation {
         let facet = cues::facet_of(&question, asks_if_discussed(&question));
         let person = self
             .person_in(&question)
-            .or_else(|| {
-                entry
-                    .quotes
-                    .iter()
-                    .map(|q| self.normalizer.normalize(&q.speaker))
-                    .find(|s| self.is_known_person(s))
-            })
+            .or_else(|| self.entries.get(&entry.id).and_then(|view| view.person.clone()))
             .or_else(|| previous.and_then(|c| c.person.clone()));
         let list = list.or_else(|| {
             if entry.answer.contains("七点") && !self.seven_points.is_empty() {
@@ -364,7 +391,7 @@ impl Conversation {
         let (Some(entry), Some(reply)) = (engine.knowledge.entry(id), engine.open(id)) else {
             return Turn { found: None, reply: self.clarify(engine).reply, context: context.cloned(), usage };
         };
-        let question = self.normalizer.normalize(entry.canonical_question());
+        let question = self.entries.get(id).map_or_else(String::new, |view| view.question.clone());
         let next = self.next_context(context, entry, question, list, now);
         Turn { found: None, reply, context: Some(next), usage }
     }
@@ -483,13 +510,6 @@ impl Conversation {
 
     /// 那X呢: the previous question about X, if the matcher answers it and knows X.
     fn ellipsis(&self, engine: &Engine, context: &Context, subject: &str, now: u64) -> Option<Turn> {
-        // The subject alone must be something the knowledge knows, and the entry that
-        // answers the rewrite one of those it points to.
-        let alone = engine.matcher.find(subject);
-        if !alone.best().is_some_and(|c| c.score >= engine.config.matcher.threshold) {
-            return None;
-        }
-        let related: Vec<usize> = alone.candidates.iter().map(|c| c.entry).collect();
         let previous = &context.question;
         let rewritten = match (context.facet, self.subject_in(previous)) {
             (Some(Facet::DidDiscuss), _) => format!("通话谈到{subject}了吗"),
@@ -498,8 +518,17 @@ impl Conversation {
             _ => format!("{subject}{previous}"),
         };
         let turn = self.rewritten(engine, context, "ellipsis", subject, rewritten, now)?;
-        let entry = turn.found.as_ref()?.best()?.entry;
-        related.contains(&entry).then_some(turn)
+        let entry = &engine.knowledge.entries[turn.found.as_ref()?.best()?.entry];
+        // The entry must speak of the new subject: in its own words, or else as one of
+        // the entries the subject alone is matched to (a synonym, an alias). A subject
+        // the knowledge does not know (拜登, 天气) is never filled in.
+        if self.entries.get(&entry.id).is_some_and(|view| view.text.contains(subject)) {
+            return Some(turn);
+        }
+        let alone = engine.matcher.find(subject);
+        let known = alone.best().is_some_and(|c| c.score >= engine.config.matcher.threshold);
+        let related = alone.candidates.iter().any(|c| engine.knowledge.entries[c.entry].id == entry.id);
+        (known && related).then_some(turn)
     }
 
     /// A pronoun replaced by the last person or topic.
@@ -576,22 +605,15 @@ impl Conversation {
 
     /// Whether a message names someone or something (a name the knowledge knows) that
     /// the context's entry does not speak of.
-    fn names_other_subject(&self, engine: &Engine, context: &Context, normalized: &str) -> bool {
+    fn names_other_subject(&self, context: &Context, normalized: &str) -> bool {
         let Some(subject) = first_of(&self.names, normalized) else { return false };
-        let entry = context.entry.as_deref().and_then(|id| engine.knowledge.entry(id));
-        !entry.is_some_and(|e| {
-            let mentions = |text: &str| self.normalizer.normalize(text).contains(subject);
-            mentions(&e.topic) || mentions(&e.answer) || e.keywords.iter().any(|k| mentions(k))
-        })
+        let entry = context.entry.as_deref().and_then(|id| self.entries.get(id));
+        !entry.is_some_and(|view| view.text.contains(subject))
     }
 
     /// The first person named in a normalised question.
     fn person_in(&self, normalized: &str) -> Option<String> {
         first_of(&self.people, normalized).map(str::to_owned)
-    }
-
-    fn is_known_person(&self, name: &str) -> bool {
-        self.people.iter().any(|p| p == name)
     }
 
     /// The subject of a normalised question: the first name or keyword in it.
