@@ -70,7 +70,9 @@ fn bench(c: &mut Criterion) {
     });
 
     let redis = redis_server::RedisServer::start();
-    let store = runtime.block_on(async { ContextStore::redis(connect(&redis.url()).expect("a URL"), Duration::from_secs(1800)) });
+    let store = runtime.block_on(async {
+        ContextStore::redis(connect(&redis.url()).expect("a URL"), Duration::from_secs(1800))
+    });
     let (context, _) = pairs.first().expect("pairs").clone();
     runtime.block_on(read_write(&store, &context));
     c.bench_function("context read and write through Redis", |b| {
@@ -86,7 +88,12 @@ fn bench(c: &mut Criterion) {
         .collect();
     times.sort_unstable();
     let at = |share: f64| times[((times.len() as f64 * share) as usize).min(times.len() - 1)];
-    println!("Redis read+write over 5000 round trips: p50 {:?}, p99 {:?}, max {:?}", at(0.5), at(0.99), at(1.0));
+    println!(
+        "Redis read+write over 5000 round trips: p50 {:?}, p99 {:?}, max {:?}",
+        at(0.5),
+        at(0.99),
+        at(1.0)
+    );
 }
 
 /// A chat's contexts read, one user's context set, and the whole written back.

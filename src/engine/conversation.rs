@@ -91,7 +91,8 @@ impl Context {
     /// question had been typed.
     pub fn opened(engine: &Engine, entry: &str, now: u64) -> Option<Self> {
         let entry = engine.knowledge.entry(entry)?;
-        let question = engine.conversation.entries.get(&entry.id).map_or_else(String::new, |v| v.question.clone());
+        let question =
+            engine.conversation.entries.get(&entry.id).map_or_else(String::new, |v| v.question.clone());
         Some(engine.conversation.next_context(None, entry, question, None, now))
     }
 
@@ -135,11 +136,11 @@ pub struct Usage {
 pub struct Conversation {
     normalizer: Normalizer,
     /// People's names, longest first.
-    people: Vec<String>,
+    people: Terms,
     /// Names and keywords a question's subject can be, longest first.
-    subjects: Vec<String>,
+    subjects: Terms,
     /// Names of people, places and organisations (the aliases' words), longest first.
-    names: Vec<String>,
+    names: Terms,
     /// What a conversation needs of each entry, normalised once, by entry id.
     entries: HashMap<String, EntryView>,
     /// The seven points the two presidents talked about, in order (entries whose
@@ -230,6 +231,7 @@ impl Conversation {
                 (e.id.clone(), view)
             })
             .collect();
+        let (people, subjects, names) = (Terms::new(people), Terms::new(subjects), Terms::new(names));
         Self { normalizer, people, subjects, names, entries, seven_points, config }
     }
 
@@ -321,7 +323,7 @@ impl Conversation {
             .or_else(|| self.entries.get(&entry.id).and_then(|view| view.person.clone()))
             .or_else(|| previous.and_then(|c| c.person.clone()));
         let list = list.or_else(|| {
-            if entry.answer.contains("七点") && !self.seven_points.is_empty() {
+            if names_the_seven_points(&entry.answer) && !self.seven_points.is_empty() {
                 return Some(Shown {
                     name: SEVEN_POINTS.to_owned(),
                     items: self.seven_points.clone(),
@@ -606,19 +608,19 @@ impl Conversation {
     /// Whether a message names someone or something (a name the knowledge knows) that
     /// the context's entry does not speak of.
     fn names_other_subject(&self, context: &Context, normalized: &str) -> bool {
-        let Some(subject) = first_of(&self.names, normalized) else { return false };
+        let Some(subject) = self.names.first_in(normalized) else { return false };
         let entry = context.entry.as_deref().and_then(|id| self.entries.get(id));
         !entry.is_some_and(|view| view.text.contains(subject))
     }
 
     /// The first person named in a normalised question.
     fn person_in(&self, normalized: &str) -> Option<String> {
-        first_of(&self.people, normalized).map(str::to_owned)
+        self.people.first_in(normalized).map(str::to_owned)
     }
 
     /// The subject of a normalised question: the first name or keyword in it.
     fn subject_in<'a>(&'a self, normalized: &str) -> Option<&'a str> {
-        first_of(&self.subjects, normalized)
+        self.subjects.first_in(normalized)
     }
 }
 
@@ -634,13 +636,36 @@ impl Turn {
     }
 }
 
-/// Of some terms (longest first), the one that stands earliest in the text.
-fn first_of<'a>(terms: &'a [String], text: &str) -> Option<&'a str> {
-    terms
-        .iter()
-        .filter_map(|t| text.find(t.as_str()).map(|at| (at, t.as_str())))
-        .min_by_key(|(at, _)| *at)
-        .map(|(_, t)| t)
+/// Terms (names, keywords) looked up by their first character.
+#[derive(Debug)]
+struct Terms {
+    /// The terms by first character, longest first.
+    by_first: HashMap<char, Vec<String>>,
+}
+
+impl Terms {
+    fn new(terms: Vec<String>) -> Self {
+        let mut by_first: HashMap<char, Vec<String>> = HashMap::new();
+        for term in terms {
+            if let Some(first) = term.chars().next() {
+                by_first.entry(first).or_default().push(term);
+            }
+        }
+        Self { by_first }
+    }
+
+    /// The term that starts earliest in the text (the longest, of those starting there).
+    fn first_in(&self, text: &str) -> Option<&str> {
+        text.char_indices().find_map(|(at, c)| {
+            self.by_first.get(&c)?.iter().find(|t| text[at..].starts_with(t.as_str())).map(String::as_str)
+        })
+    }
+}
+
+/// Whether an answer speaks of the seven points as a list (至少七点), not of one of them
+/// (第七点).
+fn names_the_seven_points(answer: &str) -> bool {
+    answer.match_indices("七点").any(|(at, _)| !answer[..at].ends_with('第'))
 }
 
 /// Whether a text gives a time: a date or hour (19日, 23日, 晚7时) or a word such as 立即.
