@@ -89,7 +89,8 @@ fn bench(c: &mut Criterion) {
     times.sort_unstable();
     let at = |share: f64| times[((times.len() as f64 * share) as usize).min(times.len() - 1)];
     println!(
-        "Redis read+write over 5000 round trips: p50 {:?}, p99 {:?}, max {:?}",
+        "Redis (127.0.0.1:{}) read+write over 5000 round trips: p50 {:?}, p99 {:?}, max {:?}",
+        redis.port(),
         at(0.5),
         at(0.99),
         at(1.0)

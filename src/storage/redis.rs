@@ -34,7 +34,7 @@ pub fn connect(url: &str) -> Result<ConnectionManager, redis::RedisError> {
         .set_response_timeout(Some(RESPONSE_TIMEOUT))
         .set_connection_timeout(Some(CONNECTION_TIMEOUT))
         .set_number_of_retries(1);
-    Ok(ConnectionManager::new_lazy_with_config(client, config)?)
+    ConnectionManager::new_lazy_with_config(client, config)
 }
 
 /// Chat contexts in Redis, as JSON under a versioned key with a TTL.
