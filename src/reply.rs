@@ -6,8 +6,8 @@
 
 use serde::Deserialize;
 
-use crate::knowledge::{Category, Entry, KnowledgeBase, Quote, Status};
-use crate::matcher::{Decline, Match, Outcome};
+use crate::knowledge::{Category, Entry, KnowledgeBase, Quote, QuoteKind, Status};
+use crate::matcher::{Decline, EntityKind, Match, Outcome};
 
 /// The reply's settings (`[reply]` in `config/callbot.toml`).
 #[derive(Debug, Clone, Deserialize)]
@@ -55,15 +55,57 @@ pub struct Suggestion {
     pub question: String,
 }
 
-/// A quote as shown: the article's words, who said them, and the section's name.
+/// A quote as shown: the article's words, whose words they are, and the section.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QuoteView {
     /// The article's words (a known typo keeps its marked correction).
     pub text: String,
-    /// Who said or wrote them.
+    /// Whose words they are: the speaker's own, the article's account of them, or the
+    /// article's narration.
+    pub kind: QuoteKind,
+    /// Who said them; for narration, the article (新华社).
     pub speaker: String,
     /// The section they stand in, as shown (`A`, `热评`).
     pub section: String,
+}
+
+/// A quote laid out for reading: its words and its credit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Citation {
+    /// The words: “…” for the speaker's own words and the article's narration,
+    /// 据…称：… for reported speech.
+    pub words: String,
+    /// Who and where: ——speaker（section）, or （section） after reported speech.
+    pub credit: String,
+    /// Whether the credit may stand on a line of its own (after a quotation).
+    pub credit_on_own_line: bool,
+}
+
+impl QuoteView {
+    /// How the quote reads. Only direct quotes and the article's narration stand in
+    /// quotation marks, so reported speech is never shown as the speaker's own words;
+    /// quotation marks inside a quotation become ‘…’, so marks never nest.
+    pub fn citation(&self) -> Citation {
+        let words = self.text.trim_end_matches('。');
+        match self.kind {
+            QuoteKind::Direct | QuoteKind::Narration => Citation {
+                words: format!("“{}”", words.replace('“', "‘").replace('”', "’")),
+                credit: format!("——{}（{}）", self.speaker, self.section),
+                credit_on_own_line: true,
+            },
+            QuoteKind::Reported => Citation {
+                words: format!("据{}称：{words}", self.speaker),
+                credit: format!("（{}）", self.section),
+                credit_on_own_line: false,
+            },
+        }
+    }
+
+    /// The quote on one line, as plain text shows it.
+    pub fn to_plain_text(&self) -> String {
+        let citation = self.citation();
+        citation.words + &citation.credit
+    }
 }
 
 /// Everything a reply says, independent of how it is rendered.
@@ -89,10 +131,21 @@ pub struct Reply {
 /// What the bot can talk about, said when it declines.
 pub const SCOPE: &str = "我只回答新华社关于普京和特朗普18日通话的报道：两人谈了什么、没谈什么、通话之后发生了什么、各方如何反应。";
 
+/// What the bot can talk about, in English and Chinese, said when it cannot understand an
+/// English question.
+pub const SCOPE_ENGLISH: &str = "Sorry, I could not understand that. I answer questions about Xinhua's report on the 18 March phone call between Putin and Trump: what they discussed, what they left out, what happened next and how others reacted. Answers are in Chinese. 抱歉，没有看懂这个问题。";
+
+/// What the bot says when a message has nothing to go on (为什么, 谁, 真的吗).
+pub const CLARIFY: &str =
+    "你想问通话的哪一方面？请说得具体一点，比如“他们谈到冰球了吗”“泽连斯基怎么看”，或者点下面的话题。";
+
 /// Builds the reply for a match.
 pub fn build(knowledge: &KnowledgeBase, found: &Match, ambiguous: bool, config: &ReplyConfig) -> Reply {
     let best = found.best().map(|c| &knowledge.entries[c.entry]);
     match (found.outcome, best) {
+        (Outcome::Decline(Decline::MissingFact), Some(entry)) => {
+            not_reported(knowledge, found, entry, config)
+        }
         (Outcome::Answer | Outcome::Unreported, Some(entry)) => {
             let did_you_mean = if ambiguous {
                 found.candidates.get(1).map(|c| suggestion(&knowledge.entries[c.entry])).into_iter().collect()
@@ -110,19 +163,12 @@ pub fn build(knowledge: &KnowledgeBase, found: &Match, ambiguous: bool, config: 
 fn declined(knowledge: &KnowledgeBase, found: &Match, outcome: Outcome, config: &ReplyConfig) -> Reply {
     let text = match outcome {
         Outcome::Decline(Decline::Empty) => format!("请用文字提一个问题。{SCOPE}"),
+        Outcome::Decline(Decline::TooLittle) => CLARIFY.to_owned(),
+        _ if found.analysis.english => format!("{SCOPE_ENGLISH}{SCOPE}"),
         Outcome::Decline(Decline::TooLong) => format!("问题太长了，请用一两句话提问。{SCOPE}"),
         _ if found.yes_no => format!("文章没有报道这一点。{SCOPE}"),
         _ => format!("抱歉，这个问题文章里没有报道。{SCOPE}"),
     };
-    let mut suggestions: Vec<Suggestion> = Vec::new();
-    for id in &config.fallback_suggestions {
-        if suggestions.len() >= 3 {
-            break;
-        }
-        if let Some(entry) = knowledge.entry(id) {
-            suggestions.push(suggestion(entry));
-        }
-    }
     Reply {
         kind: ReplyKind::Declined,
         entry: None,
@@ -130,8 +176,50 @@ fn declined(knowledge: &KnowledgeBase, found: &Match, outcome: Outcome, config: 
         text,
         quotes: Vec::new(),
         did_you_mean: Vec::new(),
-        suggestions,
+        suggestions: fallback(knowledge, config, Vec::new()),
     }
+}
+
+/// The reply for a question about a known topic that asks for a fact the article does
+/// not give: says which fact, and what the article does say, with that entry as a button.
+fn not_reported(knowledge: &KnowledgeBase, found: &Match, entry: &Entry, config: &ReplyConfig) -> Reply {
+    let subject = found
+        .analysis
+        .entities
+        .iter()
+        .find(|e| e.kind == EntityKind::Person && e.name != "双方")
+        .or_else(|| found.analysis.entities.iter().find(|e| e.kind == EntityKind::Topic && e.name != "通话"))
+        .map_or(entry.topic.as_str(), |e| e.name.as_str());
+    let missing = found.missing.as_deref().unwrap_or("这一点");
+    let said = entry.answer.split_inclusive('。').next().unwrap_or(&entry.answer).trim_end_matches('。');
+    Reply {
+        kind: ReplyKind::Unreported,
+        entry: None,
+        verdict: None,
+        text: format!("文章没有报道{subject}的{missing}，只说{said}。"),
+        quotes: Vec::new(),
+        did_you_mean: Vec::new(),
+        suggestions: fallback(knowledge, config, vec![suggestion(entry)]),
+    }
+}
+
+/// Up to three suggestions: these first, then the configured fallbacks.
+fn fallback(
+    knowledge: &KnowledgeBase,
+    config: &ReplyConfig,
+    mut suggestions: Vec<Suggestion>,
+) -> Vec<Suggestion> {
+    for id in &config.fallback_suggestions {
+        if suggestions.len() >= 3 {
+            break;
+        }
+        if let Some(entry) = knowledge.entry(id)
+            && !suggestions.iter().any(|s| s.entry == entry.id)
+        {
+            suggestions.push(suggestion(entry));
+        }
+    }
+    suggestions
 }
 
 /// The reply that opens an entry directly (a button or a deep link).
@@ -159,7 +247,8 @@ fn entry_reply(
     }
 }
 
-/// The yes/no answer to "did they discuss X?", from the topic's status. Other yes/no
+/// The yes/no answer to "did they discuss X?", from the topic's status: one verdict per
+/// piece of evidence, saying no more than the article does. Other yes/no
 /// questions (乌克兰接受停火了吗) may ask about another side of the topic than its status
 /// describes, so they get the answer alone, which states the fact.
 fn verdict(entry: &Entry) -> Option<String> {
@@ -167,7 +256,9 @@ fn verdict(entry: &Entry) -> Option<String> {
     Some(match entry.status? {
         Status::Discussed => format!("谈到了{topic}。"),
         Status::NotDiscussed => format!("没有谈到{topic}。"),
+        Status::NotMentioned => format!("不清楚是否谈到{topic}，文章只说没有提及。"),
         Status::Unclear => format!("不清楚是否谈到{topic}。"),
+        Status::Disputed => format!("是否谈到{topic}，说法不一："),
     })
 }
 
@@ -193,7 +284,7 @@ fn follow_ups(
 
 fn quote_view(knowledge: &KnowledgeBase, quote: &Quote) -> QuoteView {
     let section = knowledge.article.section(&quote.section).map_or(quote.section.clone(), |s| s.id.clone());
-    QuoteView { text: quote.text.clone(), speaker: quote.speaker.clone(), section }
+    QuoteView { text: quote.text.clone(), kind: quote.kind, speaker: quote.speaker.clone(), section }
 }
 
 impl Reply {
@@ -211,12 +302,8 @@ impl Reply {
     pub fn to_plain_text(&self) -> String {
         let mut out = self.answer_text();
         for quote in &self.quotes {
-            out.push_str(&format!(
-                "\n“{}”——{}（{}）",
-                quote.text.trim_end_matches('。'),
-                quote.speaker,
-                quote.section
-            ));
+            out.push('\n');
+            out.push_str(&quote.to_plain_text());
         }
         if !self.did_you_mean.is_empty() {
             out.push_str("\n你是不是想问：");

@@ -5,7 +5,7 @@
 
 use crate::engine::Engine;
 use crate::knowledge::{Category, Entry};
-use crate::reply::{Reply, ReplyKind, SCOPE, Suggestion};
+use crate::reply::{QuoteView, Reply, ReplyKind, SCOPE, Suggestion};
 
 /// A run of text with one style.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,15 +23,8 @@ pub enum Span {
 pub enum Block {
     /// A paragraph.
     Paragraph(Vec<Span>),
-    /// A quote from the article with who said it and where.
-    Quote {
-        /// The article's words.
-        text: String,
-        /// Who said them.
-        speaker: String,
-        /// The section's id.
-        section: String,
-    },
+    /// A quote from the article, with whose words they are and where they stand.
+    Quote(QuoteView),
 }
 
 /// What a button does when pressed.
@@ -132,9 +125,7 @@ impl Screen {
             .iter()
             .map(|block| match block {
                 Block::Paragraph(spans) => spans.iter().map(span_text).collect(),
-                Block::Quote { text, speaker, section } => {
-                    format!("“{}”——{speaker}（{section}）", trim_stop(text))
-                }
+                Block::Quote(quote) => quote.to_plain_text(),
             })
             .collect();
         let choices: Vec<String> =
@@ -150,11 +141,6 @@ fn span_text(span: &Span) -> &str {
     match span {
         Span::Text(t) | Span::Bold(t) | Span::Italic(t) => t,
     }
-}
-
-/// A quote ends where the speaker begins: drop a trailing full stop.
-pub fn trim_stop(text: &str) -> &str {
-    text.trim_end_matches('。')
 }
 
 fn question_label(entry: &Entry) -> String {
@@ -180,13 +166,7 @@ pub fn answer(reply: &Reply) -> Screen {
     }
     spans.push(Span::Text(reply.text.clone()));
     let mut screen = Screen::default().paragraph(spans);
-    for quote in &reply.quotes {
-        screen.blocks.push(Block::Quote {
-            text: quote.text.clone(),
-            speaker: quote.speaker.clone(),
-            section: quote.section.clone(),
-        });
-    }
+    screen.blocks.extend(reply.quotes.iter().cloned().map(Block::Quote));
     if !reply.did_you_mean.is_empty() {
         screen = screen.paragraph(vec![Span::Italic("也可能你想问下面第一个按钮的问题。".to_owned())]);
         screen.buttons.extend(suggestion_buttons(&reply.did_you_mean));
@@ -242,14 +222,58 @@ pub fn category(engine: &Engine, category: Category) -> Screen {
         .entry_buttons(engine.knowledge.in_category(category), question_label)
 }
 
-/// `/discussed`: what the two presidents talked about.
+/// `/discussed`: the points the article lists, numbered as it numbers them (one line and
+/// one button per point, whatever number of entries a point has), then under their own
+/// heading the other things it reports the two sides raised or agreed.
 pub fn discussed(engine: &Engine) -> Screen {
-    topic_list(engine, Category::Discussed, "两国总统谈到了以下至少七点（据白宫和俄罗斯总统网站的声明）：")
+    let entries: Vec<&Entry> = engine.knowledge.in_category(Category::Discussed).collect();
+    let mut points: Vec<(u8, Vec<&Entry>)> = Vec::new();
+    for entry in &entries {
+        let Some(point) = entry.point else { continue };
+        match points.iter_mut().find(|(n, _)| *n == point) {
+            Some((_, same)) => same.push(entry),
+            None => points.push((point, vec![entry])),
+        }
+    }
+    points.sort_by_key(|(n, _)| *n);
+    let lines: Vec<String> = points
+        .iter()
+        .map(|(n, same)| {
+            let topics: Vec<&str> = same.iter().map(|e| e.topic.as_str()).collect();
+            format!("{n}. {}", topics.join("、"))
+        })
+        .collect();
+    let mut screen = Screen::default()
+        .paragraph(vec![Span::Bold(format!(
+            "据白宫和俄罗斯总统网站的声明，两国总统谈到以下至少{}点：",
+            chinese_number(points.len())
+        ))])
+        .text(lines.join("\n"))
+        .entry_buttons(points.iter().filter_map(|(_, same)| same.first().copied()), topic_label);
+    let others: Vec<&Entry> = entries.into_iter().filter(|e| e.point.is_none()).collect();
+    if !others.is_empty() {
+        let lines: Vec<String> = others.iter().map(|e| format!("· {}", e.topic)).collect();
+        screen = screen
+            .paragraph(vec![Span::Bold("文章还报道：".to_owned())])
+            .text(lines.join("\n"))
+            .entry_buttons(others, topic_label);
+    }
+    screen
 }
 
-/// `/not_discussed`: what was left out.
+/// A small count in Chinese numerals (七), as the article writes its points.
+fn chinese_number(n: usize) -> String {
+    const DIGITS: [&str; 11] = ["零", "一", "二", "三", "四", "五", "六", "七", "八", "九", "十"];
+    DIGITS.get(n).map_or_else(|| n.to_string(), |d| (*d).to_owned())
+}
+
+/// `/not_discussed`: what was left out, or not known to have been discussed.
 pub fn not_discussed(engine: &Engine) -> Screen {
-    topic_list(engine, Category::NotDiscussed, "这些关键问题没有谈到，或双方没有提及：")
+    topic_list(
+        engine,
+        Category::NotDiscussed,
+        "这些关键问题不在通话的“成果清单上”，或声明没有提及、是否谈到不清楚（点按钮看文章怎么说）：",
+    )
 }
 
 /// `/reactions`: who reacted; each button gives the quote.
@@ -295,15 +319,17 @@ pub fn stale_button() -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::knowledge::QuoteKind;
 
     #[test]
     fn plain_rendering_numbers_the_buttons() {
         let mut screen = Screen::default().text("答案");
-        screen.blocks.push(Block::Quote {
+        screen.blocks.push(Block::Quote(QuoteView {
             text: "原话。".into(),
+            kind: QuoteKind::Direct,
             speaker: "某人".into(),
             section: "A".into(),
-        });
+        }));
         screen.buttons.push(Button { label: "下一个问题".into(), action: Action::Entry("x".into()) });
         assert_eq!(screen.to_plain(), "答案\n\n“原话”——某人（A）\n\n[1] 下一个问题");
     }

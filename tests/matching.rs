@@ -25,7 +25,7 @@ fn yes_no_questions_get_a_verdict_first() {
     let (_, text, _) = answer("通话谈到冰球了吗");
     assert!(text.starts_with("谈到了"), "{text}");
     let (_, text, _) = answer("有没有谈到对乌援助");
-    assert!(text.starts_with("没有谈到"), "{text}");
+    assert!(text.starts_with("是否谈到对乌援助，说法不一"), "{text}");
     let (_, text, _) = answer("北约的事谈了没");
     assert!(text.starts_with("不清楚是否谈到"), "{text}");
 }

@@ -46,6 +46,8 @@ pub struct JsonReply<'a> {
 #[derive(Debug, Serialize)]
 struct JsonQuote<'a> {
     text: &'a str,
+    /// `direct`, `reported` or `narration`.
+    kind: &'static str,
     speaker: &'a str,
     section: &'a str,
 }
@@ -66,11 +68,7 @@ impl<'a> JsonReply<'a> {
             entry: reply.entry.as_deref(),
             score: found.best().map_or(0.0, |c| round(c.score)),
             answer: reply.to_plain_text(),
-            quotes: reply
-                .quotes
-                .iter()
-                .map(|q| JsonQuote { text: &q.text, speaker: &q.speaker, section: &q.section })
-                .collect(),
+            quotes: json_quotes(reply),
             follow_ups: reply.suggestions.iter().map(|s| s.question.as_str()).collect(),
             alternatives: found
                 .candidates
@@ -83,6 +81,14 @@ impl<'a> JsonReply<'a> {
                 .collect(),
         }
     }
+}
+
+fn json_quotes(reply: &Reply) -> Vec<JsonQuote<'_>> {
+    reply
+        .quotes
+        .iter()
+        .map(|q| JsonQuote { text: &q.text, kind: q.kind.name(), speaker: &q.speaker, section: &q.section })
+        .collect()
 }
 
 fn round(score: f64) -> f64 {
@@ -148,10 +154,21 @@ fn answer_one(engine: &Engine, args: &AskArgs, question: &str, out: &mut impl Wr
 
 /// The matcher's view of a question, for `--explain`.
 pub fn explain(engine: &Engine, found: &Match) -> String {
+    let analysis = &found.analysis;
+    let entities: Vec<String> =
+        analysis.entities.iter().map(|e| format!("{} ({:?})", e.name, e.kind)).collect();
     let mut text = format!(
-        "normalised: {}\nwords: {}\nyes/no: {} (asks whether the call touched it: {})\noutcome: {:?}\ncandidates (score = 0.5 coverage + 0.3 similarity + 0.2 relevance [+ 0.05 status bonus]):",
+        "normalised: {}\nwords: {}\nanalysis: facet {:?}; entities [{}]; predicate {}; negated {}; content words [{}]; detail asked {}; english {}\nmissing from the best entry: {}\nyes/no: {} (asks whether the call touched it: {})\noutcome: {:?}\ncandidates (score = 0.5 coverage + 0.3 similarity + 0.2 relevance [+ 0.05 status bonus] - 0.1 per named entity the entry lacks):",
         found.normalized,
         found.words.join(" | "),
+        analysis.facet,
+        entities.join(", "),
+        analysis.predicate.as_deref().unwrap_or("-"),
+        analysis.negated,
+        analysis.content_words.join(", "),
+        analysis.detail.map_or("-".to_owned(), |d| engine.knowledge.lexicon.detail[d].name.clone()),
+        analysis.english,
+        found.missing.as_deref().unwrap_or("-"),
         found.yes_no,
         found.about_the_call,
         found.outcome
@@ -241,11 +258,7 @@ impl<'a> JsonReply<'a> {
             entry: reply.entry.as_deref(),
             score: if reply.entry.is_some() { 1.0 } else { 0.0 },
             answer: reply.to_plain_text(),
-            quotes: reply
-                .quotes
-                .iter()
-                .map(|q| JsonQuote { text: &q.text, speaker: &q.speaker, section: &q.section })
-                .collect(),
+            quotes: json_quotes(reply),
             follow_ups: reply.suggestions.iter().map(|s| s.question.as_str()).collect(),
             alternatives: Vec::new(),
         }

@@ -69,7 +69,9 @@ pub fn evaluate(engine: &Engine, items: &[EvalItem]) -> Vec<EvalResult> {
         .map(|item| {
             let (_, reply) = engine.ask(&item.q);
             let answer = reply.to_plain_text();
-            let (passed, reason) = grade(item, reply.is_answered(), &answer);
+            // As check.py does: the suggested questions are not the answer.
+            let graded = reply.suggestions.iter().fold(answer.clone(), |a, s| a.replace(&s.question, ""));
+            let (passed, reason) = grade(item, reply.is_answered(), &graded);
             EvalResult { item: item.clone(), passed, reason, answer }
         })
         .collect()

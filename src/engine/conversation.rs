@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Engine;
 use super::cues::{self, Cue, Facet, Pronoun};
-use crate::knowledge::{Entry, KnowledgeBase};
+use crate::knowledge::{EntityKind, Entry, KnowledgeBase};
 use crate::matcher::{Match, Normalizer, Outcome, Wanted, asks_if_discussed, gives};
 use crate::reply::{Reply, ReplyKind, SCOPE, Suggestion};
 
@@ -139,7 +139,8 @@ pub struct Conversation {
     people: Terms,
     /// Names and keywords a question's subject can be, longest first.
     subjects: Terms,
-    /// Names of people, places and organisations (the aliases' words), longest first.
+    /// Names of people, countries, organisations, places and topics (the lexicon's
+    /// entities), longest first.
     names: Terms,
     /// What a conversation needs of each entry, normalised once, by entry id.
     entries: HashMap<String, EntryView>,
@@ -181,31 +182,51 @@ impl Conversation {
     /// Prepares the conversation's view of a knowledge base.
     pub fn new(knowledge: &KnowledgeBase, config: ConversationConfig) -> Self {
         let normalizer = Normalizer::new(&knowledge.aliases);
-        let mut people: Vec<String> = knowledge
-            .aliases
-            .iter()
-            .filter(|a| a.name)
-            .map(|a| a.word.clone())
-            .chain(knowledge.entries.iter().flat_map(|e| e.quotes.iter().map(|q| q.speaker.clone())))
-            .filter(|s| is_person(s))
-            .map(|s| normalizer.normalize(&s))
+        // The lexicon's entities are what questions name: people, countries,
+        // organisations, places and topics. Quote speakers add the people it lacks.
+        let entity = |kinds: &[EntityKind]| -> Vec<String> {
+            knowledge
+                .lexicon
+                .entity
+                .iter()
+                .filter(|e| kinds.contains(&e.kind))
+                .map(|e| normalizer.normalize(e.name.get_ref()))
+                .collect()
+        };
+        let mut people: Vec<String> = entity(&[EntityKind::Person])
+            .into_iter()
+            .chain(
+                knowledge
+                    .entries
+                    .iter()
+                    .flat_map(|e| e.quotes.iter().map(|q| q.speaker.clone()))
+                    .filter(|s| is_person(s))
+                    .map(|s| normalizer.normalize(&s)),
+            )
+            .filter(|s| !CALL_WORDS.contains(&s.as_str()))
             .collect();
         sort_longest_first(&mut people);
-        let mut subjects: Vec<String> = people
+        let all_kinds = [
+            EntityKind::Person,
+            EntityKind::Country,
+            EntityKind::Organisation,
+            EntityKind::Place,
+            EntityKind::Topic,
+        ];
+        let mut names: Vec<String> = people
             .iter()
             .cloned()
-            .chain(knowledge.aliases.iter().map(|a| normalizer.normalize(&a.word)))
+            .chain(entity(&all_kinds))
+            .filter(|s| s.chars().count() >= 2 && !CALL_WORDS.contains(&s.as_str()))
+            .collect();
+        sort_longest_first(&mut names);
+        let mut subjects: Vec<String> = names
+            .iter()
+            .cloned()
             .chain(knowledge.entries.iter().flat_map(|e| e.keywords.iter().map(|k| normalizer.normalize(k))))
             .filter(|s| s.chars().count() >= 2 && !CALL_WORDS.contains(&s.as_str()))
             .collect();
         sort_longest_first(&mut subjects);
-        let mut names: Vec<String> = people
-            .iter()
-            .cloned()
-            .chain(knowledge.aliases.iter().map(|a| normalizer.normalize(&a.word)))
-            .filter(|s| s.chars().count() >= 2 && !CALL_WORDS.contains(&s.as_str()))
-            .collect();
-        sort_longest_first(&mut names);
         let seven_points = (1..=7)
             .filter_map(|n| {
                 let marker = format!("第{}点", ["一", "二", "三", "四", "五", "六", "七"][n - 1]);
@@ -274,7 +295,10 @@ impl Conversation {
             Cue::Complete => Some(self.complete(engine, context, now)),
             // 什么时候比赛 after hockey is a follow-up; 泽连斯基什么时候说的 names its own subject.
             Cue::Facet { .. } if self.names_other_subject(context, &normalized) => None,
-            Cue::Facet { facet, .. } => self.facet(engine, context, *facet, now),
+            Cue::Facet { facet, exact: true } => self.facet(engine, context, *facet, now),
+            Cue::Facet { facet, exact: false } => self
+                .other_entry(engine, context, &normalized, now)
+                .or_else(|| self.facet(engine, context, *facet, now)),
             Cue::Ellipsis(subject) => self.ellipsis(engine, context, subject, now),
             Cue::Pronoun(pronoun) => self.pronoun(engine, context, &normalized, *pronoun, now),
         };
@@ -544,7 +568,9 @@ impl Conversation {
     ) -> Option<Turn> {
         let referent = match pronoun {
             // A message that names its own person (普京呢？他…) needs no context.
-            Pronoun::Person(_) if self.person_in(normalized).is_some() => return None,
+            Pronoun::Person(word) if self.person_in(normalized).is_some() => {
+                return self.own_person(engine, context, normalized, word, now);
+            }
             Pronoun::Person(_) => context.person.clone()?,
             Pronoun::Topic(_) => engine.knowledge.entry(context.entry.as_deref()?)?.topic.clone(),
         };
@@ -555,6 +581,36 @@ impl Conversation {
         let turn = self.rewritten(engine, context, "pronoun", &referent, rewritten, now)?;
         let entry = turn.found.as_ref()?.best()?.entry;
         rest.candidates.iter().any(|c| c.entry == entry && c.coverage >= REST_COVERAGE).then_some(turn)
+    }
+
+    /// 普京呢？他在通话里强调了什么？: the last clause, its pronoun replaced by the person
+    /// the message itself names.
+    fn own_person(
+        &self,
+        engine: &Engine,
+        context: &Context,
+        normalized: &str,
+        word: &str,
+        now: u64,
+    ) -> Option<Turn> {
+        let person = self.person_in(normalized)?;
+        let clause = normalized.rsplit(' ').find(|c| !c.is_empty())?;
+        if !clause.contains(word) {
+            return None;
+        }
+        let rewritten = clause.replacen(word, &person, 1);
+        self.rewritten(engine, context, "pronoun", &person, rewritten, now)
+    }
+
+    /// 拦截了多少 after the air force's report: a facet question with a word of its own,
+    /// asked about the last topic, may be answered by a neighbouring entry.
+    fn other_entry(&self, engine: &Engine, context: &Context, normalized: &str, now: u64) -> Option<Turn> {
+        let entry = engine.knowledge.entry(context.entry.as_deref()?)?;
+        let rewritten = format!("{}{}", entry.topic, normalized.replace(' ', ""));
+        let turn = self.rewritten(engine, context, "facet", &entry.topic, rewritten, now)?;
+        let found = turn.found.as_ref()?;
+        let other = engine.knowledge.entries[found.best()?.entry].id != entry.id;
+        (other && found.outcome == Outcome::Answer).then_some(turn)
     }
 
     /// A rewritten question, kept when the matcher answers it.

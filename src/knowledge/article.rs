@@ -48,6 +48,9 @@ pub struct SectionLayout {
     pub heading: Option<String>,
     /// A second heading line right after the first, if any.
     pub subheading: Option<String>,
+    /// Who the section's own words are credited to, when not the article's source
+    /// (the commentary: 新华社热评).
+    pub narrator: Option<String>,
 }
 
 /// A section of the article with its running text.
@@ -57,8 +60,52 @@ pub struct Section {
     pub id: String,
     /// The name replies show.
     pub name: String,
+    /// Who the section's own words (narration) are credited to.
+    pub narrator: String,
     /// The section's paragraphs, joined where a line break or caption cut one.
     pub paragraphs: Vec<String>,
+}
+
+/// Where a quote stands in the article: its section, its paragraph and its byte range
+/// in that paragraph.
+#[derive(Debug, Clone, Copy)]
+pub struct Occurrence<'a> {
+    /// The section.
+    pub section: &'a Section,
+    /// The whole paragraph.
+    pub paragraph: &'a str,
+    /// Byte offset of the quote in the paragraph.
+    pub start: usize,
+    /// Byte offset just past the quote.
+    pub end: usize,
+}
+
+impl Occurrence<'_> {
+    /// Whether the quote lies inside quotation marks (“…”) in its paragraph.
+    pub fn is_inside_quotation_marks(&self) -> bool {
+        let mut depth = 0usize;
+        for (at, c) in self.paragraph.char_indices() {
+            if at >= self.start {
+                break;
+            }
+            match c {
+                QUOTE_OPEN => depth += 1,
+                QUOTE_CLOSE => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+        // The marks must stay open over the whole quote.
+        let mut inner = depth;
+        for c in self.paragraph[self.start..self.end].chars() {
+            match c {
+                QUOTE_OPEN => inner += 1,
+                QUOTE_CLOSE if inner <= depth => return false,
+                QUOTE_CLOSE => inner -= 1,
+                _ => {}
+            }
+        }
+        depth > 0
+    }
 }
 
 /// The article, split into sections.
@@ -77,6 +124,10 @@ pub struct Article {
 /// Opening and closing marks of a correction written into a quote: 日军〔俄军〕.
 const CORRECTION_OPEN: char = '〔';
 const CORRECTION_CLOSE: char = '〕';
+/// The article's quotation marks.
+pub const QUOTE_OPEN: char = '“';
+/// The article's closing quotation mark.
+pub const QUOTE_CLOSE: char = '”';
 
 impl Article {
     /// Splits the article text into sections following `layout`.
@@ -96,13 +147,24 @@ impl Article {
         let Some(lead) = layouts.next() else {
             return Err(KnowledgeError::article(origin, "article.toml declares no sections"));
         };
-        sections.push(Section { id: lead.id.clone(), name: lead.name.clone(), paragraphs: vec![] });
+        let narrator = |s: &SectionLayout| s.narrator.clone().unwrap_or_else(|| layout.source.clone());
+        sections.push(Section {
+            id: lead.id.clone(),
+            name: lead.name.clone(),
+            narrator: narrator(lead),
+            paragraphs: vec![],
+        });
         for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
             if let Some(next) = layouts.peek()
                 && next.heading.as_deref() == Some(line)
             {
                 flush_paragraph(&mut open_paragraph, &mut sections);
-                sections.push(Section { id: next.id.clone(), name: next.name.clone(), paragraphs: vec![] });
+                sections.push(Section {
+                    id: next.id.clone(),
+                    name: next.name.clone(),
+                    narrator: narrator(next),
+                    paragraphs: vec![],
+                });
                 layouts.next();
                 continue;
             }
@@ -132,11 +194,51 @@ impl Article {
     ///
     /// Corrections written as `日军〔俄军〕` are dropped before the look-up.
     pub fn find_quote(&self, quote: &str) -> Option<&Section> {
+        self.occurrences(quote).next().map(|o| o.section)
+    }
+
+    /// Every place where a quote stands verbatim in the running text, in article order.
+    /// Corrections written as `日军〔俄军〕` are dropped before the look-up.
+    pub fn occurrences(&self, quote: &str) -> impl Iterator<Item = Occurrence<'_>> {
         let plain = strip_corrections(quote);
-        if plain.is_empty() {
-            return None;
+        let mut found = Vec::new();
+        if !plain.is_empty() {
+            for section in &self.sections {
+                for paragraph in &section.paragraphs {
+                    for (start, _) in paragraph.match_indices(plain.as_str()) {
+                        found.push(Occurrence { section, paragraph, start, end: start + plain.len() });
+                    }
+                }
+            }
         }
-        self.sections.iter().find(|s| s.paragraphs.iter().any(|p| p.contains(&plain)))
+        found.into_iter()
+    }
+
+    /// The first `〔…〕` in `text` that is not a declared correction written right after
+    /// its typo (日军〔俄军〕), described for an error message.
+    pub fn misplaced_correction(&self, text: &str) -> Option<String> {
+        let mut rest = text;
+        let mut before = String::new();
+        while let Some(open) = rest.find(CORRECTION_OPEN) {
+            before.push_str(&rest[..open]);
+            let after = &rest[open + CORRECTION_OPEN.len_utf8()..];
+            let Some(close) = after.find(CORRECTION_CLOSE) else {
+                return Some(format!("`{CORRECTION_OPEN}` is never closed"));
+            };
+            let inserted = &after[..close];
+            let declared = self.corrections.iter().any(|c| c.right == inserted && before.ends_with(&c.wrong));
+            if !declared {
+                let typos: Vec<String> =
+                    self.corrections.iter().map(|c| format!("{}〔{}〕", c.wrong, c.right)).collect();
+                return Some(format!(
+                    "`{CORRECTION_OPEN}{inserted}{CORRECTION_CLOSE}` is not a declared correction: 〔〕 may only follow a known typo ({})",
+                    typos.join(", ")
+                ));
+            }
+            rest = &after[close + CORRECTION_CLOSE.len_utf8()..];
+        }
+        rest.contains(CORRECTION_CLOSE)
+            .then(|| format!("`{CORRECTION_CLOSE}` has no opening `{CORRECTION_OPEN}`"))
     }
 
     /// The first known typo that `text` repeats without marking its correction.
@@ -238,6 +340,29 @@ mod tests {
         let article = Article::parse(TEXT, layout(), "article.txt").expect("parses");
         assert!(article.uncorrected_typo("向日军下达指令").is_some());
         assert!(article.uncorrected_typo("向日军〔俄军〕下达指令").is_none());
+    }
+
+    #[test]
+    fn a_correction_is_allowed_only_right_after_a_declared_typo() {
+        let article = Article::parse(TEXT, layout(), "article.txt").expect("parses");
+        assert_eq!(article.misplaced_correction("向日军〔俄军〕下达指令"), None);
+        let inserted = article.misplaced_correction("他〔不〕说").expect("refused");
+        assert!(inserted.contains("`〔不〕` is not a declared correction"), "{inserted}");
+        assert!(article.misplaced_correction("向俄军〔俄军〕下达").is_some(), "not after the typo");
+        assert!(article.misplaced_correction("向日军〔我军〕下达").is_some(), "not the declared word");
+        assert!(article.misplaced_correction("向日军〔俄军下达").is_some(), "never closed");
+        assert!(article.misplaced_correction("向日军俄军〕下达").is_some(), "never opened");
+    }
+
+    #[test]
+    fn tells_words_inside_quotation_marks_from_the_rest() {
+        let article = Article::parse(TEXT, layout(), "article.txt").expect("parses");
+        let inside = |quote: &str| article.occurrences(quote).any(|o| o.is_inside_quotation_marks());
+        assert!(inside("没有结果"));
+        assert!(inside("没有"));
+        assert!(!inside("他说"));
+        assert!(!inside("有结果”。"), "runs past the closing mark");
+        assert!(!inside("向日军〔俄军〕下达指令"));
     }
 
     #[test]

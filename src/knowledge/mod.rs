@@ -7,15 +7,17 @@
 mod article;
 mod entry;
 mod error;
+mod lexicon;
 mod raw;
 mod validate;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-pub use article::{Article, ArticleLayout, Correction, Section, strip_corrections};
-pub use entry::{Category, Entry, Quote, Status};
+pub use article::{Article, ArticleLayout, Correction, Occurrence, Section, strip_corrections};
+pub use entry::{Category, Entry, Quote, QuoteKind, Status};
 pub use error::{KnowledgeError, Problem};
+pub use lexicon::{Detail, EntityKind, Field, Lexicon, LexiconEntity, LexiconWord};
 pub use raw::Alias;
 
 /// The article plus everything the bot knows about it, validated.
@@ -29,6 +31,8 @@ pub struct KnowledgeBase {
     pub aliases: Vec<Alias>,
     /// Words that carry no meaning for matching.
     pub stopwords: Vec<String>,
+    /// What the words of a question refer to.
+    pub lexicon: Lexicon,
     by_id: HashMap<String, usize>,
 }
 
@@ -44,6 +48,8 @@ pub struct Sources {
     pub aliases: String,
     /// `stopwords.txt`.
     pub stopwords: String,
+    /// `lexicon.toml`.
+    pub lexicon: String,
     /// Each `entries/*.toml` file: its name and its text.
     pub entry_files: Vec<(String, String)>,
 }
@@ -74,6 +80,7 @@ impl Sources {
             layout: read("article.toml")?,
             aliases: read("aliases.toml")?,
             stopwords: read("stopwords.txt")?,
+            lexicon: read("lexicon.toml")?,
             entry_files,
         })
     }

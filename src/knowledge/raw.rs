@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::entry::{Category, Status};
+use super::entry::{Category, QuoteKind, Status};
 
 /// One `entries/*.toml` file.
 #[derive(Debug, Deserialize)]
@@ -22,10 +22,11 @@ pub struct RawEntry {
     pub topic: String,
     pub category: Category,
     pub status: Option<Status>,
-    pub questions: Vec<String>,
+    pub point: Option<Spanned<u8>>,
+    pub questions: Vec<Spanned<String>>,
     #[serde(default)]
     pub keywords: Vec<String>,
-    pub answer: String,
+    pub answer: Spanned<String>,
     #[serde(default)]
     pub quotes: Vec<RawQuote>,
     #[serde(default)]
@@ -37,7 +38,9 @@ pub struct RawEntry {
 #[serde(deny_unknown_fields)]
 pub struct RawQuote {
     pub text: Spanned<String>,
-    pub speaker: String,
+    pub kind: QuoteKind,
+    /// Required for direct and reported quotes; narration may leave it out.
+    pub speaker: Option<String>,
     pub section: String,
 }
 

@@ -4,10 +4,12 @@ use std::collections::HashMap;
 
 use serde::de::DeserializeOwned;
 
-use super::article::{Article, ArticleLayout};
-use super::entry::{Category, Entry, Quote};
+use super::article::{
+    Article, ArticleLayout, Occurrence, QUOTE_CLOSE, QUOTE_OPEN, Section, strip_corrections,
+};
+use super::entry::{Category, Entry, Quote, QuoteKind, Status};
 use super::error::{KnowledgeError, Problem, line_of};
-use super::raw::{Alias, AliasFile, EntryFile, RawEntry};
+use super::raw::{Alias, AliasFile, EntryFile, RawEntry, RawQuote};
 use super::{KnowledgeBase, Sources};
 
 const ARTICLE_FILE: &str = "article.txt";
@@ -17,6 +19,38 @@ const ALIASES_FILE: &str = "aliases.toml";
 const MAX_ID_BYTES: usize = 64;
 /// Answers are brief: at most this many sentences.
 const MAX_ANSWER_SENTENCES: usize = 3;
+/// Words that date something relative to the day they are read. The article's 昨天 is
+/// relative to its publication, so the bot never repeats one as if it were today.
+const RELATIVE_DATES: [&str; 10] =
+    ["昨天", "今天", "明天", "前天", "后天", "昨日", "今日", "明日", "上周", "下周"];
+/// Words that make a phrasing ask something. The first phrasing of an entry is shown on
+/// buttons, so it must be a whole question (鲁比奥承认了什么？), not a bare name (鲁比奥?).
+const QUESTION_WORDS: [&str; 22] = [
+    "吗",
+    "呢",
+    "么",
+    "什么",
+    "啥",
+    "谁",
+    "哪",
+    "几",
+    "多少",
+    "多久",
+    "怎",
+    "如何",
+    "为何",
+    "为什么",
+    "是否",
+    "有没有",
+    "没有",
+    "了没",
+    "是不是",
+    "会不会",
+    "能否",
+    "何",
+];
+/// A whole question has at least this many characters besides its punctuation.
+const MIN_QUESTION_CHARS: usize = 4;
 
 /// Parses every file, validates the whole, and returns the knowledge base or all problems.
 pub fn build(sources: &Sources) -> Result<KnowledgeBase, KnowledgeError> {
@@ -43,6 +77,7 @@ pub fn build(sources: &Sources) -> Result<KnowledgeBase, KnowledgeError> {
     let aliases = aliases.map(|a| a.alias).unwrap_or_default();
     check_aliases(&aliases, &mut problems);
     let entries = check_entries(&article, &files, &mut problems);
+    let lexicon = super::Lexicon::parse(&sources.lexicon, &sources.article, &mut problems);
     if entries.is_empty() && problems.is_empty() {
         problems.push(Problem {
             file: "entries/".to_owned(),
@@ -55,7 +90,14 @@ pub fn build(sources: &Sources) -> Result<KnowledgeBase, KnowledgeError> {
         return Err(KnowledgeError::Invalid(problems));
     }
     let by_id = entries.iter().enumerate().map(|(i, e)| (e.id.clone(), i)).collect();
-    Ok(KnowledgeBase { article, entries, aliases, stopwords: parse_stopwords(&sources.stopwords), by_id })
+    Ok(KnowledgeBase {
+        article,
+        entries,
+        aliases,
+        stopwords: parse_stopwords(&sources.stopwords),
+        lexicon,
+        by_id,
+    })
 }
 
 fn parse_toml<T: DeserializeOwned>(text: &str, file: &str, problems: &mut Vec<Problem>) -> Option<T> {
@@ -121,10 +163,112 @@ fn check_entries(
         for raw in &parsed.entry {
             let mut check = EntryCheck { file, text, id: raw.id.get_ref(), problems };
             check.run(raw, article, &first_seen);
-            entries.push(to_entry(raw));
+            entries.push(to_entry(raw, article));
         }
     }
+    let located: Vec<Located> = files
+        .iter()
+        .flat_map(|(file, text, parsed)| parsed.entry.iter().map(move |raw| Located { file, text, raw }))
+        .collect();
+    check_same_evidence_same_status(&located, problems);
+    check_points(&located, problems);
     entries
+}
+
+/// An entry as written, with the file it is in.
+struct Located<'a> {
+    file: &'a str,
+    text: &'a str,
+    raw: &'a RawEntry,
+}
+
+impl Located<'_> {
+    fn problem(&self, offset: usize, message: String) -> Problem {
+        Problem {
+            file: self.file.to_owned(),
+            line: Some(line_of(self.text, offset)),
+            entry: Some(self.raw.id.get_ref().clone()),
+            message,
+        }
+    }
+}
+
+/// One verdict per piece of evidence: two entries with a status that quote the same
+/// words of the article (or one quotes words the other's quote contains) give the same
+/// status.
+fn check_same_evidence_same_status(entries: &[Located], problems: &mut Vec<Problem>) {
+    let with_status: Vec<(&Located, Status)> =
+        entries.iter().filter_map(|e| e.raw.status.map(|s| (e, s))).collect();
+    for (i, (first, first_status)) in with_status.iter().enumerate() {
+        for (second, second_status) in &with_status[i + 1..] {
+            if first_status == second_status {
+                continue;
+            }
+            let shared = second.raw.quotes.iter().find_map(|q| {
+                let words = strip_corrections(q.text.get_ref());
+                first
+                    .raw
+                    .quotes
+                    .iter()
+                    .map(|p| strip_corrections(p.text.get_ref()))
+                    .find(|other| other.contains(&words) || words.contains(other.as_str()))
+            });
+            if let Some(evidence) = shared {
+                problems.push(second.problem(
+                    second.raw.id.span().start,
+                    format!(
+                        "status `{}` differs from `{}` of entry `{}` ({}:{}), which quotes the same evidence `{evidence}`: the same evidence gives the same verdict",
+                        status_name(*second_status),
+                        status_name(*first_status),
+                        first.raw.id.get_ref(),
+                        first.file,
+                        line_of(first.text, first.raw.id.span().start),
+                    ),
+                ));
+            }
+        }
+    }
+}
+
+fn status_name(status: Status) -> &'static str {
+    match status {
+        Status::Discussed => "discussed",
+        Status::NotDiscussed => "not_discussed",
+        Status::NotMentioned => "not_mentioned",
+        Status::Unclear => "unclear",
+        Status::Disputed => "disputed",
+    }
+}
+
+/// The numbered points (第一点 …) belong to `discussed` entries and run from 1 without
+/// a gap, so that /discussed lists exactly the article's points.
+fn check_points(entries: &[Located], problems: &mut Vec<Problem>) {
+    let mut numbers: Vec<u8> = Vec::new();
+    for entry in entries {
+        let Some(point) = &entry.raw.point else { continue };
+        if entry.raw.category != Category::Discussed {
+            problems.push(entry.problem(
+                point.span().start,
+                "only a `discussed` entry can be one of the article's numbered points".to_owned(),
+            ));
+        } else if *point.get_ref() == 0 {
+            problems.push(entry.problem(point.span().start, "points are numbered from 1".to_owned()));
+        } else {
+            numbers.push(*point.get_ref());
+        }
+    }
+    numbers.sort_unstable();
+    numbers.dedup();
+    if let Some(gap) =
+        (1..).zip(&numbers).find(|(expected, n)| *expected != **n).map(|(expected, _)| expected)
+        && let Some(entry) = entries.iter().find(|e| e.raw.point.as_ref().is_some_and(|p| *p.get_ref() > gap))
+        && let Some(point) = &entry.raw.point
+    {
+        problems.push(entry.problem(
+            point.span().start,
+            format!("point {} follows a gap: no entry is point {gap}", point.get_ref()),
+        ));
+    }
 }
 
 /// Validates one entry, reporting problems with its file, line and id.
@@ -164,27 +308,33 @@ impl EntryCheck<'_> {
         if raw.questions.is_empty() {
             self.report(at, "questions is empty: give at least one way people ask this".to_owned());
         }
-        if let Some(n) = raw.questions.iter().position(|q| q.trim().is_empty()) {
+        if let Some(n) = raw.questions.iter().position(|q| q.get_ref().trim().is_empty()) {
             self.report(at, format!("question {} is empty", n + 1));
         }
-        if raw.answer.trim().is_empty() {
-            self.report(at, "answer is empty".to_owned());
-        }
-        let sentences = sentence_count(&raw.answer);
-        if sentences > MAX_ANSWER_SENTENCES {
+        if let Some(first) = raw.questions.first()
+            && !first.get_ref().trim().is_empty()
+            && !is_whole_question(first.get_ref())
+        {
             self.report(
-                at,
-                format!("answer has {sentences} sentences: keep it to {MAX_ANSWER_SENTENCES} at most"),
+                first.span().start,
+                format!(
+                    "the first question `{}` is shown on buttons: make it a whole question (`鲁比奥承认了什么？`, not `鲁比奥？`)",
+                    first.get_ref().trim()
+                ),
             );
         }
-        if let Some(typo) = article.typo_in_answer(&raw.answer) {
-            self.report(
-                at,
-                format!("answer repeats the article's typo `{}`: write `{}`", typo.wrong, typo.right),
-            );
-        }
+        self.check_answer(raw, article);
         if raw.category == Category::Unreported && raw.status.is_some() {
             self.report(at, "an unreported entry has no status: the article does not say".to_owned());
+        }
+        if raw.status.is_some() && raw.quotes.is_empty() {
+            self.report(at, "an entry with a status quotes its evidence: add the article's words".to_owned());
+        }
+        if raw.status == Some(Status::Disputed) && !has_two_readings(&raw.quotes) {
+            self.report(
+                at,
+                "a disputed status gives both readings: quote each side (two speakers)".to_owned(),
+            );
         }
         for quote in &raw.quotes {
             self.check_quote(quote, article);
@@ -202,18 +352,54 @@ impl EntryCheck<'_> {
         }
     }
 
-    fn check_quote(&mut self, quote: &super::raw::RawQuote, article: &Article) {
+    fn check_answer(&mut self, raw: &RawEntry, article: &Article) {
+        let answer = raw.answer.get_ref();
+        let at = raw.answer.span().start;
+        if answer.trim().is_empty() {
+            self.report(raw.id.span().start, "answer is empty".to_owned());
+        }
+        let sentences = sentence_count(answer);
+        if sentences > MAX_ANSWER_SENTENCES {
+            self.report(
+                at,
+                format!("answer has {sentences} sentences: keep it to {MAX_ANSWER_SENTENCES} at most"),
+            );
+        }
+        if let Some(typo) = article.typo_in_answer(answer) {
+            self.report(
+                at,
+                format!("answer repeats the article's typo `{}`: write `{}`", typo.wrong, typo.right),
+            );
+        }
+        if answer.contains(['〔', '〕']) {
+            self.report(at, "answer marks a correction with 〔〕: write the right word alone".to_owned());
+        }
+        if let Some(word) = RELATIVE_DATES.iter().find(|w| answer.contains(**w)) {
+            self.report(
+                at,
+                format!(
+                    "answer says `{word}`: the article's relative dates count from its publication, not from today; give the date or leave it out"
+                ),
+            );
+        }
+        if let Some(problem) = quotation_mark_problem(answer) {
+            self.report(at, format!("answer {problem}"));
+        }
+    }
+
+    fn check_quote(&mut self, quote: &RawQuote, article: &Article) {
         let text = quote.text.get_ref();
         let at = quote.text.span().start;
-        if quote.speaker.trim().is_empty() {
-            self.report(at, format!("quote `{text}` has no speaker"));
-        }
-        if article.section(&quote.section).is_none() {
+        let Some(section) = article.section(&quote.section) else {
             let known: Vec<&str> = article.sections.iter().map(|s| s.id.as_str()).collect();
             self.report(
                 at,
                 format!("quote section `{}` is unknown; use one of {}", quote.section, known.join(", ")),
             );
+            return;
+        };
+        if let Some(problem) = article.misplaced_correction(text) {
+            self.report(at, format!("quote `{text}`: {problem}"));
         }
         if let Some(typo) = article.uncorrected_typo(text) {
             self.report(
@@ -224,17 +410,112 @@ impl EntryCheck<'_> {
                 ),
             );
         }
-        match article.find_quote(text) {
-            None => self.report(at, format!("quote `{text}` is not found verbatim in the article")),
-            Some(section) if article.section(&quote.section).is_some() && section.id != quote.section => {
-                self.report(
-                    at,
-                    format!("quote `{text}` stands in section {}, not {}", section.id, quote.section),
-                );
+        if let Some(word) = RELATIVE_DATES.iter().find(|w| text.contains(**w)) {
+            self.report(
+                at,
+                format!("quote `{text}` says `{word}`, which counts from the article's publication: end the quote before it or start it after it"),
+            );
+        }
+        let occurrences: Vec<_> = article.occurrences(text).collect();
+        let Some(first) = occurrences.first() else {
+            self.report(at, format!("quote `{text}` is not found verbatim in the article"));
+            return;
+        };
+        let in_section: Vec<_> = occurrences.iter().filter(|o| o.section.id == section.id).collect();
+        if in_section.is_empty() {
+            self.report(
+                at,
+                format!("quote `{text}` stands in section {}, not {}", first.section.id, section.id),
+            );
+            return;
+        }
+        self.check_kind(quote, section, &in_section);
+    }
+
+    /// Whose words a quote is, checked against where the article has them: narration is
+    /// the section's narrator's; reported speech names its speaker in the paragraph; a
+    /// direct quote also stands inside quotation marks there.
+    fn check_kind(&mut self, quote: &RawQuote, section: &Section, occurrences: &[&Occurrence]) {
+        let text = quote.text.get_ref();
+        let at = quote.text.span().start;
+        let kind = quote.kind.name();
+        let speaker = quote.speaker.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        let Some(speaker) = speaker else {
+            if quote.kind != QuoteKind::Narration {
+                self.report(at, format!("{kind} quote `{text}` has no speaker: say whose words these are"));
             }
-            Some(_) => {}
+            return;
+        };
+        let names_speaker = |o: &&Occurrence| o.paragraph.contains(speaker);
+        let message = match quote.kind {
+            QuoteKind::Narration if speaker != section.narrator => format!(
+                "quote `{text}` is narration, the article's own words, so its speaker is {} (or leave speaker out), not `{speaker}`; for someone's words use kind = \"reported\" or \"direct\"",
+                section.narrator
+            ),
+            QuoteKind::Narration => return,
+            _ if speaker == section.narrator => {
+                format!(
+                    "quote `{text}` is credited to {speaker}, the article itself: make it kind = \"narration\""
+                )
+            }
+            QuoteKind::Direct if text.contains([QUOTE_OPEN, QUOTE_CLOSE]) => {
+                format!("direct quote `{text}` contains quotation marks: quote only the words inside them")
+            }
+            QuoteKind::Direct if !occurrences.iter().any(|o| o.is_inside_quotation_marks()) => format!(
+                "direct quote `{text}` is not inside quotation marks in the article: use kind = \"reported\" for an account of what was said, or \"narration\" for the article's own words"
+            ),
+            QuoteKind::Direct
+                if occurrences.iter().any(|o| o.is_inside_quotation_marks() && names_speaker(o)) =>
+            {
+                return;
+            }
+            QuoteKind::Reported if occurrences.iter().any(names_speaker) => return,
+            QuoteKind::Direct | QuoteKind::Reported => format!(
+                "{kind} quote `{text}`: its speaker `{speaker}` is not named in the quote's paragraph; name the speaker as the article does there, or use kind = \"narration\""
+            ),
+        };
+        self.report(at, message);
+    }
+}
+
+/// Whether a phrasing is a whole question: it asks something (a question word, or the
+/// X没X / X不X pattern: 谈没谈) and is more than a name.
+fn is_whole_question(question: &str) -> bool {
+    let chars: Vec<char> = question.chars().filter(|c| c.is_alphanumeric()).collect();
+    let words: String = chars.iter().collect();
+    let asks = QUESTION_WORDS.iter().any(|w| words.contains(w))
+        || chars.windows(3).any(|w| w[0] == w[2] && (w[1] == '没' || w[1] == '不'));
+    chars.len() >= MIN_QUESTION_CHARS && asks
+}
+
+/// Whether quotes give two readings: at least two speakers.
+fn has_two_readings(quotes: &[RawQuote]) -> bool {
+    let mut speakers: Vec<&str> = quotes.iter().filter_map(|q| q.speaker.as_deref()).collect();
+    speakers.sort_unstable();
+    speakers.dedup();
+    speakers.len() >= 2
+}
+
+/// What is wrong with a text's quotation marks: one left open or closed twice, or the
+/// same marks nested (“…“…”…”), which readers cannot follow.
+fn quotation_mark_problem(text: &str) -> Option<String> {
+    let mut open = false;
+    for c in text.chars() {
+        match c {
+            QUOTE_OPEN if open => {
+                return Some(format!(
+                    "nests quotation marks {QUOTE_OPEN}…{QUOTE_OPEN}…{QUOTE_CLOSE}…{QUOTE_CLOSE}: write the inner ones as ‘…’"
+                ));
+            }
+            QUOTE_OPEN => open = true,
+            QUOTE_CLOSE if !open => {
+                return Some(format!("closes a quotation `{QUOTE_CLOSE}` it never opened"));
+            }
+            QUOTE_CLOSE => open = false,
+            _ => {}
         }
     }
+    open.then(|| format!("leaves a quotation `{QUOTE_OPEN}` open"))
 }
 
 /// The number of sentences: sentence-ending marks, a run of them (or one followed by a
@@ -254,21 +535,28 @@ fn sentence_count(text: &str) -> usize {
     count + usize::from(unterminated)
 }
 
-fn to_entry(raw: &RawEntry) -> Entry {
+fn to_entry(raw: &RawEntry, article: &Article) -> Entry {
     Entry {
         id: raw.id.get_ref().clone(),
         topic: raw.topic.trim().to_owned(),
         category: raw.category,
         status: raw.status,
-        questions: raw.questions.iter().map(|q| q.trim().to_owned()).collect(),
+        point: raw.point.as_ref().map(|p| *p.get_ref()),
+        questions: raw.questions.iter().map(|q| q.get_ref().trim().to_owned()).collect(),
         keywords: raw.keywords.clone(),
-        answer: raw.answer.trim().to_owned(),
+        answer: raw.answer.get_ref().trim().to_owned(),
         quotes: raw
             .quotes
             .iter()
             .map(|q| Quote {
                 text: q.text.get_ref().clone(),
-                speaker: q.speaker.clone(),
+                kind: q.kind,
+                speaker: match (q.kind, q.speaker.as_deref()) {
+                    (QuoteKind::Narration, _) | (_, None) => {
+                        article.section(&q.section).map(|s| s.narrator.clone()).unwrap_or_default()
+                    }
+                    (_, Some(speaker)) => speaker.trim().to_owned(),
+                },
                 section: q.section.clone(),
             })
             .collect(),
@@ -278,7 +566,26 @@ fn to_entry(raw: &RawEntry) -> Entry {
 
 #[cfg(test)]
 mod tests {
-    use super::sentence_count;
+    use super::{is_whole_question, quotation_mark_problem, sentence_count};
+
+    #[test]
+    fn a_whole_question_asks_something_and_is_more_than_a_name() {
+        for q in ["美国国务卿鲁比奥承认了什么？", "谈了对乌援助吗", "换俘谈没谈", "普京是否同意停火"]
+        {
+            assert!(is_whole_question(q), "{q}");
+        }
+        for q in ["鲁比奥?", "冰球？", "北约", "修昔底德名言"] {
+            assert!(!is_whole_question(q), "{q}");
+        }
+    }
+
+    #[test]
+    fn quotation_marks_pair_up_without_nesting() {
+        assert_eq!(quotation_mark_problem("他说“好”，又说“行”。"), None);
+        assert!(quotation_mark_problem("“欧洲从“后援团”变了”").is_some_and(|p| p.contains("nests")));
+        assert!(quotation_mark_problem("他说“好").is_some_and(|p| p.contains("open")));
+        assert!(quotation_mark_problem("好”").is_some_and(|p| p.contains("never opened")));
+    }
 
     #[test]
     fn sentences_are_counted_by_their_ends() {

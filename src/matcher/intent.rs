@@ -118,11 +118,10 @@ const TIME_QUESTIONS: [&str; 13] = [
 const NUMBER_QUESTIONS: [&str; 9] =
     ["多少", "几个", "几名", "几架", "几位", "几项", "几点", "几成", "百分之几"];
 
-/// Words in an answer that give a time.
-const TIME_WORDS: [&str; 16] = [
-    "日", "号", "时", "点", "月", "年", "天", "周", "凌晨", "当晚", "昨天", "立即", "此前", "之后", "以后",
-    "后",
-];
+/// Words in an answer that give a time without a number.
+const TIME_WORDS: [&str; 8] = ["凌晨", "当晚", "昨天", "立即", "此前", "结束后", "时隔", "通话后"];
+/// Units that make a number a time (18日, 30天).
+const TIME_UNITS: &str = "日号时点月年天周";
 /// Characters in an answer that give a number.
 const NUMERALS: &str = "0123456789一二三四五六七八九十百千万两半";
 /// Numerals that give a quantity: 一 and 两 are left out, being mostly parts of words
@@ -131,6 +130,8 @@ const QUANTITY_NUMERALS: &str = "0123456789二三四五六七八九十百千万"
 
 /// The kinds of fact a normalised question asks for.
 pub fn wanted(normalized: &str) -> Vec<Wanted> {
+    // 第几点 asks for an ordinal, which answers give as 第六点.
+    let normalized = &normalized.replace("第几", "第");
     let mut kinds = Vec::new();
     if TIME_QUESTIONS.iter().any(|q| normalized.contains(q)) {
         kinds.push(Wanted::Time);
@@ -145,11 +146,22 @@ pub fn wanted(normalized: &str) -> Vec<Wanted> {
 /// purpose: it only rules out answers with no time or no number at all.
 pub fn gives(text: &str, kind: Wanted) -> bool {
     match kind {
-        Wanted::Time => {
-            TIME_WORDS.iter().any(|w| text.contains(w)) || text.contains(|c| NUMERALS.contains(c))
-        }
+        Wanted::Time => TIME_WORDS.iter().any(|w| text.contains(w)) || has_time(text),
         Wanted::Number => has_quantity(text),
     }
+}
+
+/// Whether a text has a number with a unit of time (19日, 30天, 7时), not an ordinal
+/// (第七点).
+fn has_time(text: &str) -> bool {
+    let chars: Vec<char> = text.chars().collect();
+    chars.windows(2).enumerate().any(|(i, w)| {
+        let mut start = i;
+        while start > 0 && NUMERALS.contains(chars[start - 1]) {
+            start -= 1;
+        }
+        NUMERALS.contains(w[0]) && TIME_UNITS.contains(w[1]) && (start == 0 || chars[start - 1] != '第')
+    })
 }
 
 /// Whether a text has a number that is not an ordinal (第四点 counts nothing): some run
@@ -160,6 +172,35 @@ fn has_quantity(text: &str) -> bool {
         let before = i.checked_sub(1).map(|j| chars[j]);
         QUANTITY_NUMERALS.contains(*c) && before.is_none_or(|b| b != '第' && !NUMERALS.contains(b))
     })
+}
+
+/// Measure words, with the others an answer may count the same thing in.
+const COUNTERS: [(char, &str); 8] = [
+    ('枚', "枚"),
+    ('架', "架"),
+    ('名', "名人位"),
+    ('人', "人名位"),
+    ('位', "位人名"),
+    ('州', "州个"),
+    ('辆', "辆"),
+    ('艘', "艘"),
+];
+
+/// The measure word a question counts in (几架, 多少枚), if any.
+pub(crate) fn counted(normalized: &str) -> Option<char> {
+    let chars: Vec<char> = normalized.chars().collect();
+    chars.windows(2).find_map(|w| {
+        let asks = w[0] == '几' || (w[0] == '少' && normalized.contains("多少"));
+        (asks && COUNTERS.iter().any(|(c, _)| *c == w[1])).then_some(w[1])
+    })
+}
+
+/// Whether a text gives a count in this measure word: a numeral right before it
+/// (150架, 七名), not an indefinite 多枚 or 数架.
+pub(crate) fn gives_count_of(text: &str, counter: char) -> bool {
+    let accepted = COUNTERS.iter().find(|(c, _)| *c == counter).map_or("", |(_, a)| a);
+    let chars: Vec<char> = text.chars().collect();
+    chars.windows(2).any(|w| QUANTITY_NUMERALS.contains(w[0]) && accepted.contains(w[1]))
 }
 
 #[cfg(test)]
@@ -179,8 +220,21 @@ mod wanted_tests {
         assert!(gives("俄乌19日将互换175名被俘人员", Wanted::Number));
         assert!(!gives("美国企业可优先开发稀土、页岩气", Wanted::Time));
         assert!(!gives("美国企业可优先开发稀土、页岩气", Wanted::Number));
+        assert!(!gives("这是两国总统谈到的第七点", Wanted::Time));
+        assert!(!gives("欧盟豪掷35亿欧元援乌", Wanted::Time));
+        assert_eq!(wanted("危机地区稳定是第几点"), []);
         assert!(!gives("这是两国总统谈到的第四点", Wanted::Number));
         assert!(!gives("第175号", Wanted::Number));
         assert!(gives("第四点：互换175名", Wanted::Number));
+    }
+
+    #[test]
+    fn counts_in_a_measure_word() {
+        assert_eq!(counted("俄军发射了多少枚导弹"), Some('枚'));
+        assert_eq!(counted("几架无人机"), Some('架'));
+        assert_eq!(counted("谈了什么"), None);
+        assert!(!gives_count_of("俄军使用了多枚导弹和近150架无人机", '枚'));
+        assert!(gives_count_of("俄军使用了多枚导弹和近150架无人机", '架'));
+        assert!(gives_count_of("互换175名被俘人员", '人'));
     }
 }

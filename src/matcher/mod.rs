@@ -15,15 +15,31 @@
 //!   reach, which rewards words the entry uses often (keywords, many phrasings).
 //!
 //! A question asking whether the call touched a topic (谈到X了吗) adds 0.05 to entries
-//! that have a status, since those answer exactly that.
+//! that have a status, since those answer exactly that. An entry that does not mention
+//! a person, place or topic the question names loses 0.1 per such entity: the question
+//! is about something else.
+//!
+//! Before matching, the question is analysed ([`analysis`]): a question with nothing
+//! left to go on is asked to say more; and the best entry answers only when it gives
+//! the asked facet and detail. When it does not (冰球比赛谁赢了), the reply says what the
+//! article does not report, and what it does say. A message of several sentences is
+//! answered on its question: each interrogative sentence is matched, the best kept.
 
+mod analysis;
 mod index;
 mod intent;
 mod normalize;
 mod segment;
 
+use std::collections::HashMap;
+
 use serde::Deserialize;
 
+use analysis::Analyzer;
+use intent::{counted, gives_count_of};
+
+pub use crate::knowledge::EntityKind;
+pub use analysis::{Analysis, Entity, Facet};
 pub use index::{DocumentWords, Index, TermScore};
 pub use intent::{Wanted, asks_if_discussed, gives, is_yes_no, wanted};
 pub use normalize::{Normalizer, basic_form};
@@ -42,6 +58,13 @@ const SINGLE_CHARACTER_WEIGHT: f64 = 0.5;
 /// A function word (pronoun, particle …) that no entry uses counts this much: 他们 or
 /// 哪个 in a question should not make it look off-topic, as an unknown noun should.
 const UNKNOWN_FUNCTION_WORD_WEIGHT: f64 = 0.1;
+/// How much an entry loses for each entity the question names that it never mentions.
+const ENTITY_MISS_PENALTY: f64 = 0.1;
+/// Entities that every question is about (the two presidents, the call): they tell
+/// entries apart no better than a stopword.
+const CALL_ENTITIES: [&str; 3] = ["双方", "通话", "新华社"];
+/// The two presidents: named together, they are the call itself, as 双方 is.
+const PRESIDENTS: [&str; 2] = ["普京", "特朗普"];
 
 /// The matcher's settings (`[matcher]` in `config/callbot.toml`).
 #[derive(Debug, Clone, Deserialize)]
@@ -74,6 +97,10 @@ pub struct Match {
     pub yes_no: bool,
     /// Whether it asks if the call touched a topic (谈到X了吗).
     pub about_the_call: bool,
+    /// What the question asks, about what.
+    pub analysis: Analysis,
+    /// What the question asks that the best entry does not give (年龄, 具体时间).
+    pub missing: Option<String>,
     /// The best entries, best first.
     pub candidates: Vec<Candidate>,
     /// What to do with it.
@@ -115,8 +142,10 @@ pub enum Decline {
     TooLong,
     /// No entry scores above the threshold.
     NoMatch,
-    /// The closest entry does not give the kind of fact asked for (a date, a number):
-    /// the article does not report it.
+    /// Nothing left to go on once question words are set aside (为什么, 谁, 真的吗).
+    TooLittle,
+    /// The closest entry does not give the kind of fact asked for (a date, a number, a
+    /// detail such as an age): the article does not report it ([`Match::missing`]).
     MissingFact,
 }
 
@@ -137,25 +166,45 @@ impl Match {
 pub struct Matcher {
     normalizer: Normalizer,
     segmenter: Segmenter,
+    analyzer: Analyzer,
     index: Index,
     /// Each entry's phrasings, prepared for the similarity part.
     phrasings: Vec<Vec<Phrasing>>,
     unreported: Vec<bool>,
     /// Whether each entry has a status (discussed, not discussed, unclear).
     has_status: Vec<bool>,
-    /// The kinds of fact (a date, a number) each entry's answer and quotes give.
-    gives_kinds: Vec<Vec<Wanted>>,
+    /// What each entry gives and mentions, derived from its texts.
+    gives: Vec<EntryFacts>,
+    /// Fields (军事) and the article's words for the points under them.
+    fields: HashMap<String, Vec<String>>,
+    /// Each detail's name and the words of an answer that give it.
+    details: Vec<(String, Vec<String>)>,
     config: MatcherConfig,
+}
+
+/// What an entry's answer and quotes give, and what the entry mentions anywhere.
+#[derive(Debug, Clone)]
+pub struct EntryFacts {
+    /// The kinds of fact (a date, a number) its answer and quotes give.
+    pub kinds: Vec<Wanted>,
+    /// The facets its answer and quotes give.
+    pub facets: Vec<Facet>,
+    /// The entities it mentions (in its phrasings, keywords, answer or quotes).
+    pub entities: Vec<String>,
+    /// Its answer and quotes, normalised.
+    text: String,
 }
 
 impl Matcher {
     /// Builds the matcher for a knowledge base.
     pub fn new(knowledge: &KnowledgeBase, config: MatcherConfig) -> Self {
-        let normalizer = Normalizer::new(&knowledge.aliases);
+        let normalizer = Normalizer::with_lexicon(&knowledge.aliases, &knowledge.lexicon);
+        let analyzer = Analyzer::new(&knowledge.lexicon);
         let vocabulary: Vec<String> = knowledge
             .aliases
             .iter()
             .map(|a| a.word.as_str())
+            .chain(knowledge.lexicon.entity.iter().map(|e| e.name.get_ref().as_str()))
             .chain(knowledge.entries.iter().flat_map(|e| e.keywords.iter().map(String::as_str)))
             .map(|w| normalizer.normalize(w))
             .collect();
@@ -192,41 +241,119 @@ impl Matcher {
             texts.iter().map(|t| t.questions.iter().map(|q| Phrasing::new(q)).collect()).collect();
         let unreported = knowledge.entries.iter().map(|e| e.category == Category::Unreported).collect();
         let has_status = knowledge.entries.iter().map(|e| e.status.is_some()).collect();
-        let gives_kinds = knowledge
+        let gives = knowledge
             .entries
             .iter()
-            .map(|e| {
-                let text = e.quotes.iter().fold(e.answer.clone(), |text, q| text + &q.text);
-                Wanted::ALL.into_iter().filter(|kind| gives(&text, *kind)).collect()
+            .zip(&texts)
+            .map(|(entry, texts)| EntryFacts::new(entry, texts, &normalizer, &analyzer))
+            .collect();
+        let fields = knowledge
+            .lexicon
+            .field
+            .iter()
+            .map(|f| {
+                (basic_form(&f.name), f.covers.get_ref().iter().map(|c| normalizer.normalize(c)).collect())
             })
             .collect();
-        Self { normalizer, segmenter, index, phrasings, unreported, has_status, gives_kinds, config }
+        let details = knowledge
+            .lexicon
+            .detail
+            .iter()
+            .map(|d| (d.name.clone(), d.given_by.iter().map(|g| normalizer.normalize(g)).collect()))
+            .collect();
+        Self {
+            normalizer,
+            segmenter,
+            analyzer,
+            index,
+            phrasings,
+            unreported,
+            has_status,
+            gives,
+            fields,
+            details,
+            config,
+        }
     }
 
-    /// Matches a question.
+    /// What each entry gives and mentions, in knowledge order (`callbot check` shows it).
+    pub fn entry_facts(&self) -> &[EntryFacts] {
+        &self.gives
+    }
+
+    /// Analyses a question: its facet, entities, predicate, negation and content words.
+    pub fn analyze(&self, question: &str) -> Analysis {
+        let normalized = self.normalizer.normalize(question);
+        let words = self.segmenter.words(&normalized);
+        let mut analysis = self.analyzer.analyze(&normalized, &words);
+        analysis.english = analysis::is_english(question);
+        analysis
+    }
+
+    /// Matches a question. A message of several sentences is matched on each of its
+    /// questions, and the best is kept.
     pub fn find(&self, question: &str) -> Match {
+        let whole = self.find_one(question);
+        if matches!(whole.outcome, Outcome::Decline(Decline::Empty | Decline::TooLong)) {
+            return whole;
+        }
+        let clauses = questions_in(question);
+        if clauses.len() < 2 {
+            return whole;
+        }
+        // The sentences that ask something are the real questions: the one answered best
+        // (the later one on a tie) wins; when none is answered, the best of what the
+        // message says.
+        clauses
+            .into_iter()
+            .map(|clause| self.find_one(clause))
+            .chain([whole])
+            .enumerate()
+            .max_by(|(i, a), (j, b)| rank(a).total_cmp(&rank(b)).then(i.cmp(j)))
+            .map(|(_, found)| found)
+            .unwrap_or_else(|| self.find_one(question))
+    }
+
+    fn find_one(&self, question: &str) -> Match {
         let normalized = self.normalizer.normalize(question);
         let yes_no = is_yes_no(&normalized);
         let about_the_call = asks_if_discussed(&normalized);
-        let declined = |normalized: String, words: Vec<String>, reason: Decline| Match {
+        let declined = |normalized: String, words: Vec<String>, analysis: Analysis, reason: Decline| Match {
             normalized,
             words,
             yes_no,
             about_the_call,
+            analysis,
+            missing: None,
             candidates: Vec::new(),
             outcome: Outcome::Decline(reason),
         };
         if normalized.is_empty() {
-            return declined(normalized, Vec::new(), Decline::Empty);
+            return declined(normalized, Vec::new(), Analysis::empty(), Decline::Empty);
         }
         if normalized.chars().count() > self.config.max_question_chars {
-            return declined(normalized, Vec::new(), Decline::TooLong);
+            return declined(normalized, Vec::new(), Analysis::empty(), Decline::TooLong);
         }
         let words = self.segmenter.words(&normalized);
-        let weighted = self.weigh(&words);
+        let mut analysis = self.analyzer.analyze(&normalized, &words);
+        analysis.english = analysis::is_english(question);
+        // A detail asked in words the normalisation rewrites (Truth Social → 社交媒体).
+        analysis.detail = analysis.detail.or_else(|| self.analyzer.detail_in(&basic_form(question)));
+        let strangers = words.iter().filter(|w| w.proper && !self.index.knows(&w.text)).count() as f64;
+        let weighted = self.weigh(&words, &analysis);
         let words: Vec<String> = words.into_iter().map(|w| w.text).collect();
+        if !analysis.has_content() {
+            return declined(normalized, words, analysis, Decline::TooLittle);
+        }
         let ideal = self.index.ideal_score(&weighted);
         let question = Phrasing::new(&normalized);
+        let both_presidents = PRESIDENTS.iter().all(|p| analysis.names(p));
+        let named: Vec<&str> = analysis
+            .entities
+            .iter()
+            .map(|e| e.name.as_str())
+            .filter(|name| !(CALL_ENTITIES.contains(name) || both_presidents && PRESIDENTS.contains(name)))
+            .collect();
         let mut candidates: Vec<Candidate> = self
             .index
             .search(&weighted)
@@ -236,13 +363,16 @@ impl Matcher {
                 let similarity = closest(&question, &self.phrasings[term.doc]);
                 let relevance = if ideal > 0.0 { term.bm25 / ideal } else { 0.0 };
                 let bonus = if about_the_call && self.has_status[term.doc] { STATUS_BONUS } else { 0.0 };
+                let misses =
+                    named.iter().filter(|n| !self.gives[term.doc].entities.iter().any(|e| e == *n)).count();
                 Candidate {
                     entry: term.doc,
                     score: (COVERAGE_WEIGHT * term.coverage
                         + SIMILARITY_WEIGHT * similarity
                         + RELEVANCE_WEIGHT * relevance
-                        + bonus)
-                        .min(1.0),
+                        + bonus
+                        - ENTITY_MISS_PENALTY * (misses as f64 + strangers))
+                        .clamp(0.0, 1.0),
                     bm25: term.bm25,
                     coverage: term.coverage,
                     similarity,
@@ -250,14 +380,13 @@ impl Matcher {
             })
             .collect();
         candidates.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
+        let mut missing = None;
         let outcome = match candidates.first() {
             Some(best) if best.score >= self.config.threshold => {
+                missing = self.missing(&normalized, &analysis, best.entry);
                 if self.unreported[best.entry] {
                     Outcome::Unreported
-                } else if wanted(&normalized)
-                    .into_iter()
-                    .any(|kind| !self.gives_kinds[best.entry].contains(&kind))
-                {
+                } else if missing.is_some() {
                     Outcome::Decline(Decline::MissingFact)
                 } else {
                     Outcome::Answer
@@ -265,14 +394,45 @@ impl Matcher {
             }
             _ => Outcome::Decline(Decline::NoMatch),
         };
-        Match { normalized, words, yes_no, about_the_call, candidates, outcome }
+        Match { normalized, words, yes_no, about_the_call, analysis, missing, candidates, outcome }
     }
 
-    /// The question's distinct words with their weights.
-    fn weigh(&self, words: &[Word]) -> Vec<(String, f64)> {
+    /// What a question asks that an entry does not give: a detail (年龄), or a date or
+    /// a number.
+    fn missing(&self, normalized: &str, analysis: &Analysis, entry: usize) -> Option<String> {
+        let facts = &self.gives[entry];
+        if let Some(detail) = analysis.detail {
+            let (name, given_by) = &self.details[detail];
+            if !given_by.iter().any(|g| facts.text.contains(g.as_str())) {
+                return Some(name.clone());
+            }
+        }
+        let wanted = wanted(normalized);
+        if let Some(kind) = wanted.iter().find(|kind| !facts.kinds.contains(kind)) {
+            return Some(match kind {
+                Wanted::Time => Facet::When.missing_name().to_owned(),
+                Wanted::Number => Facet::HowMany.missing_name().to_owned(),
+            });
+        }
+        if let Some(counter) = counted(normalized)
+            && !gives_count_of(&facts.text, counter)
+        {
+            return Some(Facet::HowMany.missing_name().to_owned());
+        }
+        None
+    }
+
+    /// The question's distinct words with their weights. A field (军事) stands for the
+    /// points under it, sharing its weight; words that only ask for a detail (几岁) say
+    /// nothing of the topic and are left out.
+    fn weigh(&self, words: &[Word], analysis: &Analysis) -> Vec<(String, f64)> {
+        let detail_words: Vec<&str> =
+            analysis.detail.map(|d| self.analyzer.detail_words(d)).unwrap_or_default();
         let mut weighted: Vec<(String, f64)> = Vec::with_capacity(words.len());
         for word in words {
-            if weighted.iter().any(|(w, _)| *w == word.text) {
+            if weighted.iter().any(|(w, _)| *w == word.text)
+                || detail_words.iter().any(|d| d.contains(&word.text))
+            {
                 continue;
             }
             let weight = if word.function && !self.index.knows(&word.text) {
@@ -282,7 +442,17 @@ impl Matcher {
             } else {
                 1.0
             };
-            weighted.push((word.text.clone(), weight));
+            match self.fields.get(&word.text) {
+                Some(covers) => {
+                    let share = weight / covers.len() as f64;
+                    for cover in covers {
+                        if !weighted.iter().any(|(w, _)| w == cover) {
+                            weighted.push((cover.clone(), share));
+                        }
+                    }
+                }
+                None => weighted.push((word.text.clone(), weight)),
+            }
         }
         weighted
     }
@@ -297,6 +467,83 @@ impl Matcher {
                     && !self.unreported[second.entry]
             }
             _ => false,
+        }
+    }
+}
+
+/// How good a match of one sentence of a message is, to choose among its sentences:
+/// an answer beats a specific "not reported", which beats a decline; then the score.
+fn rank(found: &Match) -> f64 {
+    let outcome = match found.outcome {
+        Outcome::Answer => 2.0,
+        Outcome::Unreported | Outcome::Decline(Decline::MissingFact) => 1.0,
+        Outcome::Decline(_) => 0.0,
+    };
+    outcome + found.best().map_or(0.0, |c| c.score) / 2.0
+}
+
+/// The sentences of a message that ask something, in order: split at sentence ends,
+/// kept when they hold a question word or mark.
+fn questions_in(message: &str) -> Vec<&str> {
+    let sentences: Vec<&str> = message
+        .split(['。', '！', '？', '?', '!', '；', ';', '\n', '…'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
+    if sentences.len() < 2 {
+        return sentences;
+    }
+    let asks = |s: &&str| {
+        let normalized = basic_form(s);
+        QUESTION_WORDS.iter().any(|w| normalized.contains(w)) || is_yes_no(&normalized)
+    };
+    let asking: Vec<&str> = sentences.iter().copied().filter(asks).collect();
+    if asking.is_empty() { sentences } else { asking }
+}
+
+/// Words that make a sentence a question.
+const QUESTION_WORDS: [&str; 16] = [
+    "什么",
+    "啥",
+    "谁",
+    "哪",
+    "几",
+    "多少",
+    "怎么",
+    "咋",
+    "如何",
+    "为什么",
+    "为啥",
+    "吗",
+    "呢",
+    "么",
+    "是否",
+    "有没有",
+];
+
+impl EntryFacts {
+    fn new(
+        entry: &crate::knowledge::Entry,
+        texts: &EntryTexts,
+        normalizer: &Normalizer,
+        analyzer: &Analyzer,
+    ) -> Self {
+        let text = entry.quotes.iter().fold(normalizer.normalize(&entry.answer), |mut text, q| {
+            text.push(' ');
+            text.push_str(&normalizer.normalize(&q.text));
+            text
+        });
+        let given = analyzer.entities_in(&text);
+        let everything = texts.questions.iter().chain(&texts.keywords).fold(text.clone(), |mut all, t| {
+            all.push(' ');
+            all.push_str(t);
+            all
+        });
+        Self {
+            kinds: Wanted::ALL.into_iter().filter(|kind| gives(&text, *kind)).collect(),
+            facets: analysis::facets_given(&text, &given),
+            entities: analyzer.entities_in(&everything).into_iter().map(|e| e.name).collect(),
+            text,
         }
     }
 }

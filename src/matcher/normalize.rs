@@ -3,17 +3,23 @@
 //! Full-width forms become half-width, Traditional characters Simplified, letters lower
 //! case, punctuation and control characters spaces; then aliases (川普, NATO, 普金 …)
 //! become the words the knowledge uses, and a name misspelt with a homophone (特郎普,
-//! 泽连司基) is recognised by its pinyin.
+//! 泽连司基) is recognised by its pinyin. English words left over are stemmed and looked
+//! up in the lexicon's glossary (talked → 谈), English function words dropped, and an
+//! English yes/no question (Did they …) marked as one with 吗. Terminal colour codes
+//! (`\x1b[31m`) pasted with a question are removed first.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use pinyin::ToPinyin;
+use rust_stemmers::{Algorithm, Stemmer};
 
-use crate::knowledge::Alias;
+use crate::knowledge::{Alias, Lexicon};
 
 /// Turns raw text into the form the matcher compares.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub struct Normalizer {
+    /// The English glossary, when a lexicon was given.
+    english: Option<English>,
     /// Alias variants (already in basic form) by their first character.
     variants_by_first_char: HashMap<char, Vec<Replacement>>,
     /// Names whose homophone misspellings are recognised.
@@ -71,7 +77,15 @@ impl Normalizer {
                 name_anchors.entry(*c).or_default().push((index, offset));
             }
         }
-        Self { variants_by_first_char, names, name_anchors }
+        Self { english: None, variants_by_first_char, names, name_anchors }
+    }
+
+    /// Builds a normaliser that applies these aliases, the lexicon's variants and its
+    /// English glossary.
+    pub fn with_lexicon(aliases: &[Alias], lexicon: &Lexicon) -> Self {
+        let mut all = aliases.to_vec();
+        all.extend(lexicon.aliases());
+        Self { english: Some(English::new(lexicon)), ..Self::new(&all) }
     }
 
     /// Normalises a question or a phrasing.
@@ -79,7 +93,11 @@ impl Normalizer {
         let basic = basic_form(text);
         let mut chars: Vec<char> = self.replace_aliases(&basic);
         self.correct_homophones(&mut chars);
-        chars.into_iter().collect()
+        let text: String = chars.into_iter().collect();
+        match &self.english {
+            Some(english) if text.contains(|c: char| c.is_ascii_alphabetic()) => english.translate(&text),
+            _ => text,
+        }
     }
 
     fn replace_aliases(&self, text: &str) -> Vec<char> {
@@ -139,6 +157,69 @@ impl Normalizer {
     }
 }
 
+/// The lexicon's English glossary, keyed by stem.
+struct English {
+    stemmer: Stemmer,
+    glossary: HashMap<String, String>,
+    stopwords: HashSet<String>,
+    yes_no: HashSet<String>,
+}
+
+impl std::fmt::Debug for English {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("English").field("glossary", &self.glossary.len()).finish_non_exhaustive()
+    }
+}
+
+impl English {
+    fn new(lexicon: &Lexicon) -> Self {
+        let stemmer = Stemmer::create(Algorithm::English);
+        let glossary = lexicon
+            .english()
+            .map(|(word, target)| (stemmer.stem(&word.to_lowercase()).into_owned(), basic_form(target)))
+            .collect();
+        let lower = |words: &[String]| words.iter().map(|w| w.to_lowercase()).collect();
+        Self {
+            glossary,
+            stopwords: lower(&lexicon.english_stopwords),
+            yes_no: lower(&lexicon.english_yes_no),
+            stemmer,
+        }
+    }
+
+    /// Replaces each English word by its glossary word, drops English function words, and
+    /// ends a question that opens with a yes/no auxiliary with 吗.
+    fn translate(&self, text: &str) -> String {
+        let mut out = String::with_capacity(text.len());
+        let mut yes_no = false;
+        let mut first_word = true;
+        let mut rest = text;
+        while let Some(start) = rest.find(|c: char| c.is_ascii_alphabetic()) {
+            out.push_str(&rest[..start]);
+            let word_len =
+                rest[start..].find(|c: char| !c.is_ascii_alphabetic()).unwrap_or(rest.len() - start);
+            let word = &rest[start..start + word_len];
+            if first_word && start == 0 && self.yes_no.contains(word) {
+                yes_no = true;
+            }
+            first_word = false;
+            if !self.stopwords.contains(word) {
+                match self.glossary.get(self.stemmer.stem(word).as_ref()) {
+                    Some(target) => out.push_str(target),
+                    None => out.push_str(word),
+                }
+            }
+            rest = &rest[start + word_len..];
+        }
+        out.push_str(rest);
+        let mut joined = out.split_whitespace().collect::<Vec<_>>().join(" ");
+        if yes_no {
+            joined.push('吗');
+        }
+        joined
+    }
+}
+
 /// Whether a window of text is a homophone misspelling of a name: at least half its
 /// characters are the name's own, and every other one sounds the same, except at most
 /// one whose pinyin is one letter off (普金 for 普京).
@@ -183,7 +264,8 @@ const JOINERS: [char; 5] = ['-', '·', '•', '‧', '・'];
 /// Full-width to half-width, Traditional to Simplified, lower case, punctuation and
 /// control characters to single spaces (name joiners dropped), trimmed.
 pub fn basic_form(text: &str) -> String {
-    let half: String = text.chars().map(half_width).filter(|c| !JOINERS.contains(c)).collect();
+    let half: String =
+        without_escapes(text).chars().map(half_width).filter(|c| !JOINERS.contains(c)).collect();
     let simplified = fast2s::convert(&half);
     let mut out = String::with_capacity(simplified.len());
     let mut pending_space = false;
@@ -199,6 +281,42 @@ pub fn basic_form(text: &str) -> String {
         out.push(c);
     }
     out
+}
+
+/// The text without terminal escape sequences (`\x1b[31m`, `\x1b]0;title\x07`): their
+/// letters would otherwise be read as words.
+fn without_escapes(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains('\x1b') {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\x1b' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            // CSI: parameters and intermediates, up to a final byte in @–~.
+            Some('[') => {
+                for c in chars.by_ref() {
+                    if ('@'..='~').contains(&c) {
+                        break;
+                    }
+                }
+            }
+            // OSC: up to BEL or ESC \.
+            Some(']') => {
+                while let Some(c) = chars.next() {
+                    if c == '\x07' || (c == '\x1b' && chars.next_if_eq(&'\\').is_some()) {
+                        break;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 fn half_width(c: char) -> char {
@@ -239,6 +357,33 @@ mod tests {
         assert_eq!(basic_form("🙂🙂"), "");
         assert_eq!(basic_form("86%"), "86%");
         assert_eq!(basic_form("科西尼亚克-卡梅什"), "科西尼亚克卡梅什");
+    }
+
+    #[test]
+    fn terminal_colour_codes_are_removed() {
+        assert_eq!(basic_form("\x1b[31m普京\x1b[0m说了什么"), "普京说了什么");
+        assert_eq!(basic_form("\x1b]0;title\x07冰球"), "冰球");
+    }
+
+    #[test]
+    fn english_words_are_read_through_the_glossary() {
+        let lexicon: Lexicon = toml::from_str(
+            r#"
+            english_stopwords = ["did", "they", "about"]
+            english_yes_no = ["did"]
+            [[word]]
+            word = "谈"
+            english = ["talk"]
+            [[entity]]
+            name = "北约"
+            kind = "organisation"
+            english = ["nato"]
+            "#,
+        )
+        .expect("valid lexicon");
+        let n = Normalizer::with_lexicon(&[], &lexicon);
+        assert_eq!(n.normalize("Did they talk about NATO?"), "谈 北约吗");
+        assert_eq!(n.normalize("talked"), "谈");
     }
 
     #[test]

@@ -12,6 +12,9 @@ pub struct Word {
     /// Whether jieba tags it as a function word (pronoun, preposition, particle,
     /// conjunction, adverb, numeral …): such words say little about the topic.
     pub function: bool,
+    /// Whether jieba's dictionary tags it as a proper noun (a person, a place, an
+    /// organisation): a name the knowledge does not know means another story.
+    pub proper: bool,
 }
 
 /// Part-of-speech tags (jieba's, from the ICTCLAS set) of function words. Negations
@@ -19,6 +22,8 @@ pub struct Word {
 const FUNCTION_TAGS: [&str; 16] =
     ["r", "p", "u", "uj", "ul", "uz", "uv", "ud", "ug", "c", "y", "e", "o", "d", "f", "q"];
 const NEGATIONS: [&str; 5] = ["没", "没有", "未", "不", "并未"];
+/// Part-of-speech tags of proper nouns: people, places, organisations.
+const PROPER_TAGS: [&str; 3] = ["nr", "ns", "nt"];
 
 /// Splits normalised text into words with jieba, keeping the knowledge's own names whole
 /// and dropping stopwords.
@@ -61,8 +66,8 @@ impl Segmenter {
             if text.trim().is_empty() || self.stopwords.contains(text) {
                 continue;
             }
-            let function = self.is_function_word(text);
-            words.push(Word { text: text.to_owned(), function });
+            let (function, proper) = self.kind_of(text);
+            words.push(Word { text: text.to_owned(), function, proper });
             let chars: Vec<char> = text.chars().collect();
             if chars.len() < 3 {
                 continue;
@@ -71,7 +76,7 @@ impl Segmenter {
                 for window in chars.windows(len) {
                     let inner: String = window.iter().collect();
                     if self.jieba.has_word(&inner) && !self.stopwords.contains(&inner) {
-                        words.push(Word { text: inner, function });
+                        words.push(Word { text: inner, function, proper: false });
                     }
                 }
             }
@@ -84,13 +89,14 @@ impl Segmenter {
     /// Whether a word is a function word by its part of speech in jieba's dictionary.
     /// Words the dictionary does not have (names found by jieba's HMM) are content words;
     /// asking for their tag would load jieba's tagging model, which start-up can spare.
-    fn is_function_word(&self, word: &str) -> bool {
+    /// Also whether it is a proper noun, by the same tag.
+    fn kind_of(&self, word: &str) -> (bool, bool) {
         if NEGATIONS.contains(&word) || !self.jieba.has_word(word) {
-            return false;
+            return (false, false);
         }
         match self.jieba.tag(word, false).as_slice() {
-            [tagged] => FUNCTION_TAGS.contains(&tagged.tag),
-            _ => false,
+            [tagged] => (FUNCTION_TAGS.contains(&tagged.tag), PROPER_TAGS.contains(&tagged.tag)),
+            _ => (false, false),
         }
     }
 }

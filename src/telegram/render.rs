@@ -4,7 +4,7 @@
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 use teloxide::utils::html;
 
-use crate::screen::{Block, Screen, Span, trim_stop};
+use crate::screen::{Block, Screen, Span};
 
 /// Telegram's limit on a message's text. It counts UTF-16 code units of the text after
 /// markup is parsed; counting the HTML source is stricter, so always safe.
@@ -79,13 +79,14 @@ fn block_pieces(block: &Block) -> Vec<(String, String)> {
             let plain: String = spans.iter().map(span_plain).collect();
             cut(&plain).into_iter().map(|part| (html::escape(&part), part)).collect()
         }
-        Block::Quote { text, speaker, section } => {
-            let plain = format!("“{}”——{speaker}（{section}）", trim_stop(text));
+        Block::Quote(quote) => {
+            let citation = quote.citation();
+            let plain = quote.to_plain_text();
+            let line_break = if citation.credit_on_own_line { "\n" } else { "" };
             let html = format!(
-                "<blockquote>“{}”\n——{}（{}）</blockquote>",
-                html::escape(trim_stop(text)),
-                html::escape(speaker),
-                html::escape(section)
+                "<blockquote>{}{line_break}{}</blockquote>",
+                html::escape(&citation.words),
+                html::escape(&citation.credit)
             );
             if utf16_len(&html) <= MAX_MESSAGE_LEN {
                 vec![(html, plain)]
@@ -139,6 +140,8 @@ pub fn utf16_len(text: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::knowledge::QuoteKind;
+    use crate::reply::QuoteView;
     use crate::screen::{Action, Button};
 
     fn screen(paragraphs: &[&str]) -> Screen {
@@ -187,6 +190,37 @@ mod tests {
         let emoji = "😀".repeat(2100);
         let out = messages(&screen(&[&emoji]));
         assert_eq!(out.len(), 2);
+    }
+
+    fn quote(kind: QuoteKind, text: &str, speaker: &str) -> Screen {
+        let quote = QuoteView { text: text.into(), kind, speaker: speaker.into(), section: "C".into() };
+        Screen { blocks: vec![Block::Quote(quote)], buttons: vec![] }
+    }
+
+    #[test]
+    fn a_speakers_own_words_are_a_quotation_credited_on_its_own_line() {
+        let out = messages(&quote(QuoteKind::Direct, "需要对俄罗斯施压", "泽连斯基"));
+        assert_eq!(out[0].html, "<blockquote>“需要对俄罗斯施压”\n——泽连斯基（C）</blockquote>");
+        assert_eq!(out[0].plain, "“需要对俄罗斯施压”——泽连斯基（C）");
+    }
+
+    #[test]
+    fn reported_speech_is_not_a_quotation() {
+        let out =
+            messages(&quote(QuoteKind::Reported, "俄军使用导弹和无人机对乌克兰发动攻击。", "乌克兰空军"));
+        assert_eq!(
+            out[0].html,
+            "<blockquote>据乌克兰空军称：俄军使用导弹和无人机对乌克兰发动攻击（C）</blockquote>"
+        );
+    }
+
+    #[test]
+    fn narration_is_the_articles_with_inner_marks_single() {
+        let out = messages(&quote(QuoteKind::Narration, "每一页都透着“实力博弈”的残酷逻辑。", "新华社热评"));
+        assert_eq!(
+            out[0].html,
+            "<blockquote>“每一页都透着‘实力博弈’的残酷逻辑”\n——新华社热评（C）</blockquote>"
+        );
     }
 
     #[test]

@@ -1,0 +1,177 @@
+//! The lexicon (`knowledge/lexicon.toml`): what the words of a question refer to.
+//!
+//! Entities (people, countries, organisations, places, topics) with the other ways people
+//! name them (abbreviations, nicknames, descriptive references such as 白宫主人), fields
+//! that stand for several points at once (军事 → 无人机, 停火 …), an English glossary
+//! read through a stemmer, and the details people ask for that an answer either gives or
+//! not (an age, a venue, a result). Every target is a word of the article, checked at
+//! load with the file and line, so the lexicon can never point at something the bot does
+//! not know.
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::error::{Problem, line_of};
+use super::raw::Alias;
+
+const LEXICON_FILE: &str = "lexicon.toml";
+
+/// What kind of thing an entity is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntityKind {
+    /// A person, or the two presidents together.
+    Person,
+    /// A country or a side (俄方).
+    Country,
+    /// An organisation, a government body or a medium.
+    Organisation,
+    /// A city, a region, a sea.
+    Place,
+    /// A subject of the call (冰球, 停火).
+    Topic,
+}
+
+/// Something questions name, as the article names it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LexiconEntity {
+    /// The name as the article writes it (普京).
+    pub name: Spanned<String>,
+    /// What kind of thing it is.
+    pub kind: EntityKind,
+    /// Other ways of naming it: abbreviations, nicknames, descriptive references.
+    #[serde(default)]
+    pub variants: Vec<String>,
+    /// English words for it (compared after stemming).
+    #[serde(default)]
+    pub english: Vec<String>,
+}
+
+/// A word and the other ways people say it (synonyms, slang, English).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LexiconWord {
+    /// The word as the article writes it.
+    pub word: Spanned<String>,
+    /// Synonyms and slang.
+    #[serde(default)]
+    pub variants: Vec<String>,
+    /// English words for it (compared after stemming).
+    #[serde(default)]
+    pub english: Vec<String>,
+}
+
+/// A field people ask about (军事方面) that stands for the points under it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Field {
+    /// The field's word in questions (军事).
+    pub name: String,
+    /// Other words for the field.
+    #[serde(default)]
+    pub variants: Vec<String>,
+    /// The article's words for the points under it.
+    pub covers: Spanned<Vec<String>>,
+}
+
+/// A detail people ask for that an answer gives only if it says so (an age, a venue).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Detail {
+    /// The detail's name in replies (年龄, 举办地点).
+    pub name: String,
+    /// Words of a question that ask for it (多大, 几岁).
+    pub asks: Vec<String>,
+    /// Words an answer has when it gives it (岁); none means the article never gives it.
+    #[serde(default)]
+    pub given_by: Vec<String>,
+}
+
+/// `lexicon.toml`, parsed.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Lexicon {
+    /// The entities.
+    #[serde(default)]
+    pub entity: Vec<LexiconEntity>,
+    /// Synonyms and slang for ordinary words.
+    #[serde(default)]
+    pub word: Vec<LexiconWord>,
+    /// Fields that stand for several points.
+    #[serde(default)]
+    pub field: Vec<Field>,
+    /// Details that answers give or not.
+    #[serde(default)]
+    pub detail: Vec<Detail>,
+    /// English words that carry no meaning for matching (the, did, about).
+    #[serde(default)]
+    pub english_stopwords: Vec<String>,
+    /// English words that, opening a question, make it ask yes or no (did, is).
+    #[serde(default)]
+    pub english_yes_no: Vec<String>,
+}
+
+impl Lexicon {
+    /// Parses the lexicon and checks that every target occurs in the article text.
+    pub fn parse(text: &str, article_text: &str, problems: &mut Vec<Problem>) -> Self {
+        let lexicon: Self = match toml::from_str(text) {
+            Ok(lexicon) => lexicon,
+            Err(err) => {
+                problems.push(Problem {
+                    file: LEXICON_FILE.to_owned(),
+                    line: err.span().map(|span| line_of(text, span.start)),
+                    entry: None,
+                    message: err.message().to_owned(),
+                });
+                return Self::default();
+            }
+        };
+        let mut missing = |target: &str, span: std::ops::Range<usize>| {
+            if !article_text.contains(target) {
+                problems.push(Problem {
+                    file: LEXICON_FILE.to_owned(),
+                    line: Some(line_of(text, span.start)),
+                    entry: None,
+                    message: format!(
+                        "`{target}` does not occur in the article: a target must be the article's word"
+                    ),
+                });
+            }
+        };
+        for entity in &lexicon.entity {
+            missing(entity.name.get_ref(), entity.name.span());
+        }
+        for word in &lexicon.word {
+            missing(word.word.get_ref(), word.word.span());
+        }
+        for field in &lexicon.field {
+            for cover in field.covers.get_ref() {
+                missing(cover, field.covers.span());
+            }
+        }
+        lexicon
+    }
+
+    /// The entities', words' and fields' variants as aliases, for normalisation.
+    pub fn aliases(&self) -> Vec<Alias> {
+        let entities = self.entity.iter().map(|e| (e.name.get_ref(), &e.variants));
+        let words = self.word.iter().map(|w| (w.word.get_ref(), &w.variants));
+        let fields = self.field.iter().map(|f| (&f.name, &f.variants));
+        entities
+            .chain(words)
+            .chain(fields)
+            .filter(|(_, variants)| !variants.is_empty())
+            .map(|(word, variants)| Alias { word: word.clone(), variants: variants.clone(), name: false })
+            .collect()
+    }
+
+    /// Every English word with the article's word it stands for.
+    pub fn english(&self) -> impl Iterator<Item = (&str, &str)> {
+        let entities = self.entity.iter().map(|e| (e.name.get_ref(), &e.english));
+        let words = self.word.iter().map(|w| (w.word.get_ref(), &w.english));
+        entities
+            .chain(words)
+            .flat_map(|(target, english)| english.iter().map(move |e| (e.as_str(), target.as_str())))
+    }
+}
