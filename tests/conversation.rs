@@ -201,3 +201,43 @@ fn the_single_question_path_ignores_conversations() {
     let (_, again) = engine.ask("那欧洲呢？");
     assert_eq!(alone, again, "ask keeps no state");
 }
+
+#[test]
+fn ask_dialogue_answers_interleaved_chats_and_survives_a_bad_line() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+
+    let input = concat!(
+        r#"{"chat": "a", "q": "美俄接下来在哪里谈停火细节？"}"#,
+        "\n",
+        r#"{"chat": "b", "q": "他们谈到冰球了吗？"}"#,
+        "\n",
+        "this is not json\n",
+        r#"{"chat": "a", "q": "什么时候？"}"#,
+        "\n",
+        r#"{"chat": "b", "q": "那北约呢？"}"#,
+        "\n",
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_callbot"))
+        .args(["ask", "--json", "--dialogue"])
+        .env("CALLBOT_KNOWLEDGE", crate_dir().join("knowledge"))
+        .env("CALLBOT_CONFIG", crate_dir().join("config/callbot.toml"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("callbot runs");
+    child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("written");
+    let output = child.wait_with_output().expect("callbot finishes");
+    assert!(output.status.success());
+    let replies: Vec<serde_json::Value> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("each line is JSON"))
+        .collect();
+    assert_eq!(replies.len(), 5, "one reply per line: {replies:#?}");
+    assert_eq!(replies[2]["answered"], false, "the bad line gets an error reply");
+    assert_eq!(replies[3]["chat"], "a");
+    assert!(replies[3]["answer"].as_str().is_some_and(|a| a.contains("23")), "{}", replies[3]);
+    assert_eq!(replies[4]["chat"], "b");
+    assert!(replies[4]["answer"].as_str().is_some_and(|a| a.contains("北约")), "{}", replies[4]);
+}
