@@ -536,6 +536,16 @@ impl Conversation {
 
     /// 那X呢: the previous question about X, if the matcher answers it and knows X.
     fn ellipsis(&self, engine: &Engine, context: &Context, subject: &str, now: u64) -> Option<Turn> {
+        // A subject no entry speaks of (拜登, 天然气价格) is matched alone first: when the
+        // knowledge does not know it either, there is nothing to rewrite.
+        let mentioned = self.entries.values().any(|view| view.text.contains(subject));
+        let alone = (!mentioned).then(|| engine.matcher.find(subject));
+        if alone
+            .as_ref()
+            .is_some_and(|a| !a.best().is_some_and(|c| c.score >= engine.config.matcher.threshold))
+        {
+            return None;
+        }
         let previous = &context.question;
         let rewritten = match (context.facet, self.subject_in(previous)) {
             (Some(Facet::DidDiscuss), _) => format!("通话谈到{subject}了吗"),
@@ -551,7 +561,7 @@ impl Conversation {
         if self.entries.get(&entry.id).is_some_and(|view| view.text.contains(subject)) {
             return Some(turn);
         }
-        let alone = engine.matcher.find(subject);
+        let alone = alone.unwrap_or_else(|| engine.matcher.find(subject));
         let known = alone.best().is_some_and(|c| c.score >= engine.config.matcher.threshold);
         let related = alone.candidates.iter().any(|c| engine.knowledge.entries[c.entry].id == entry.id);
         (known && related).then_some(turn)
