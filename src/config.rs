@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
+use crate::engine::conversation::ConversationConfig;
 use crate::matcher::MatcherConfig;
 use crate::reply::ReplyConfig;
 
@@ -27,14 +28,16 @@ pub struct Config {
     pub matcher: MatcherConfig,
     /// What replies contain.
     pub reply: ReplyConfig,
+    /// Conversations: how long a chat's context lives.
+    pub conversation: ConversationConfig,
 }
 
 /// What several instances share (`[storage]`).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct StorageConfig {
-    /// The Redis that instances share (`redis://host:port/`): update dedupe and flood
-    /// limits. Without it, everything is kept in the process.
+    /// The Redis that instances share (`redis://host:port/`): conversation contexts,
+    /// update dedupe and flood limits. Empty or absent: everything is kept in the process.
     pub redis_url: Option<String>,
 }
 
@@ -169,13 +172,14 @@ impl Settings {
 
 impl Config {
     /// The sections the engine reads.
-    pub const SECTIONS: [&'static str; 2] = ["matcher", "reply"];
+    pub const SECTIONS: [&'static str; 3] = ["matcher", "reply", "conversation"];
 
     /// Reads the engine's sections.
     pub fn from_settings(settings: &Settings) -> Result<Self, ConfigError> {
         Ok(Self {
             matcher: settings.section("matcher", validate_matcher)?,
             reply: settings.section("reply", |_: &ReplyConfig| Ok(()))?,
+            conversation: settings.section("conversation", validate_conversation)?,
         })
     }
 
@@ -195,8 +199,31 @@ impl StorageConfig {
 
     /// Reads `[storage]`.
     pub fn from_settings(settings: &Settings) -> Result<Self, ConfigError> {
-        settings.section(Self::SECTION, |_: &Self| Ok(()))
+        settings.section(Self::SECTION, Self::validate)
     }
+
+    /// The Redis URL, if one is set and not empty.
+    pub fn redis_url(&self) -> Option<&str> {
+        self.redis_url.as_deref().map(str::trim).filter(|url| !url.is_empty())
+    }
+
+    /// Checks that a Redis URL, if set, can be parsed (the URL itself is never shown:
+    /// it may hold a password).
+    pub fn validate(&self) -> Result<(), String> {
+        match self.redis_url() {
+            Some(url) => redis::Client::open(url)
+                .map(|_| ())
+                .map_err(|error| format!("storage.redis_url is not a valid Redis URL ({:?})", error.kind())),
+            None => Ok(()),
+        }
+    }
+}
+
+fn validate_conversation(conversation: &ConversationConfig) -> Result<(), String> {
+    if conversation.idle_minutes == 0 {
+        return Err("conversation.idle_minutes must be at least 1".to_owned());
+    }
+    Ok(())
 }
 
 fn validate_matcher(matcher: &MatcherConfig) -> Result<(), String> {

@@ -11,6 +11,13 @@
 //! A running front end holds a [`SharedEngine`]; a [`Reloader`] swaps in an engine built
 //! from the edited knowledge, or keeps the running one when the edit is invalid. A
 //! question in flight finishes on the engine it started with.
+//!
+//! [`Engine::ask`] answers one question on its own; [`Engine::converse`] answers a
+//! message within a chat's conversation ([`conversation`]), so that "那欧洲呢？" or
+//! "为什么？" lean on the previous turn. Every front end uses the same two.
+
+pub mod conversation;
+pub mod cues;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -24,6 +31,8 @@ use crate::config::{Config, ConfigError, Settings};
 use crate::knowledge::{KnowledgeBase, KnowledgeError, Sources};
 use crate::matcher::{Match, Matcher};
 use crate::reply::{self, Reply};
+
+use conversation::{Context, Conversation, Turn};
 
 /// The `knowledge/` folder as it was when the binary was built.
 static EMBEDDED_KNOWLEDGE: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/knowledge");
@@ -192,6 +201,8 @@ pub struct Engine {
     pub matcher: Matcher,
     /// The settings.
     pub config: Config,
+    /// What conversations know of the knowledge.
+    pub conversation: Conversation,
 }
 
 impl Engine {
@@ -223,7 +234,8 @@ impl Engine {
         let started = Instant::now();
         let matcher = Matcher::new(&knowledge, config.matcher.clone());
         log::debug!("matcher built in {:?}", started.elapsed());
-        Self { knowledge, matcher, config }
+        let conversation = Conversation::new(&knowledge, config.conversation.clone());
+        Self { knowledge, matcher, config, conversation }
     }
 
     /// Matches a question and builds its reply.
@@ -232,6 +244,13 @@ impl Engine {
         let ambiguous = self.matcher.is_ambiguous(&found);
         let reply = reply::build(&self.knowledge, &found, ambiguous, &self.config.reply);
         (found, reply)
+    }
+
+    /// Answers a message within a conversation whose context is `context` (expired
+    /// contexts are ignored) at `now`, seconds since the Unix epoch; the turn carries
+    /// the context to keep.
+    pub fn converse(&self, context: Option<&Context>, question: &str, now: u64) -> Turn {
+        self.conversation.answer(self, context, question, now)
     }
 
     /// The reply that opens an entry directly, if the id exists.

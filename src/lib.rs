@@ -27,4 +27,5 @@ pub mod reload;
 pub mod reply;
 pub mod review;
 pub mod screen;
+pub mod storage;
 pub mod telegram;

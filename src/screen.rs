@@ -4,6 +4,7 @@
 //! accident: renderers escape every piece of text.
 
 use crate::engine::Engine;
+use crate::engine::conversation::Context;
 use crate::knowledge::{Category, Entry};
 use crate::reply::{QuoteView, Reply, ReplyKind, SCOPE, Suggestion};
 
@@ -79,6 +80,25 @@ impl Command {
             Self::NotDiscussed => not_discussed(engine),
             Self::Reactions => reactions(engine),
             Self::Source => source(engine),
+        }
+    }
+}
+
+impl Command {
+    /// The conversation's context after the command: `/start` clears it (a deep link
+    /// sets it to the entry it opens, as if its question had been typed); the lists set
+    /// the list that "第N点" and "还有呢" then walk through; others leave it as it was.
+    pub fn context(&self, engine: &Engine, previous: Option<Context>, now: u64) -> Option<Context> {
+        let listed = |category: Category| {
+            let items = engine.knowledge.in_category(category).map(|e| e.id.clone()).collect();
+            Some(Context::listed(previous.clone(), category.label(), items, now))
+        };
+        match self {
+            Self::Start(payload) => Context::opened(engine, payload.trim(), now),
+            Self::Discussed => listed(Category::Discussed),
+            Self::NotDiscussed => listed(Category::NotDiscussed),
+            Self::Reactions => listed(Category::Reaction),
+            Self::Help | Self::Topics | Self::Source => previous,
         }
     }
 }

@@ -228,3 +228,31 @@ async fn a_terminated_instance_finishes_what_it_took_and_exits_0() -> TestResult
     assert!(refused >= 1, "updates posted to the stopping instance were refused and went elsewhere");
     Ok(())
 }
+
+/// The instance that acknowledged an update.
+fn served_by(fake: &FakeTelegram, update_id: i64) -> Option<String> {
+    fake.webhook_posts().into_iter().find(|p| p.update_id == update_id && p.acknowledged()).map(|p| p.target)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_follow_up_answered_by_another_instance_continues_the_question() -> TestResult {
+    let redis = RedisServer::start();
+    let fake = FakeTelegram::start().await;
+    let _instances = three_instances(&fake, &redis).await?;
+    let asker = user(40_000);
+
+    let first = fake.push_text(TextMessage::private(&asker, "美俄接下来在哪里谈停火细节？"));
+    let replies = common::bot::wait_for_delivered(&fake, asker.id, 1, WAIT).await;
+    let opening = common::bot::shown(&replies[0]);
+    fake.wait_for_updates_confirmed(WAIT).await?;
+    let second = fake.push_text(TextMessage::private(&asker, "什么时候？"));
+    let replies = common::bot::wait_for_delivered(&fake, asker.id, 2, WAIT).await;
+    let follow_up = common::bot::shown(&replies[1]);
+    fake.wait_for_updates_confirmed(WAIT).await?;
+
+    let (one, two) = (served_by(&fake, first.update_id), served_by(&fake, second.update_id));
+    assert!(one.is_some() && two.is_some() && one != two, "two instances served them: {one:?}, {two:?}");
+    assert!(opening.contains("吉达"), "{opening}");
+    assert!(follow_up.contains("23"), "the second instance continued the question: {follow_up}");
+    Ok(())
+}

@@ -7,6 +7,7 @@ use clap::Args;
 use serde::Serialize;
 
 use crate::engine::Engine;
+use crate::engine::conversation::{self, Context, Usage};
 use crate::matcher::Match;
 use crate::reply::Reply;
 
@@ -19,6 +20,10 @@ pub struct AskArgs {
     /// Show the normalised question, its words and the candidates' scores.
     #[arg(long)]
     pub explain: bool,
+    /// Read standard input as JSON lines `{"chat": "<id>", "q": "<question>"}` and answer
+    /// each within its chat's conversation (needs `--json`; chats may be interleaved).
+    #[arg(long, requires = "json")]
+    pub dialogue: bool,
     /// The questions; with none, read standard input, one question per line.
     pub questions: Vec<String>,
 }
@@ -26,6 +31,8 @@ pub struct AskArgs {
 /// One line of `--json` output.
 #[derive(Debug, Serialize)]
 pub struct JsonReply<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    chat: Option<&'a str>,
     question: &'a str,
     answered: bool,
     entry: Option<&'a str>,
@@ -55,21 +62,13 @@ impl<'a> JsonReply<'a> {
     /// The JSON form of a question's match and reply.
     pub fn new(engine: &'a Engine, question: &'a str, found: &Match, reply: &'a Reply) -> Self {
         Self {
+            chat: None,
             question,
             answered: reply.is_answered(),
             entry: reply.entry.as_deref(),
             score: found.best().map_or(0.0, |c| round(c.score)),
             answer: reply.to_plain_text(),
-            quotes: reply
-                .quotes
-                .iter()
-                .map(|q| JsonQuote {
-                    text: &q.text,
-                    kind: q.kind.name(),
-                    speaker: &q.speaker,
-                    section: &q.section,
-                })
-                .collect(),
+            quotes: json_quotes(reply),
             follow_ups: reply.suggestions.iter().map(|s| s.question.as_str()).collect(),
             alternatives: found
                 .candidates
@@ -82,6 +81,14 @@ impl<'a> JsonReply<'a> {
                 .collect(),
         }
     }
+}
+
+fn json_quotes(reply: &Reply) -> Vec<JsonQuote<'_>> {
+    reply
+        .quotes
+        .iter()
+        .map(|q| JsonQuote { text: &q.text, kind: q.kind.name(), speaker: &q.speaker, section: &q.section })
+        .collect()
 }
 
 fn round(score: f64) -> f64 {
@@ -100,6 +107,9 @@ pub fn run(engine: &Engine, args: &AskArgs) -> anyhow::Result<ExitCode> {
     }
     let stdin = std::io::stdin();
     let mut input = stdin.lock();
+    if args.dialogue {
+        return dialogue(engine, args, &mut input, &mut out);
+    }
     let mut line = Vec::new();
     loop {
         line.clear();
@@ -170,4 +180,101 @@ pub fn explain(engine: &Engine, found: &Match) -> String {
         ));
     }
     text
+}
+
+/// One line of `--dialogue` input.
+#[derive(Debug, serde::Deserialize)]
+struct DialogueLine {
+    chat: String,
+    q: String,
+    /// When the message is sent, in seconds since the Unix epoch (default: now), so
+    /// that expiry can be tried.
+    at: Option<u64>,
+}
+
+/// `--dialogue`: JSON lines of chats and questions, one context per chat, one reply per line.
+fn dialogue(
+    engine: &Engine,
+    args: &AskArgs,
+    input: &mut impl BufRead,
+    out: &mut impl Write,
+) -> anyhow::Result<ExitCode> {
+    let mut contexts: std::collections::HashMap<String, Context> = std::collections::HashMap::new();
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        if input.read_until(b'\n', &mut line)? == 0 {
+            return Ok(ExitCode::SUCCESS);
+        }
+        let text = String::from_utf8_lossy(&line);
+        if text.trim().is_empty() {
+            continue;
+        }
+        let parsed: DialogueLine = match serde_json::from_str(text.trim()) {
+            Ok(parsed) => parsed,
+            Err(error) => {
+                let reply = serde_json::json!({
+                    "chat": null,
+                    "question": text.trim(),
+                    "answered": false,
+                    "answer": format!("这一行不是有效的 JSON（需要 {{\"chat\": \"…\", \"q\": \"…\"}}）：{error}"),
+                    "error": true,
+                });
+                writeln!(out, "{reply}")?;
+                out.flush()?;
+                continue;
+            }
+        };
+        let now = parsed.at.unwrap_or_else(conversation::now);
+        let turn = engine.converse(contexts.get(&parsed.chat), &parsed.q, now);
+        match &turn.context {
+            Some(context) => contexts.insert(parsed.chat.clone(), context.clone()),
+            None => contexts.remove(&parsed.chat),
+        };
+        if args.explain {
+            eprintln!("[{}] {}", parsed.chat, explain_usage(turn.usage.as_ref()));
+            if let Some(found) = &turn.found {
+                eprintln!("{}", explain(engine, found));
+            }
+        }
+        let mut json = match &turn.found {
+            Some(found) => JsonReply::new(engine, &parsed.q, found, &turn.reply),
+            None => JsonReply::opened(&parsed.q, &turn.reply),
+        };
+        json.chat = Some(&parsed.chat);
+        serde_json::to_writer(&mut *out, &json)?;
+        writeln!(out)?;
+        out.flush()?;
+    }
+}
+
+impl<'a> JsonReply<'a> {
+    /// The JSON form of a reply given without matching (from the conversation's context).
+    fn opened(question: &'a str, reply: &'a Reply) -> Self {
+        Self {
+            chat: None,
+            question,
+            answered: reply.is_answered(),
+            entry: reply.entry.as_deref(),
+            score: if reply.entry.is_some() { 1.0 } else { 0.0 },
+            answer: reply.to_plain_text(),
+            quotes: json_quotes(reply),
+            follow_ups: reply.suggestions.iter().map(|s| s.question.as_str()).collect(),
+            alternatives: Vec::new(),
+        }
+    }
+}
+
+/// How a turn used its conversation, for `--explain`.
+fn explain_usage(usage: Option<&Usage>) -> String {
+    match usage {
+        None => "context: not used (answered on its own)".to_owned(),
+        Some(usage) => format!(
+            "context: {} follow-up of the turn that answered {}; filled: {}{}",
+            usage.cue,
+            usage.earlier.as_deref().unwrap_or("-"),
+            usage.filled,
+            usage.rewritten.as_deref().map(|q| format!("; asked as: {q}")).unwrap_or_default()
+        ),
+    }
 }

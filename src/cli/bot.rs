@@ -15,6 +15,7 @@ use super::variable;
 use crate::config::{Settings, StorageConfig};
 use crate::engine::{Engine, Locations, Reloader, SharedEngine};
 use crate::review::{ReviewConfig, ReviewLog};
+use crate::storage::ContextStore;
 use crate::telegram::webhook::{DEFAULT_LISTEN, SECRET_VARIABLE, WebhookOptions, check_secret};
 use crate::telegram::{Mode, Setup, Shared, StartError, TOKEN_VARIABLE, TelegramConfig};
 
@@ -86,9 +87,9 @@ pub fn run(
     let storage = StorageConfig::from_settings(settings)?;
     let review = review_log(settings)?;
     let bot = client(token)?;
+    let idle = engine.config.conversation.idle();
     let engine = SharedEngine::new(Arc::new(engine));
     let reloader = Reloader::new(engine.clone(), locations.knowledge.clone());
-    let setup = Setup { engine, telegram, review };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let served = runtime.block_on(async {
         #[cfg(unix)]
@@ -103,10 +104,17 @@ pub fn run(
                 "--watch needs a knowledge folder to watch: run in the repository, or give --knowledge DIR"
             ),
         };
-        let shared = match &storage.redis_url {
-            Some(url) => Some(Shared::connect(url).map_err(|e| anyhow::anyhow!("storage.redis_url: {e}"))?),
-            None => None,
+        // One Redis connection, if one is configured, for conversations and for what
+        // webhook instances share (update dedupe, flood limits).
+        let (contexts, shared) = match storage.redis_url() {
+            Some(url) => {
+                let connection =
+                    crate::storage::connect(url).map_err(|e| anyhow::anyhow!("storage.redis_url: {e}"))?;
+                (ContextStore::redis(connection.clone(), idle), Some(Shared::new(connection)))
+            }
+            None => (ContextStore::memory(), None),
         };
+        let setup = Setup { engine, telegram, review, contexts };
         Ok(crate::telegram::run(bot, setup, mode, shared).await)
     })?;
     match served {

@@ -5,7 +5,8 @@ use std::io::{BufRead, Write};
 use std::process::ExitCode;
 
 use crate::engine::Engine;
-use crate::screen::{self, Command, Medium, Screen};
+use crate::engine::conversation::{self, Context};
+use crate::screen::{self, Action, Command, Medium, Screen};
 
 /// Words that end the conversation.
 const QUIT: [&str; 4] = ["quit", "exit", "/quit", "/exit"];
@@ -28,6 +29,7 @@ pub fn run(engine: &Engine) -> anyhow::Result<ExitCode> {
     let mut out = stdout.lock();
     let commands = screen::commands_enabled(&[]);
     let mut last = screen::start(engine, Medium::Terminal);
+    let mut context: Option<Context> = None;
     writeln!(out, "{}\n\n（输入问题或编号；/help 看命令；quit 或 Ctrl-D 退出）", last.to_plain())?;
     let mut line = Vec::new();
     let mut input = stdin.lock();
@@ -43,7 +45,7 @@ pub fn run(engine: &Engine) -> anyhow::Result<ExitCode> {
         if text.is_empty() {
             continue;
         }
-        match respond(engine, &commands, &last, &text) {
+        match respond(engine, &commands, &last, &mut context, &text) {
             Turn::Show(next) => {
                 writeln!(out, "\n{}", next.to_plain())?;
                 last = next;
@@ -54,15 +56,29 @@ pub fn run(engine: &Engine) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// What answers one line: quit, a choice's number, a command or a question.
-pub fn respond(engine: &Engine, commands: &[(String, String)], last: &Screen, text: &str) -> Turn {
+/// What answers one line: quit, a choice's number, a command or a question. The
+/// conversation's context is read and updated as the Telegram bot does it.
+pub fn respond(
+    engine: &Engine,
+    commands: &[(String, String)],
+    last: &Screen,
+    context: &mut Option<Context>,
+    text: &str,
+) -> Turn {
     if QUIT.iter().any(|q| q.eq_ignore_ascii_case(text)) {
         return Turn::Quit;
     }
+    let now = conversation::now();
     if let Ok(number) = text.parse::<usize>() {
         return match number.checked_sub(1).and_then(|i| last.buttons.get(i)) {
             Some(button) => match button.action.screen(engine) {
-                Some(screen) => Turn::Show(screen),
+                Some(screen) => {
+                    // A button sets the context as if its question had been typed.
+                    if let Action::Entry(id) = &button.action {
+                        *context = Context::opened(engine, id, now);
+                    }
+                    Turn::Show(screen)
+                }
                 None => Turn::Say("这个选项已失效，请直接提问。".to_owned()),
             },
             None if last.buttons.is_empty() => Turn::Say("现在没有可选的编号，请直接输入问题。".to_owned()),
@@ -76,10 +92,14 @@ pub fn respond(engine: &Engine, commands: &[(String, String)], last: &Screen, te
         let (name, argument) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
         let command = Command::parse(name, argument).filter(|c| commands.iter().any(|(n, _)| n == c.name()));
         return Turn::Show(match command {
-            Some(command) => command.screen(engine, Medium::Terminal, commands),
+            Some(command) => {
+                *context = command.context(engine, context.take(), now);
+                command.screen(engine, Medium::Terminal, commands)
+            }
             None => screen::help(engine, Medium::Terminal, commands),
         });
     }
-    let (_, reply) = engine.ask(text);
-    Turn::Show(screen::answer(&reply))
+    let turn = engine.converse(context.as_ref(), text, now);
+    *context = turn.context;
+    Turn::Show(screen::answer(&turn.reply))
 }

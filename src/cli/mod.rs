@@ -58,9 +58,10 @@ pub enum Command {
 }
 
 /// Every section of the configuration file that some part of the program reads.
-const SECTIONS: [&str; 5] = [
+const SECTIONS: [&str; 6] = [
     Config::SECTIONS[0],
     Config::SECTIONS[1],
+    Config::SECTIONS[2],
     TelegramConfig::SECTION,
     ReviewConfig::SECTION,
     StorageConfig::SECTION,
@@ -89,6 +90,7 @@ pub fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
     let locations = cli.locations()?;
     let settings = locations.settings()?;
     settings.expect_sections(&SECTIONS)?;
+    StorageConfig::from_settings(&settings)?;
     match cli.command {
         Command::Ask(args) => ask::run(&engine(&locations, &settings)?, &args),
         Command::Check(args) => check::run(&locations, &settings, &args),

@@ -15,10 +15,12 @@ use super::metrics::METRICS;
 use super::send::deliver_all;
 use super::shared::Shared;
 use super::{Client, HandlerResult, Setup, TelegramConfig, commands, render};
+use crate::engine::conversation::{self, Context};
 use crate::engine::{Engine, SharedEngine};
 use crate::reply::{Reply, ReplyKind};
 use crate::review::ReviewLog;
 use crate::screen::{self, Action, Medium, Screen};
+use crate::storage::ContextStore;
 
 /// What every handler shares: built once at start-up, injected into the handler tree.
 #[derive(Debug)]
@@ -33,16 +35,35 @@ pub struct BotState {
     pub flood: FloodGate,
     /// The enabled commands with their descriptions (for /help).
     pub commands: Vec<(String, String)>,
+    /// Where each chat's conversation context is kept.
+    pub contexts: ContextStore,
 }
 
 impl BotState {
     /// The state for a setup, with its flood settings; the flood limit is kept in Redis
     /// when `shared` is given.
     pub fn new(setup: Setup, shared: Option<Shared>) -> Self {
-        let Setup { engine, telegram, review } = setup;
+        let Setup { engine, telegram, review, contexts } = setup;
         let flood = FloodGate::new(telegram.flood_burst, telegram.flood_per_second, shared);
         let commands = screen::commands_enabled(&telegram.disabled_commands);
-        Self { engine, telegram, review, flood, commands }
+        Self { engine, telegram, review, flood, commands, contexts }
+    }
+
+    /// Reads a user's context in a chat, lets `change` turn it into the next one, and
+    /// saves it (dropping the chat's expired contexts); returns what `change` returned.
+    async fn converse<T>(
+        &self,
+        engine: &Engine,
+        chat: i64,
+        user: u64,
+        change: impl FnOnce(Option<Context>) -> (Option<Context>, T),
+    ) -> T {
+        let (mut contexts, context) = self.contexts.load(chat, user).await;
+        let (next, result) = change(context);
+        contexts.expire(conversation::now(), &engine.config.conversation);
+        contexts.set(user, next);
+        self.contexts.save(chat, contexts).await;
+        result
     }
 }
 
@@ -94,17 +115,29 @@ pub async fn on_message<R: Client>(
     }
     let question = strip_mention(text, username);
     let engine = state.engine.current();
-    let (found, reply) = engine.ask(&question);
-    send_screen(&bot, &msg, &screen::answer(&reply), !private).await;
-    if let Some(review) = &state.review {
-        review.note(&engine, chat_type, &question, &found, &reply);
+    let now = conversation::now();
+    // A reply to one of the bot's messages continues the topic of that message.
+    let replied = msg
+        .reply_to_message()
+        .filter(|_| replies_to_bot(&msg, &me))
+        .and_then(|m| answered_entry(&engine, m.text()?))
+        .and_then(|id| Context::opened(&engine, id, now));
+    let turn = state
+        .converse(&engine, msg.chat.id.0, sender(&msg), |context| {
+            let turn = engine.converse(replied.as_ref().or(context.as_ref()), &question, now);
+            (turn.context.clone(), turn)
+        })
+        .await;
+    send_screen(&bot, &msg, &screen::answer(&turn.reply), !private).await;
+    if let (Some(review), Some(found)) = (&state.review, &turn.found) {
+        review.note(&engine, chat_type, &question, found, &turn.reply);
     }
     log_answer(
         &format!("{kind:?}"),
         chat_type,
         &question,
-        &reply,
-        found.best().map_or(0.0, |c| c.score),
+        &turn.reply,
+        turn.found.as_ref().and_then(|f| f.best()).map_or(1.0, |c| c.score),
         started,
     );
     Ok(())
@@ -135,6 +168,11 @@ async fn on_command<R: Client>(
         return Ok(());
     }
     let screen = command.screen(&engine, Medium::Telegram, &state.commands);
+    state
+        .converse(&engine, msg.chat.id.0, sender(msg), |context| {
+            (command.context(&engine, context, conversation::now()), ())
+        })
+        .await;
     send_screen(bot, msg, &screen, !private).await;
     log::info!(
         "update=command chat={} command={} ms={}",
@@ -168,6 +206,11 @@ pub async fn on_callback<R: Client>(bot: R, query: CallbackQuery, state: Arc<Bot
     };
     let delivered = if state.flood.admit(query.from.id.0, Duration::ZERO).await {
         let Some(screen) = action.screen(&engine) else { return Ok(()) };
+        // A button sets the context as if its question had been typed.
+        if let Action::Entry(id) = &action {
+            let context = Context::opened(&engine, id, conversation::now());
+            state.converse(&engine, chat.id.0, query.from.id.0, |_| (context, ())).await;
+        }
         deliver_all(&bot, chat.id, &render::messages(&screen), None).await
     } else {
         // A notice goes out at once, not behind the replies it is about.
@@ -279,6 +322,22 @@ fn queued(msg: &Message) -> Duration {
     let sent = msg.edit_date().copied().unwrap_or(msg.date).timestamp();
     let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     Duration::from_secs(now.saturating_sub(u64::try_from(sent).unwrap_or(0)))
+}
+
+/// Whose conversation a message belongs to: its sender (the chat, for a message with none).
+fn sender(msg: &Message) -> u64 {
+    msg.from.as_ref().map_or(msg.chat.id.0.unsigned_abs(), |user| user.id.0)
+}
+
+/// The entry a message of the bot answered, found by its answer text.
+fn answered_entry<'a>(engine: &'a Engine, text: &str) -> Option<&'a str> {
+    engine
+        .knowledge
+        .entries
+        .iter()
+        .filter(|e| !e.answer.is_empty() && text.contains(e.answer.as_str()))
+        .max_by_key(|e| e.answer.len())
+        .map(|e| e.id.as_str())
 }
 
 /// Whether the message mentions the bot by @username.

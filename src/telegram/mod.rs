@@ -37,9 +37,10 @@ pub use shared::Shared;
 
 use crate::engine::{Engine, SharedEngine};
 use crate::review::ReviewLog;
+use crate::storage::ContextStore;
 
-/// What the bot serves with: the engine (a reload swaps it), the bot's own settings and,
-/// if one is kept, the review log.
+/// What the bot serves with: the engine (a reload swaps it), the bot's own settings,
+/// if one is kept, the review log, and where conversation contexts are kept.
 #[derive(Debug, Clone)]
 pub struct Setup {
     /// The engine in service.
@@ -48,12 +49,14 @@ pub struct Setup {
     pub telegram: TelegramConfig,
     /// Where questions not answered well are logged.
     pub review: Option<Arc<ReviewLog>>,
+    /// Where each chat's conversation context is kept.
+    pub contexts: ContextStore,
 }
 
 impl Setup {
-    /// An engine and the bot's settings, with no review log.
+    /// An engine and the bot's settings, with no review log and contexts in memory.
     pub fn new(engine: Arc<Engine>, telegram: TelegramConfig) -> Self {
-        Self { engine: SharedEngine::new(engine), telegram, review: None }
+        Self { engine: SharedEngine::new(engine), telegram, review: None, contexts: ContextStore::memory() }
     }
 }
 

@@ -13,7 +13,7 @@
 
 use std::time::Duration;
 
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::aio::ConnectionManager;
 
 /// How long a claim lives without renewal: an instance that dies mid-update leaves it
 /// to another within this long.
@@ -22,8 +22,6 @@ pub const CLAIM_TTL: Duration = Duration::from_secs(5);
 const RENEW_EVERY: Duration = Duration::from_secs(2);
 /// How long "answered" is remembered; Telegram keeps an update at most a day.
 const DONE_TTL: Duration = Duration::from_secs(24 * 3600);
-/// How long one Redis request may take before it counts as failed.
-const RESPONSE_TIMEOUT: Duration = Duration::from_millis(500);
 
 /// The GCRA: `KEYS[1]` the user's key, `ARGV[1]` the interval between turns in
 /// microseconds, `ARGV[2]` the burst. Returns the wait in microseconds (0: go now).
@@ -60,18 +58,18 @@ pub enum Claim {
 }
 
 impl Shared {
-    /// Connects (lazily: the first request does) to the Redis at `url`.
+    /// Connects (lazily: the first request does) to the Redis at `url`, with
+    /// [`crate::storage::connect`].
     ///
     /// # Errors
     /// If the URL is not a valid Redis URL.
     pub fn connect(url: &str) -> redis::RedisResult<Self> {
-        let client = redis::Client::open(url)?;
-        let config = ConnectionManagerConfig::new()
-            .set_response_timeout(Some(RESPONSE_TIMEOUT))
-            .set_connection_timeout(Some(RESPONSE_TIMEOUT))
-            .set_number_of_retries(1);
-        let connection = ConnectionManager::new_lazy_with_config(client, config)?;
-        Ok(Self { connection, flood: redis::Script::new(FLOOD_SCRIPT) })
+        Ok(Self::new(crate::storage::connect(url)?))
+    }
+
+    /// What instances share, on a connection already open (the one conversations use).
+    pub fn new(connection: ConnectionManager) -> Self {
+        Self { connection, flood: redis::Script::new(FLOOD_SCRIPT) }
     }
 
     /// Whether Redis answers `PING`.

@@ -259,3 +259,15 @@ pub async fn start_webhook(
     }
     (running, options)
 }
+
+/// `setup` with its conversation contexts in the Redis at `url`, as `callbot bot` keeps
+/// them when `storage.redis_url` is set.
+///
+/// # Panics
+/// If the URL is not a valid Redis URL.
+pub fn with_redis_contexts(mut setup: Setup, url: &str) -> Setup {
+    let idle = setup.engine.current().config.conversation.idle();
+    let connection = callbot::storage::connect(url).expect("a valid Redis URL");
+    setup.contexts = callbot::storage::ContextStore::redis(connection, idle);
+    setup
+}

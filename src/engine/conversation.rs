@@ -1,0 +1,760 @@
+//! Conversation: a follow-up ("那欧洲呢？", "为什么？", "第三点呢？") read against the
+//! previous turn.
+//!
+//! The approach is deliberately simple: a follow-up is rewritten into a full question
+//! with the previous turn's subject, facet or entry, and the ordinary matcher answers
+//! it. The rewrite is kept only when the matcher answers it and, for a new subject, when
+//! that subject is something the knowledge knows; otherwise the message is answered on
+//! its own, exactly as without a conversation. So context can resolve a follow-up, but
+//! it never turns an out-of-scope question into an answer.
+//!
+//! Questions that need no matching (the Nth of a list, the next item, "is that all",
+//! who said it) are answered from the previous entry directly, and when the article does
+//! not give the fact asked for, the reply says so and offers the entry.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::Engine;
+use super::cues::{self, Cue, Facet, Pronoun};
+use crate::knowledge::{EntityKind, Entry, KnowledgeBase};
+use crate::matcher::{Match, Normalizer, Outcome, Wanted, asks_if_discussed, gives};
+use crate::reply::{Reply, ReplyKind, SCOPE, Suggestion};
+
+/// The version of [`Context`]'s stored form. A stored context of another version is
+/// dropped, never misread: raise it whenever the fields change.
+pub const CONTEXT_VERSION: u32 = 1;
+
+/// The conversation's settings (`[conversation]` in `config/callbot.toml`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ConversationConfig {
+    /// Minutes without a message after which a chat's context is forgotten.
+    pub idle_minutes: u64,
+}
+
+impl Default for ConversationConfig {
+    fn default() -> Self {
+        Self { idle_minutes: 30 }
+    }
+}
+
+impl ConversationConfig {
+    /// The idle time after which a context expires.
+    pub fn idle(&self) -> Duration {
+        Duration::from_secs(self.idle_minutes * 60)
+    }
+}
+
+/// What a chat's conversation remembers of its last turns.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Context {
+    /// The entry last answered (or said to be unreported).
+    pub entry: Option<String>,
+    /// The last question, resolved and normalised.
+    pub question: String,
+    /// The facet it asked.
+    pub facet: Option<Facet>,
+    /// The last person named in a question or speaking in the answer.
+    pub person: Option<String>,
+    /// The list last shown, and how far the conversation has gone through it.
+    pub list: Option<Shown>,
+    /// Entries shown in this conversation, oldest first (at most [`SEEN_KEPT`]).
+    pub seen: Vec<String>,
+    /// When it was last set, in seconds since the Unix epoch.
+    pub updated: u64,
+}
+
+/// How many shown entries a context remembers (for "还有呢" without a list).
+pub const SEEN_KEPT: usize = 12;
+
+/// A list shown to the user: its name and entries, and the last position shown.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Shown {
+    /// What the list is (两国总统谈到的七点).
+    pub name: String,
+    /// The entries, in the order shown.
+    pub items: Vec<String>,
+    /// The last item shown, 1-based; 0 when only the list itself was shown.
+    pub position: usize,
+}
+
+impl Context {
+    /// Whether the context is still alive at `now` (seconds since the epoch).
+    pub fn is_alive(&self, now: u64, idle: Duration) -> bool {
+        now.saturating_sub(self.updated) < idle.as_secs()
+    }
+
+    /// The context after a button press or a deep link opened `entry`, as if its
+    /// question had been typed.
+    pub fn opened(engine: &Engine, entry: &str, now: u64) -> Option<Self> {
+        let entry = engine.knowledge.entry(entry)?;
+        let question =
+            engine.conversation.entries.get(&entry.id).map_or_else(String::new, |v| v.question.clone());
+        Some(engine.conversation.next_context(None, entry, question, None, now))
+    }
+
+    /// The context after a list screen showed `items` under `name`.
+    pub fn listed(previous: Option<Self>, name: &str, items: Vec<String>, now: u64) -> Self {
+        let mut context = previous.unwrap_or_default();
+        context.list = Some(Shown { name: name.to_owned(), items, position: 0 });
+        context.updated = now;
+        context
+    }
+}
+
+/// A message answered within a conversation.
+#[derive(Debug, Clone)]
+pub struct Turn {
+    /// The matcher's view of the question it answered, when it was matched.
+    pub found: Option<Match>,
+    /// The reply.
+    pub reply: Reply,
+    /// The context to keep for the next message.
+    pub context: Option<Context>,
+    /// How the previous turn was used, if it was.
+    pub usage: Option<Usage>,
+}
+
+/// How a turn used the context, for `--explain`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Usage {
+    /// The kind of follow-up (ellipsis, pronoun, facet, ordinal, next, complete).
+    pub cue: &'static str,
+    /// The entry of the earlier turn it leaned on.
+    pub earlier: Option<String>,
+    /// The slot filled from the context (the subject, the person, the list item …).
+    pub filled: String,
+    /// The question as rewritten and matched, if it was.
+    pub rewritten: Option<String>,
+}
+
+/// What the conversation knows of the knowledge: built once with the engine.
+#[derive(Debug)]
+pub struct Conversation {
+    normalizer: Normalizer,
+    /// People's names, longest first.
+    people: Terms,
+    /// Names and keywords a question's subject can be, longest first.
+    subjects: Terms,
+    /// Names of people, countries, organisations, places and topics (the lexicon's
+    /// entities), longest first.
+    names: Terms,
+    /// What a conversation needs of each entry, normalised once, by entry id.
+    entries: HashMap<String, EntryView>,
+    /// The seven points the two presidents talked about, in order (entries whose
+    /// keywords say 第一点 … 第七点).
+    seven_points: Vec<String>,
+    config: ConversationConfig,
+}
+
+/// An entry as conversations read it, normalised once.
+#[derive(Debug)]
+struct EntryView {
+    /// The canonical question.
+    question: String,
+    /// The first person among its quotes' speakers.
+    person: Option<String>,
+    /// Its topic, answer and keywords.
+    text: String,
+}
+
+/// The name of the seven points' list, as replies say it.
+const SEVEN_POINTS: &str = "两国总统谈到的七点议题";
+/// Words that name the call itself, never a question's subject.
+const CALL_WORDS: [&str; 10] =
+    ["通话", "这次通话", "电话", "两国总统", "两人", "双方", "普京和特朗普", "美俄", "俄美", "声明"];
+/// Words that show an answer gives a reason.
+const REASON_WORDS: [&str; 12] =
+    ["因为", "由于", "为了", "目的", "原因", "旨在", "以便", "是为", "因此", "所以", "关键", "意在"];
+/// How much of a message without its pronoun the entry found must cover.
+const REST_COVERAGE: f64 = 0.5;
+/// Words that show an answer gives a time without a date.
+const TIME_WORDS: [&str; 6] = ["立即", "当晚", "凌晨", "昨天", "随后", "此前"];
+/// Words that show an answer gives a place.
+const PLACE_WORDS: [&str; 8] = ["在", "地区", "城市", "州", "境内", "中东", "沙特", "首都"];
+/// Speakers that are not a person one would call 他 or 她.
+const NOT_PEOPLE: [&str; 6] = ["新华社", "声明", "媒", "人士", "网", "报"];
+
+impl Conversation {
+    /// Prepares the conversation's view of a knowledge base.
+    pub fn new(knowledge: &KnowledgeBase, config: ConversationConfig) -> Self {
+        let normalizer = Normalizer::new(&knowledge.aliases);
+        // The lexicon's entities are what questions name: people, countries,
+        // organisations, places and topics. Quote speakers add the people it lacks.
+        let entity = |kinds: &[EntityKind]| -> Vec<String> {
+            knowledge
+                .lexicon
+                .entity
+                .iter()
+                .filter(|e| kinds.contains(&e.kind))
+                .map(|e| normalizer.normalize(e.name.get_ref()))
+                .collect()
+        };
+        let mut people: Vec<String> = entity(&[EntityKind::Person])
+            .into_iter()
+            .chain(
+                knowledge
+                    .entries
+                    .iter()
+                    .flat_map(|e| e.quotes.iter().map(|q| q.speaker.clone()))
+                    .filter(|s| is_person(s))
+                    .map(|s| normalizer.normalize(&s)),
+            )
+            .filter(|s| !CALL_WORDS.contains(&s.as_str()))
+            .collect();
+        sort_longest_first(&mut people);
+        let all_kinds = [
+            EntityKind::Person,
+            EntityKind::Country,
+            EntityKind::Organisation,
+            EntityKind::Place,
+            EntityKind::Topic,
+        ];
+        let mut names: Vec<String> = people
+            .iter()
+            .cloned()
+            .chain(entity(&all_kinds))
+            .filter(|s| s.chars().count() >= 2 && !CALL_WORDS.contains(&s.as_str()))
+            .collect();
+        sort_longest_first(&mut names);
+        let mut subjects: Vec<String> = names
+            .iter()
+            .cloned()
+            .chain(knowledge.entries.iter().flat_map(|e| e.keywords.iter().map(|k| normalizer.normalize(k))))
+            .filter(|s| s.chars().count() >= 2 && !CALL_WORDS.contains(&s.as_str()))
+            .collect();
+        sort_longest_first(&mut subjects);
+        let seven_points = (1..=7)
+            .filter_map(|n| {
+                let marker = format!("第{}点", ["一", "二", "三", "四", "五", "六", "七"][n - 1]);
+                knowledge.entries.iter().find(|e| e.keywords.contains(&marker)).map(|e| e.id.clone())
+            })
+            .collect();
+        let entries = knowledge
+            .entries
+            .iter()
+            .map(|e| {
+                let person = e
+                    .quotes
+                    .iter()
+                    .map(|q| normalizer.normalize(&q.speaker))
+                    .find(|s| people.iter().any(|p| p == s));
+                let text = std::iter::once(&e.topic)
+                    .chain([&e.answer])
+                    .chain(&e.keywords)
+                    .map(|t| normalizer.normalize(t))
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                let view = EntryView { question: normalizer.normalize(e.canonical_question()), person, text };
+                (e.id.clone(), view)
+            })
+            .collect();
+        let (people, subjects, names) = (Terms::new(people), Terms::new(subjects), Terms::new(names));
+        Self { normalizer, people, subjects, names, entries, seven_points, config }
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &ConversationConfig {
+        &self.config
+    }
+
+    /// Answers a message given the chat's context (already expired ones included: they
+    /// are dropped here) at `now`, in seconds since the epoch.
+    pub fn answer(&self, engine: &Engine, context: Option<&Context>, question: &str, now: u64) -> Turn {
+        let context = context.filter(|c| c.is_alive(now, self.config.idle()));
+        let normalized = self.normalizer.normalize(question);
+        let cue = cues::read(&normalized);
+        let Some(context) = context else {
+            return match cue {
+                Cue::Next | Cue::Complete | Cue::Facet { exact: true, .. } => self.clarify(engine),
+                Cue::Ordinal(n) if !self.seven_points.is_empty() => {
+                    let list = Shown {
+                        name: SEVEN_POINTS.to_owned(),
+                        items: self.seven_points.clone(),
+                        position: 0,
+                    };
+                    self.list_item(engine, None, &list, n, now)
+                }
+                _ => self.alone(engine, None, question, now),
+            };
+        };
+        let turn = match &cue {
+            Cue::None => None,
+            Cue::Ordinal(n) => {
+                let list = context.list.clone().unwrap_or_else(|| Shown {
+                    name: SEVEN_POINTS.to_owned(),
+                    items: self.seven_points.clone(),
+                    position: 0,
+                });
+                Some(self.list_item(engine, Some(context), &list, *n, now))
+            }
+            Cue::Next => Some(self.next(engine, context, now)),
+            Cue::Complete => Some(self.complete(engine, context, now)),
+            // 什么时候比赛 after hockey is a follow-up; 泽连斯基什么时候说的 names its own subject.
+            Cue::Facet { .. } if self.names_other_subject(context, &normalized) => None,
+            Cue::Facet { facet, exact: true } => self.facet(engine, context, *facet, now),
+            Cue::Facet { facet, exact: false } => self
+                .other_entry(engine, context, &normalized, now)
+                .or_else(|| self.facet(engine, context, *facet, now)),
+            Cue::Ellipsis(subject) => self.ellipsis(engine, context, subject, now),
+            Cue::Pronoun(pronoun) => self.pronoun(engine, context, &normalized, *pronoun, now),
+        };
+        turn.unwrap_or_else(|| self.alone(engine, Some(context), question, now))
+    }
+
+    /// The message on its own, as `Engine::ask` answers it.
+    fn alone(&self, engine: &Engine, context: Option<&Context>, question: &str, now: u64) -> Turn {
+        let (found, reply) = engine.ask(question);
+        self.matched(engine, context, found, reply, None, now)
+    }
+
+    /// A turn answered by the matcher, with the context it leaves.
+    fn matched(
+        &self,
+        engine: &Engine,
+        context: Option<&Context>,
+        found: Match,
+        reply: Reply,
+        usage: Option<Usage>,
+        now: u64,
+    ) -> Turn {
+        let answered = matches!(found.outcome, Outcome::Answer | Outcome::Unreported);
+        let entry = reply.entry.as_deref().and_then(|id| engine.knowledge.entry(id));
+        let next = match entry {
+            Some(entry) if answered => {
+                Some(self.next_context(context, entry, found.normalized.clone(), None, now))
+            }
+            _ => context.cloned(),
+        };
+        Turn { found: Some(found), reply, context: next, usage }
+    }
+
+    /// The context after `entry` answered `question`.
+    fn next_context(
+        &self,
+        previous: Option<&Context>,
+        entry: &Entry,
+        question: String,
+        list: Option<Shown>,
+        now: u64,
+    ) -> Context {
+        let facet = cues::facet_of(&question, asks_if_discussed(&question));
+        let person = self
+            .person_in(&question)
+            .or_else(|| self.entries.get(&entry.id).and_then(|view| view.person.clone()))
+            .or_else(|| previous.and_then(|c| c.person.clone()));
+        let list = list.or_else(|| {
+            if names_the_seven_points(&entry.answer) && !self.seven_points.is_empty() {
+                return Some(Shown {
+                    name: SEVEN_POINTS.to_owned(),
+                    items: self.seven_points.clone(),
+                    position: 0,
+                });
+            }
+            let mut list = previous?.list.clone()?;
+            list.position = list.items.iter().position(|id| *id == entry.id)? + 1;
+            Some(list)
+        });
+        let mut seen = previous.map(|c| c.seen.clone()).unwrap_or_default();
+        seen.retain(|id| *id != entry.id);
+        seen.push(entry.id.clone());
+        if seen.len() > SEEN_KEPT {
+            seen.remove(0);
+        }
+        Context {
+            entry: Some(entry.id.clone()),
+            question,
+            facet: Some(facet),
+            person,
+            list,
+            seen,
+            updated: now,
+        }
+    }
+
+    /// The Nth item of a list.
+    fn list_item(
+        &self,
+        engine: &Engine,
+        context: Option<&Context>,
+        list: &Shown,
+        n: usize,
+        now: u64,
+    ) -> Turn {
+        let usage = Some(Usage {
+            cue: "ordinal",
+            earlier: context.and_then(|c| c.entry.clone()),
+            filled: format!("{}的第{n}项", list.name),
+            rewritten: None,
+        });
+        let Some(id) = list.items.get(n - 1) else {
+            let reply = self.plain_reply(
+                engine,
+                ReplyKind::Unreported,
+                format!("{}只有{}项，没有第{n}项。", list.name, list.items.len()),
+                &list.items,
+            );
+            return Turn { found: None, reply, context: context.cloned(), usage };
+        };
+        let mut shown = list.clone();
+        shown.position = n;
+        self.opened_turn(engine, context, id, Some(shown), usage, now)
+    }
+
+    /// An entry opened from the context, as a button would open it.
+    fn opened_turn(
+        &self,
+        engine: &Engine,
+        context: Option<&Context>,
+        id: &str,
+        list: Option<Shown>,
+        usage: Option<Usage>,
+        now: u64,
+    ) -> Turn {
+        let (Some(entry), Some(reply)) = (engine.knowledge.entry(id), engine.open(id)) else {
+            return Turn { found: None, reply: self.clarify(engine).reply, context: context.cloned(), usage };
+        };
+        let question = self.entries.get(id).map_or_else(String::new, |view| view.question.clone());
+        let next = self.next_context(context, entry, question, list, now);
+        Turn { found: None, reply, context: Some(next), usage }
+    }
+
+    /// 还有呢: the next item of the list, or the next related entry not yet shown.
+    fn next(&self, engine: &Engine, context: &Context, now: u64) -> Turn {
+        if let Some(list) = &context.list {
+            if list.position < list.items.len() {
+                let mut usage =
+                    self.usage("next", context, format!("{}的第{}项", list.name, list.position + 1));
+                usage.rewritten = None;
+                return self.list_item(engine, Some(context), list, list.position + 1, now).with_usage(usage);
+            }
+            return self.complete(engine, context, now);
+        }
+        let related = context
+            .entry
+            .as_deref()
+            .and_then(|id| engine.knowledge.entry(id))
+            .and_then(|e| e.follow_ups.iter().find(|id| !context.seen.contains(id)).cloned());
+        match related {
+            Some(id) => {
+                let usage = self.usage("next", context, format!("相关条目 {id}"));
+                self.opened_turn(engine, Some(context), &id, None, Some(usage), now)
+            }
+            None => self.complete(engine, context, now),
+        }
+    }
+
+    /// 没了吗: whether the list (or what the article says on the topic) is complete.
+    fn complete(&self, engine: &Engine, context: &Context, _now: u64) -> Turn {
+        let topics = |ids: &[String]| -> String {
+            ids.iter()
+                .filter_map(|id| engine.knowledge.entry(id))
+                .map(|e| e.topic.as_str())
+                .collect::<Vec<_>>()
+                .join("、")
+        };
+        let (text, suggested) = match &context.list {
+            Some(list) if list.position < list.items.len() => (
+                format!(
+                    "还没有说完：{}共{}项，刚才说到第{}项，后面还有：{}。",
+                    list.name,
+                    list.items.len(),
+                    list.position,
+                    topics(&list.items[list.position..])
+                ),
+                list.items[list.position..].to_vec(),
+            ),
+            Some(list) => (
+                format!("是的，{}就是这{}项：{}。", list.name, list.items.len(), topics(&list.items)),
+                Vec::new(),
+            ),
+            None => {
+                let entry = context.entry.as_deref().and_then(|id| engine.knowledge.entry(id));
+                let topic = entry.map_or("这个话题", |e| e.topic.as_str());
+                let more: Vec<String> = entry
+                    .map(|e| e.follow_ups.iter().filter(|id| !context.seen.contains(id)).cloned().collect())
+                    .unwrap_or_default();
+                (format!("关于{topic}，文章说的就是上面这些。"), more)
+            }
+        };
+        let usage = self.usage(
+            "complete",
+            context,
+            context.list.as_ref().map_or("话题".to_owned(), |l| l.name.clone()),
+        );
+        let reply = self.plain_reply(engine, ReplyKind::Answer, text, &suggested);
+        Turn { found: None, reply, context: Some(context.clone()), usage: Some(usage) }
+    }
+
+    /// 为什么 / 谁说的 / 什么时候 …: that facet of the last entry; when the entry does
+    /// not give it, a reply that says so.
+    fn facet(&self, engine: &Engine, context: &Context, facet: Facet, now: u64) -> Option<Turn> {
+        let entry = engine.knowledge.entry(context.entry.as_deref()?)?;
+        let mut reply = engine.open(&entry.id)?;
+        let text = entry.quotes.iter().fold(entry.answer.clone(), |text, q| text + &q.text);
+        let topic = &entry.topic;
+        let missing = match facet {
+            Facet::Who => {
+                let mut speakers: Vec<&str> = Vec::new();
+                for quote in &entry.quotes {
+                    if !speakers.contains(&quote.speaker.as_str()) {
+                        speakers.push(&quote.speaker);
+                    }
+                }
+                if speakers.is_empty() {
+                    Some(format!("文章没有说关于{topic}的这些话出自谁。"))
+                } else {
+                    reply.text = format!("据文章，这是{}的说法。{}", speakers.join("、"), reply.text);
+                    None
+                }
+            }
+            Facet::When => (!gives_time(&text)).then(|| format!("文章没有说{topic}的具体时间。")),
+            Facet::HowMany => {
+                (!gives(&text, Wanted::Number)).then(|| format!("文章没有给出{topic}的具体数字。"))
+            }
+            Facet::Where => {
+                (!PLACE_WORDS.iter().any(|w| text.contains(w))).then(|| format!("文章没有说{topic}的地点。"))
+            }
+            Facet::Why => (!REASON_WORDS.iter().any(|w| text.contains(w)))
+                .then(|| format!("文章没有说明{topic}的原因。")),
+            Facet::Detail | Facet::Attitude | Facet::DidDiscuss | Facet::What => None,
+        };
+        if let Some(missing) = missing {
+            reply.kind = ReplyKind::Unreported;
+            reply.text = format!("{missing}文章只说：{}", entry.answer);
+            reply.quotes.clear();
+            reply.suggestions.insert(0, suggestion(entry));
+        }
+        let mut next = context.clone();
+        next.updated = now;
+        let usage = self.usage("facet", context, format!("{facet:?}"));
+        Some(Turn { found: None, reply, context: Some(next), usage: Some(usage) })
+    }
+
+    /// 那X呢: the previous question about X, if the matcher answers it and knows X.
+    fn ellipsis(&self, engine: &Engine, context: &Context, subject: &str, now: u64) -> Option<Turn> {
+        // A subject no entry speaks of (拜登, 天然气价格) is matched alone first: when the
+        // knowledge does not know it either, there is nothing to rewrite.
+        let mentioned = self.entries.values().any(|view| view.text.contains(subject));
+        let alone = (!mentioned).then(|| engine.matcher.find(subject));
+        if alone
+            .as_ref()
+            .is_some_and(|a| !a.best().is_some_and(|c| c.score >= engine.config.matcher.threshold))
+        {
+            return None;
+        }
+        let previous = &context.question;
+        let rewritten = match (context.facet, self.subject_in(previous)) {
+            (Some(Facet::DidDiscuss), _) => format!("通话谈到{subject}了吗"),
+            (_, Some(old)) => previous.replacen(old, subject, 1),
+            (Some(Facet::Attitude), None) => format!("{subject}怎么看这次通话"),
+            _ => format!("{subject}{previous}"),
+        };
+        let turn = self.rewritten(engine, context, "ellipsis", subject, rewritten, now)?;
+        let entry = &engine.knowledge.entries[turn.found.as_ref()?.best()?.entry];
+        // The entry must speak of the new subject: in its own words, or else as one of
+        // the entries the subject alone is matched to (a synonym, an alias). A subject
+        // the knowledge does not know (拜登, 天气) is never filled in.
+        if self.entries.get(&entry.id).is_some_and(|view| view.text.contains(subject)) {
+            return Some(turn);
+        }
+        let alone = alone.unwrap_or_else(|| engine.matcher.find(subject));
+        let known = alone.best().is_some_and(|c| c.score >= engine.config.matcher.threshold);
+        let related = alone.candidates.iter().any(|c| engine.knowledge.entries[c.entry].id == entry.id);
+        (known && related).then_some(turn)
+    }
+
+    /// A pronoun replaced by the last person or topic.
+    fn pronoun(
+        &self,
+        engine: &Engine,
+        context: &Context,
+        normalized: &str,
+        pronoun: Pronoun,
+        now: u64,
+    ) -> Option<Turn> {
+        let referent = match pronoun {
+            // A message that names its own person (普京呢？他…) needs no context.
+            Pronoun::Person(word) if self.person_in(normalized).is_some() => {
+                return self.own_person(engine, context, normalized, word, now);
+            }
+            Pronoun::Person(_) => context.person.clone()?,
+            Pronoun::Topic(_) => engine.knowledge.entry(context.entry.as_deref()?)?.topic.clone(),
+        };
+        let rewritten = normalized.replacen(pronoun.word(), &referent, 1);
+        // The referent's name alone must not carry the match (他喜欢吃什么 → 泽连斯基…):
+        // the rest of the message must itself point to the entry found.
+        let rest = engine.matcher.find(&normalized.replacen(pronoun.word(), " ", 1));
+        let turn = self.rewritten(engine, context, "pronoun", &referent, rewritten, now)?;
+        let entry = turn.found.as_ref()?.best()?.entry;
+        rest.candidates.iter().any(|c| c.entry == entry && c.coverage >= REST_COVERAGE).then_some(turn)
+    }
+
+    /// 普京呢？他在通话里强调了什么？: the last clause, its pronoun replaced by the person
+    /// the message itself names.
+    fn own_person(
+        &self,
+        engine: &Engine,
+        context: &Context,
+        normalized: &str,
+        word: &str,
+        now: u64,
+    ) -> Option<Turn> {
+        let person = self.person_in(normalized)?;
+        let clause = normalized.rsplit(' ').find(|c| !c.is_empty())?;
+        if !clause.contains(word) {
+            return None;
+        }
+        let rewritten = clause.replacen(word, &person, 1);
+        self.rewritten(engine, context, "pronoun", &person, rewritten, now)
+    }
+
+    /// 拦截了多少 after the air force's report: a facet question with a word of its own,
+    /// asked about the last topic, may be answered by a neighbouring entry.
+    fn other_entry(&self, engine: &Engine, context: &Context, normalized: &str, now: u64) -> Option<Turn> {
+        let entry = engine.knowledge.entry(context.entry.as_deref()?)?;
+        let rewritten = format!("{}{}", entry.topic, normalized.replace(' ', ""));
+        let turn = self.rewritten(engine, context, "facet", &entry.topic, rewritten, now)?;
+        let found = turn.found.as_ref()?;
+        let other = engine.knowledge.entries[found.best()?.entry].id != entry.id;
+        (other && found.outcome == Outcome::Answer).then_some(turn)
+    }
+
+    /// A rewritten question, kept when the matcher answers it.
+    fn rewritten(
+        &self,
+        engine: &Engine,
+        context: &Context,
+        cue: &'static str,
+        filled: &str,
+        rewritten: String,
+        now: u64,
+    ) -> Option<Turn> {
+        let (found, reply) = engine.ask(&rewritten);
+        if !matches!(found.outcome, Outcome::Answer | Outcome::Unreported) {
+            return None;
+        }
+        let mut usage = self.usage(cue, context, filled.to_owned());
+        usage.rewritten = Some(rewritten);
+        Some(self.matched(engine, Some(context), found, reply, Some(usage), now))
+    }
+
+    /// The reply to a bare follow-up with nothing to follow: what can be asked.
+    fn clarify(&self, engine: &Engine) -> Turn {
+        let text = format!("你想问哪方面？请把问题说完整一些，比如“泽连斯基怎么看这次通话？”。{SCOPE}");
+        let reply =
+            self.plain_reply(engine, ReplyKind::Declined, text, &engine.config.reply.fallback_suggestions);
+        Turn { found: None, reply, context: None, usage: None }
+    }
+
+    fn plain_reply(&self, engine: &Engine, kind: ReplyKind, text: String, suggested: &[String]) -> Reply {
+        Reply {
+            kind,
+            entry: None,
+            verdict: None,
+            text,
+            quotes: Vec::new(),
+            did_you_mean: Vec::new(),
+            suggestions: suggested
+                .iter()
+                .filter_map(|id| engine.knowledge.entry(id))
+                .take(engine.config.reply.max_follow_ups)
+                .map(suggestion)
+                .collect(),
+        }
+    }
+
+    fn usage(&self, cue: &'static str, context: &Context, filled: String) -> Usage {
+        Usage { cue, earlier: context.entry.clone(), filled, rewritten: None }
+    }
+
+    /// Whether a message names someone or something (a name the knowledge knows) that
+    /// the context's entry does not speak of.
+    fn names_other_subject(&self, context: &Context, normalized: &str) -> bool {
+        let Some(subject) = self.names.first_in(normalized) else { return false };
+        let entry = context.entry.as_deref().and_then(|id| self.entries.get(id));
+        !entry.is_some_and(|view| view.text.contains(subject))
+    }
+
+    /// The first person named in a normalised question.
+    fn person_in(&self, normalized: &str) -> Option<String> {
+        self.people.first_in(normalized).map(str::to_owned)
+    }
+
+    /// The subject of a normalised question: the first name or keyword in it.
+    fn subject_in<'a>(&'a self, normalized: &str) -> Option<&'a str> {
+        self.subjects.first_in(normalized)
+    }
+}
+
+/// Seconds since the Unix epoch, the clock contexts are stamped with.
+pub fn now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+impl Turn {
+    fn with_usage(mut self, usage: Usage) -> Self {
+        self.usage = Some(usage);
+        self
+    }
+}
+
+/// Terms (names, keywords) looked up by their first character.
+#[derive(Debug)]
+struct Terms {
+    /// The terms by first character, longest first.
+    by_first: HashMap<char, Vec<String>>,
+}
+
+impl Terms {
+    fn new(terms: Vec<String>) -> Self {
+        let mut by_first: HashMap<char, Vec<String>> = HashMap::new();
+        for term in terms {
+            if let Some(first) = term.chars().next() {
+                by_first.entry(first).or_default().push(term);
+            }
+        }
+        Self { by_first }
+    }
+
+    /// The term that starts earliest in the text (the longest, of those starting there).
+    fn first_in(&self, text: &str) -> Option<&str> {
+        text.char_indices().find_map(|(at, c)| {
+            self.by_first.get(&c)?.iter().find(|t| text[at..].starts_with(t.as_str())).map(String::as_str)
+        })
+    }
+}
+
+/// Whether an answer speaks of the seven points as a list (至少七点), not of one of them
+/// (第七点).
+fn names_the_seven_points(answer: &str) -> bool {
+    answer.match_indices("七点").any(|(at, _)| !answer[..at].ends_with('第'))
+}
+
+/// Whether a text gives a time: a date or hour (19日, 23日, 晚7时) or a word such as 立即.
+fn gives_time(text: &str) -> bool {
+    let chars: Vec<char> = text.chars().collect();
+    let dated = chars
+        .windows(2)
+        .any(|w| "0123456789一二三四五六七八九十".contains(w[0]) && "日号月时年".contains(w[1]));
+    dated || TIME_WORDS.iter().any(|w| text.contains(w))
+}
+
+fn is_person(speaker: &str) -> bool {
+    let chars = speaker.chars().count();
+    (2..=8).contains(&chars)
+        && !NOT_PEOPLE.iter().any(|w| speaker.contains(w))
+        && !speaker.contains(['（', '、', '“'])
+}
+
+fn sort_longest_first(terms: &mut Vec<String>) {
+    terms.sort_by(|a, b| b.chars().count().cmp(&a.chars().count()).then(a.cmp(b)));
+    terms.dedup();
+}
+
+fn suggestion(entry: &Entry) -> Suggestion {
+    Suggestion { entry: entry.id.clone(), question: entry.canonical_question().to_owned() }
+}

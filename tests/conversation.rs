@@ -1,0 +1,243 @@
+//! Conversations: the project's own dialogues (`tests/data/dialogues.jsonl`), run
+//! interleaved through `Engine::converse` with one context per dialogue, as the bot keeps
+//! one per chat, and graded as `../shared/eval/dialogue_check.py` grades them.
+
+mod common;
+
+use std::collections::HashMap;
+
+use callbot::engine::conversation::Context;
+use callbot::reply::Reply;
+use common::knowledge::{crate_dir, engine};
+use serde::Deserialize;
+
+/// Measured on the set: 88/89 first turns (0.989), 106/111 follow-ups (0.955).
+const FIRST_TURNS_AT_LEAST: f64 = 0.97;
+const FOLLOW_UPS_AT_LEAST: f64 = 0.945;
+/// When the dialogues start (any fixed time: contexts only compare times).
+const START: u64 = 1_800_000_000;
+
+#[derive(Debug, Deserialize)]
+struct Dialogue {
+    id: String,
+    turns: Vec<Turn>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Turn {
+    q: String,
+    /// Groups of alternatives, each group must appear; `null`: must be declined.
+    expect: Option<Vec<Vec<String>>>,
+    /// Minutes since the dialogue's previous turn (default 1).
+    idle_minutes: Option<u64>,
+}
+
+fn dialogues() -> Vec<Dialogue> {
+    let path = crate_dir().join("tests/data/dialogues.jsonl");
+    let text = std::fs::read_to_string(&path).expect("tests/data/dialogues.jsonl readable");
+    text.lines()
+        .enumerate()
+        .filter(|(_, line)| !line.trim().is_empty())
+        .map(|(n, line)| {
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("dialogues.jsonl:{}: {e}", n + 1))
+        })
+        .collect()
+}
+
+/// What a reply shows as its answer, without the suggested questions (as the checker reads it).
+fn shown(reply: &Reply) -> String {
+    let mut text = reply.answer_text();
+    for quote in &reply.quotes {
+        text.push_str(&quote.text);
+    }
+    text.to_lowercase()
+}
+
+/// Why a turn fails, or `None` when it passes.
+fn grade(turn: &Turn, reply: &Reply) -> Option<String> {
+    match &turn.expect {
+        None => reply.is_answered().then(|| "answered a turn that should be declined".to_owned()),
+        Some(_) if !reply.is_answered() => Some("declined an answerable turn".to_owned()),
+        Some(groups) => {
+            let text = shown(reply);
+            let missing: Vec<String> = groups
+                .iter()
+                .filter(|g| !g.iter().any(|a| text.contains(&a.to_lowercase())))
+                .map(|g| g.join("|"))
+                .collect();
+            (!missing.is_empty()).then(|| format!("missing {}", missing.join(" ")))
+        }
+    }
+}
+
+#[test]
+fn own_dialogues_interleaved_meet_their_targets() {
+    let engine = engine();
+    let dialogues = dialogues();
+    assert!(dialogues.len() >= 80, "at least 80 dialogues, found {}", dialogues.len());
+    let depth = dialogues.iter().map(|d| d.turns.len()).max().unwrap_or(0);
+    let mut contexts: HashMap<&str, Context> = HashMap::new();
+    let mut clocks: HashMap<&str, u64> = HashMap::new();
+    let (mut first, mut later) = ((0, 0), (0, 0));
+    let mut failures = Vec::new();
+    for t in 0..depth {
+        for dialogue in dialogues.iter().filter(|d| t < d.turns.len()) {
+            let turn = &dialogue.turns[t];
+            let clock = clocks.entry(&dialogue.id).or_insert(START);
+            *clock += 60 * turn.idle_minutes.unwrap_or(1);
+            let answered = engine.converse(contexts.get(dialogue.id.as_str()), &turn.q, *clock);
+            match answered.context {
+                Some(context) => contexts.insert(&dialogue.id, context),
+                None => contexts.remove(dialogue.id.as_str()),
+            };
+            let tally = if t == 0 { &mut first } else { &mut later };
+            tally.1 += 1;
+            match grade(turn, &answered.reply) {
+                None => tally.0 += 1,
+                Some(why) => failures.push(format!(
+                    "{} turn {}: {} — {why}: {}",
+                    dialogue.id,
+                    t + 1,
+                    turn.q,
+                    answered.reply.answer_text()
+                )),
+            }
+        }
+    }
+    let rate = |(pass, total): (usize, usize)| pass as f64 / total as f64;
+    let report = format!(
+        "first turns {}/{}, follow-ups {}/{}\n{}",
+        first.0,
+        first.1,
+        later.0,
+        later.1,
+        failures.join("\n")
+    );
+    assert!(rate(first) >= FIRST_TURNS_AT_LEAST, "{report}");
+    assert!(rate(later) >= FOLLOW_UPS_AT_LEAST, "{report}");
+}
+
+#[test]
+fn the_set_has_every_kind_of_follow_up() {
+    let dialogues = dialogues();
+    let later: Vec<&Turn> = dialogues.iter().flat_map(|d| d.turns.iter().skip(1)).collect();
+    let has = |cue: &str| later.iter().any(|t| t.q.contains(cue));
+    for cue in
+        ["呢", "他", "这", "为什么", "谁说", "什么时候", "在哪", "多少", "第", "还有", "没了", "具体", "详细"]
+    {
+        assert!(has(cue), "no follow-up with {cue}");
+    }
+    assert!(later.iter().any(|t| t.expect.is_none()), "an unrelated or unanswerable turn after a follow-up");
+    assert!(later.iter().any(|t| t.idle_minutes.unwrap_or(1) > 30), "a turn after the context expired");
+    assert!(dialogues.iter().all(|d| (2..=4).contains(&d.turns.len())), "2 to 4 turns each");
+}
+
+#[test]
+fn a_bare_follow_up_without_context_asks_for_more() {
+    let engine = engine();
+    for question in ["为什么？", "还有呢", "谁说的", "具体说说", "什么时候"] {
+        let turn = engine.converse(None, question, START);
+        assert!(!turn.reply.is_answered(), "{question}: {}", turn.reply.answer_text());
+        assert!(turn.reply.text.contains("你想问哪方面"), "{question}: {}", turn.reply.text);
+        assert!(!turn.reply.suggestions.is_empty(), "{question}: topic buttons");
+    }
+}
+
+#[test]
+fn context_never_answers_an_out_of_scope_question() {
+    let engine = engine();
+    let first = engine.converse(None, "泽连斯基对这次通话怎么看？", START);
+    let context = first.context.expect("an answer leaves a context");
+    for question in ["那拜登呢？", "那天气呢？", "今天股市怎么样", "那日本呢", "他喜欢吃什么"]
+    {
+        let alone = engine.ask(question).1;
+        let turn = engine.converse(Some(&context), question, START + 60);
+        assert!(
+            !turn.reply.is_answered() || alone.is_answered(),
+            "{question}: context made it answered: {}",
+            turn.reply.answer_text()
+        );
+    }
+}
+
+#[test]
+fn an_expired_context_is_not_used() {
+    let engine = engine();
+    let idle = engine.config.conversation.idle_minutes * 60;
+    let first = engine.converse(None, "美俄在哪谈停火细节？", START);
+    let context = first.context.expect("a context");
+    let soon = engine.converse(Some(&context), "什么时候？", START + idle - 60);
+    assert!(soon.reply.answer_text().contains("23"), "{}", soon.reply.answer_text());
+    let late = engine.converse(Some(&context), "什么时候？", START + idle);
+    assert!(!late.reply.is_answered(), "{}", late.reply.answer_text());
+}
+
+#[test]
+fn a_button_sets_the_context_as_if_its_question_was_typed() {
+    let engine = engine();
+    let context = Context::opened(&engine, "witkoff-jeddah", START).expect("the entry exists");
+    let turn = engine.converse(Some(&context), "谁说的？", START + 5);
+    assert!(turn.reply.answer_text().contains("威特科夫"), "{}", turn.reply.answer_text());
+    assert!(Context::opened(&engine, "no-such-entry", START).is_none());
+}
+
+#[test]
+fn a_context_round_trips_through_json() {
+    let engine = engine();
+    let turn = engine.converse(None, "两国总统谈了哪几点？", START);
+    let context = turn.context.expect("a context");
+    assert!(context.list.as_ref().is_some_and(|l| l.items.len() == 7), "{context:?}");
+    let json = serde_json::to_string(&context).expect("serialises");
+    let back: Context = serde_json::from_str(&json).expect("reads back");
+    assert_eq!(back, context);
+}
+
+#[test]
+fn the_single_question_path_ignores_conversations() {
+    let engine = engine();
+    let (_, alone) = engine.ask("那欧洲呢？");
+    let first = engine.converse(None, "泽连斯基对这次通话怎么看？", START);
+    let _ = engine.converse(first.context.as_ref(), "那欧洲呢？", START + 30);
+    let (_, again) = engine.ask("那欧洲呢？");
+    assert_eq!(alone, again, "ask keeps no state");
+}
+
+#[test]
+fn ask_dialogue_answers_interleaved_chats_and_survives_a_bad_line() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+
+    let input = concat!(
+        r#"{"chat": "a", "q": "美俄接下来在哪里谈停火细节？"}"#,
+        "\n",
+        r#"{"chat": "b", "q": "他们谈到冰球了吗？"}"#,
+        "\n",
+        "this is not json\n",
+        r#"{"chat": "a", "q": "什么时候？"}"#,
+        "\n",
+        r#"{"chat": "b", "q": "那北约呢？"}"#,
+        "\n",
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_callbot"))
+        .args(["ask", "--json", "--dialogue"])
+        .env("CALLBOT_KNOWLEDGE", crate_dir().join("knowledge"))
+        .env("CALLBOT_CONFIG", crate_dir().join("config/callbot.toml"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("callbot runs");
+    child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("written");
+    let output = child.wait_with_output().expect("callbot finishes");
+    assert!(output.status.success());
+    let replies: Vec<serde_json::Value> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("each line is JSON"))
+        .collect();
+    assert_eq!(replies.len(), 5, "one reply per line: {replies:#?}");
+    assert_eq!(replies[2]["answered"], false, "the bad line gets an error reply");
+    assert_eq!(replies[3]["chat"], "a");
+    assert!(replies[3]["answer"].as_str().is_some_and(|a| a.contains("23")), "{}", replies[3]);
+    assert_eq!(replies[4]["chat"], "b");
+    assert!(replies[4]["answer"].as_str().is_some_and(|a| a.contains("北约")), "{}", replies[4]);
+}
