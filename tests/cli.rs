@@ -100,7 +100,7 @@ fn check_summarises_valid_knowledge() {
 fn check_refuses_broken_knowledge_and_names_the_problem() {
     let dir = tempfile::tempdir().expect("temp dir");
     let knowledge = common::knowledge::paths().knowledge;
-    for file in ["article.txt", "article.toml", "aliases.toml", "stopwords.txt"] {
+    for file in ["article.txt", "article.toml", "aliases.toml", "stopwords.txt", "lexicon.toml"] {
         std::fs::copy(knowledge.join(file), dir.path().join(file)).expect("copy");
     }
     std::fs::create_dir(dir.path().join("entries")).expect("mkdir");

@@ -3,7 +3,7 @@
 
 mod common;
 
-use callbot::matcher::{Decline, Outcome};
+use callbot::matcher::{Decline, EntityKind, Facet, Outcome};
 use callbot::reply::ReplyKind;
 
 fn answer(question: &str) -> (Option<String>, String, ReplyKind) {
@@ -128,4 +128,119 @@ fn every_entry_answers_its_own_phrasings() {
         }
     }
     assert!(misses.len() * 50 <= total, "more than 2% of phrasings go elsewhere:\n{}", misses.join("\n"));
+}
+
+#[test]
+fn every_way_of_asking_what_the_call_covered_gets_the_overview() {
+    let engine = common::knowledge::engine();
+    let mut misses = Vec::new();
+    for subject in ["他们", "两人", "双方", "普京和特朗普", "这次通话", "电话里"] {
+        for verb in ["谈了", "说了", "聊了", "讨论了"] {
+            for what in ["什么", "啥", "哪些"] {
+                let question = format!("{subject}{verb}{what}");
+                let (_, reply) = engine.ask(&question);
+                if reply.entry.as_deref() != Some("call-overview") || !reply.is_answered() {
+                    misses.push(format!("{question} → {:?}", reply.entry));
+                }
+            }
+        }
+    }
+    assert!(misses.is_empty(), "not the overview:\n{}", misses.join("\n"));
+}
+
+#[test]
+fn messages_with_nothing_to_go_on_get_a_clarifying_reply() {
+    let engine = common::knowledge::engine();
+    for question in ["为什么", "什么意思", "怎么看", "谁", "真的吗", "还有呢", "谈没", "咋回事啊？？"]
+    {
+        let (found, reply) = engine.ask(question);
+        assert_eq!(found.outcome, Outcome::Decline(Decline::TooLittle), "{question}");
+        assert!(!found.analysis.has_content(), "{question}");
+        assert!(!reply.is_answered());
+        assert_eq!(reply.text, callbot::reply::CLARIFY);
+        assert_eq!(reply.suggestions.len(), 3, "{question}");
+    }
+}
+
+#[test]
+fn a_known_topic_with_an_unreported_fact_gets_a_specific_reply() {
+    let engine = common::knowledge::engine();
+    for (question, missing, related) in [
+        ("冰球比赛最后谁赢了", "比赛结果", "hockey"),
+        ("特朗普今年多大年纪", "年龄", "trump-post"),
+        ("俄军发射了多少枚导弹", "具体数字", "air-force-attack"),
+        ("冰球赛定在哪个城市", "举办城市和场馆", "hockey"),
+        ("梅德韦杰夫是在推特上发的吗", "发文平台", "medvedev-restaurant"),
+    ] {
+        let (found, reply) = engine.ask(question);
+        assert_eq!(found.missing.as_deref(), Some(missing), "{question}");
+        assert_eq!(reply.kind, ReplyKind::Unreported, "{question}");
+        assert!(!reply.is_answered());
+        assert!(reply.text.starts_with("文章没有报道") && reply.text.contains("只说"), "{}", reply.text);
+        assert_eq!(reply.suggestions.first().map(|s| s.entry.as_str()), Some(related), "{question}");
+    }
+}
+
+#[test]
+fn the_analysis_names_facet_entities_predicate_and_negation() {
+    let engine = common::knowledge::engine();
+    let analysis = engine.matcher.analyze("懂王怎么看冰球比赛");
+    assert_eq!(analysis.facet, Facet::Attitude);
+    let entities: Vec<(&str, EntityKind)> =
+        analysis.entities.iter().map(|e| (e.name.as_str(), e.kind)).collect();
+    assert_eq!(entities, [("特朗普", EntityKind::Person), ("冰球", EntityKind::Topic)]);
+    let analysis = engine.matcher.analyze("哪些问题没有谈到");
+    assert_eq!(analysis.facet, Facet::List);
+    assert_eq!(analysis.predicate.as_deref(), Some("谈到"));
+    assert!(analysis.negated);
+    assert!(!engine.matcher.analyze("谈到北约了没").negated);
+    assert_eq!(engine.matcher.analyze("Did they talk about NATO?").facet, Facet::DidDiscuss);
+}
+
+#[test]
+fn descriptive_references_nicknames_and_fields_find_their_entry() {
+    for (question, expected) in [
+        ("白宫主人通话后发了什么帖子", "trump-post"),
+        ("中国外交部那位女发言人怎么说", "china-mfa"),
+        ("小泽对这次通话啥态度", "zelensky-doubts"),
+        ("体育方面谈了什么", "hockey"),
+        ("克宫要求停止向乌提供什么", "putin-aid-demand"),
+    ] {
+        let (entry, _, kind) = answer(question);
+        assert_eq!((entry.as_deref(), kind), (Some(expected), ReplyKind::Answer), "{question}");
+    }
+}
+
+#[test]
+fn english_questions_are_understood_or_declined_in_both_languages() {
+    let (entry, _, _) = answer("Did they talk about NATO?");
+    assert_eq!(entry.as_deref(), Some("nato-membership"));
+    let (entry, _, _) = answer("How many prisoners will be exchanged?");
+    assert_eq!(entry.as_deref(), Some("prisoner-swap"));
+    let (_, text, kind) = answer("What is the weather in Paris today?");
+    assert_eq!(kind, ReplyKind::Declined);
+    assert!(text.contains("Sorry") && text.contains("我只回答"), "{text}");
+}
+
+#[test]
+fn chat_style_and_long_messages_are_answered_on_their_question() {
+    for (question, expected) in [
+        ("俄乌换俘是哪天啊？？😅", "prisoner-swap"),
+        ("\u{1b}[1m冰球\u{1b}[0m的事谈了吗", "hockey"),
+        (
+            "我昨天刷到新闻，说普京和特朗普又打电话了，聊了挺久。朋友说欧洲很不高兴。我想知道：法德英领导人对这次通话什么态度？",
+            "europe-welcome",
+        ),
+    ] {
+        let (entry, _, kind) = answer(question);
+        assert_eq!((entry.as_deref(), kind), (Some(expected), ReplyKind::Answer), "{question}");
+    }
+}
+
+#[test]
+fn a_name_the_knowledge_never_mentions_is_not_answered() {
+    for question in ["拜登对这次通话有什么看法", "古特雷斯说了什么"] {
+        let (_, text, kind) = answer(question);
+        assert_ne!(kind, ReplyKind::Answer, "{question}: {text}");
+    }
 }

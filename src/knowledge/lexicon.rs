@@ -175,3 +175,49 @@ impl Lexicon {
             .flat_map(|(target, english)| english.iter().map(move |e| (e.as_str(), target.as_str())))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_target_missing_from_the_article_is_refused_with_its_line() {
+        let text = "[[entity]]\nname = \"普京\"\nkind = \"person\"\n\n[[entity]]\nname = \"拜登\"\nkind = \"person\"\n";
+        let mut problems = Vec::new();
+        Lexicon::parse(text, "普京同特朗普通电话", &mut problems);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].line, Some(6));
+        assert!(
+            problems[0].message.contains("`拜登` does not occur in the article"),
+            "{}",
+            problems[0].message
+        );
+    }
+
+    #[test]
+    fn variants_become_aliases_and_english_words_keep_their_target() {
+        let text = "[[entity]]\nname = \"普京\"\nkind = \"person\"\nvariants = [\"普总\"]\nenglish = [\"putin\"]\n\n[[field]]\nname = \"体育\"\nvariants = [\"体育方面\"]\ncovers = [\"冰球\"]\n";
+        let mut problems = Vec::new();
+        let lexicon = Lexicon::parse(text, "普京 冰球", &mut problems);
+        assert!(problems.is_empty(), "{problems:?}");
+        let aliases: Vec<(String, Vec<String>)> =
+            lexicon.aliases().into_iter().map(|a| (a.word, a.variants)).collect();
+        assert_eq!(
+            aliases,
+            [("普京".to_owned(), vec!["普总".to_owned()]), ("体育".to_owned(), vec!["体育方面".to_owned()])]
+        );
+        assert_eq!(lexicon.english().collect::<Vec<_>>(), [("putin", "普京")]);
+    }
+
+    #[test]
+    fn an_unknown_field_is_refused() {
+        let mut problems = Vec::new();
+        Lexicon::parse(
+            "[[entity]]\nname = \"普京\"\nkind = \"person\"\nnickname = \"x\"\n",
+            "普京",
+            &mut problems,
+        );
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].file, "lexicon.toml");
+    }
+}

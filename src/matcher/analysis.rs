@@ -105,6 +105,16 @@ impl Analysis {
         !self.entities.is_empty() || !self.content_words.is_empty() || self.detail.is_some()
     }
 
+    /// Whether the question only asks what the call covered (他们谈了什么, 这次通话说了啥):
+    /// it names the call or its two presidents, and nothing else.
+    pub fn asks_what_the_call_covered(&self) -> bool {
+        let call = self.names("双方") || self.names("通话") || (self.names("普京") && self.names("特朗普"));
+        call && self.content_words.is_empty()
+            && matches!(self.facet, Facet::What | Facet::List)
+            && !self.negated
+            && self.entities.iter().all(|e| ["双方", "通话", "普京", "特朗普"].contains(&e.name.as_str()))
+    }
+
     /// Whether the question names this entity.
     pub fn names(&self, name: &str) -> bool {
         self.entities.iter().any(|e| e.name == name)
@@ -172,7 +182,7 @@ const PREDICATES: [&str; 32] = [
 ];
 
 /// Words that carry no topic of their own: question words, generic verbs, chat words.
-const GENERIC_WORDS: [&str; 52] = [
+const GENERIC_WORDS: [&str; 56] = [
     "什么",
     "谁",
     "哪",
@@ -225,6 +235,10 @@ const GENERIC_WORDS: [&str; 52] = [
     "是",
     "然后",
     "后来",
+    "回事",
+    "怎么回事",
+    "咋回事",
+    "那又怎样",
 ];
 
 /// An entity of the lexicon, ready to be found in normalised text.

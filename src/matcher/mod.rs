@@ -23,7 +23,9 @@
 //! left to go on is asked to say more; and the best entry answers only when it gives
 //! the asked facet and detail. When it does not (冰球比赛谁赢了), the reply says what the
 //! article does not report, and what it does say. A message of several sentences is
-//! answered on its question: each interrogative sentence is matched, the best kept.
+//! answered on its question: each interrogative sentence is matched, the best kept. A
+//! question that only asks what the call covered (他们谈了什么) is matched among the
+//! entries about the call in general.
 
 mod analysis;
 mod index;
@@ -60,6 +62,15 @@ const SINGLE_CHARACTER_WEIGHT: f64 = 0.5;
 const UNKNOWN_FUNCTION_WORD_WEIGHT: f64 = 0.1;
 /// How much an entry loses for each entity the question names that it never mentions.
 const ENTITY_MISS_PENALTY: f64 = 0.1;
+/// How much an entry loses for each proper noun of the question (拜登) that it never
+/// uses: the question is about another story.
+const STRANGER_PENALTY: f64 = 0.25;
+/// The plainest wording of "what did the call cover?", normalised.
+const OVERVIEW_QUESTION: &str = "双方谈了什么";
+/// Verbs of discussing: in "did they discuss X?" the facet already says them, and only X
+/// tells the entries apart, so they weigh as little as an unknown function word.
+const DISCUSSION_WORDS: [&str; 12] =
+    ["谈", "谈了", "谈到", "谈过", "谈及", "讨论", "讨论了", "提到", "提及", "涉及", "说到", "聊到"];
 /// Entities that every question is about (the two presidents, the call): they tell
 /// entries apart no better than a stopword.
 const CALL_ENTITIES: [&str; 3] = ["双方", "通话", "新华社"];
@@ -171,6 +182,8 @@ pub struct Matcher {
     /// Each entry's phrasings, prepared for the similarity part.
     phrasings: Vec<Vec<Phrasing>>,
     unreported: Vec<bool>,
+    /// Whether each entry is about the call in general.
+    overview: Vec<bool>,
     /// Whether each entry has a status (discussed, not discussed, unclear).
     has_status: Vec<bool>,
     /// What each entry gives and mentions, derived from its texts.
@@ -193,6 +206,8 @@ pub struct EntryFacts {
     pub entities: Vec<String>,
     /// Its answer and quotes, normalised.
     text: String,
+    /// All its texts, normalised.
+    mentions: String,
 }
 
 impl Matcher {
@@ -241,6 +256,7 @@ impl Matcher {
             texts.iter().map(|t| t.questions.iter().map(|q| Phrasing::new(q)).collect()).collect();
         let unreported = knowledge.entries.iter().map(|e| e.category == Category::Unreported).collect();
         let has_status = knowledge.entries.iter().map(|e| e.status.is_some()).collect();
+        let overview = knowledge.entries.iter().map(|e| e.category == Category::Overview).collect();
         let gives = knowledge
             .entries
             .iter()
@@ -268,6 +284,7 @@ impl Matcher {
             index,
             phrasings,
             unreported,
+            overview,
             has_status,
             gives,
             fields,
@@ -298,7 +315,7 @@ impl Matcher {
             return whole;
         }
         let clauses = questions_in(question);
-        if clauses.len() < 2 {
+        if clauses.len() < 2 && clauses.first().is_none_or(|c| *c == question.trim()) {
             return whole;
         }
         // The sentences that ask something are the real questions: the one answered best
@@ -339,14 +356,26 @@ impl Matcher {
         analysis.english = analysis::is_english(question);
         // A detail asked in words the normalisation rewrites (Truth Social → 社交媒体).
         analysis.detail = analysis.detail.or_else(|| self.analyzer.detail_in(&basic_form(question)));
-        let strangers = words.iter().filter(|w| w.proper && !self.index.knows(&w.text)).count() as f64;
-        let weighted = self.weigh(&words, &analysis);
+        let names: Vec<String> = words
+            .iter()
+            .filter(|w| w.proper && !analysis.entities.iter().any(|e| e.name.contains(w.text.as_str())))
+            .map(|w| w.text.clone())
+            .collect();
+        // "What did they talk about?" asks for the call in general however it is worded
+        // (他们说了啥, 电话里聊了哪些): it is matched as its plainest wording, among the
+        // entries about the call in general, whatever else the words of saying point at.
+        let overview_only = analysis.asks_what_the_call_covered();
+        let weighted = if overview_only {
+            self.weigh(&self.segmenter.words(OVERVIEW_QUESTION), &analysis)
+        } else {
+            self.weigh(&words, &analysis)
+        };
         let words: Vec<String> = words.into_iter().map(|w| w.text).collect();
         if !analysis.has_content() {
             return declined(normalized, words, analysis, Decline::TooLittle);
         }
         let ideal = self.index.ideal_score(&weighted);
-        let question = Phrasing::new(&normalized);
+        let question = Phrasing::new(if overview_only { OVERVIEW_QUESTION } else { &normalized });
         let both_presidents = PRESIDENTS.iter().all(|p| analysis.names(p));
         let named: Vec<&str> = analysis
             .entities
@@ -358,20 +387,23 @@ impl Matcher {
             .index
             .search(&weighted)
             .into_iter()
+            .filter(|term| !overview_only || self.overview[term.doc])
             .take(self.config.candidates)
             .map(|term| {
                 let similarity = closest(&question, &self.phrasings[term.doc]);
                 let relevance = if ideal > 0.0 { term.bm25 / ideal } else { 0.0 };
                 let bonus = if about_the_call && self.has_status[term.doc] { STATUS_BONUS } else { 0.0 };
-                let misses =
-                    named.iter().filter(|n| !self.gives[term.doc].entities.iter().any(|e| e == *n)).count();
+                let facts = &self.gives[term.doc];
+                let misses = named.iter().filter(|n| !facts.entities.iter().any(|e| e == *n)).count();
+                let strangers = names.iter().filter(|n| !facts.mentions.contains(n.as_str())).count();
                 Candidate {
                     entry: term.doc,
                     score: (COVERAGE_WEIGHT * term.coverage
                         + SIMILARITY_WEIGHT * similarity
                         + RELEVANCE_WEIGHT * relevance
                         + bonus
-                        - ENTITY_MISS_PENALTY * (misses as f64 + strangers))
+                        - ENTITY_MISS_PENALTY * misses as f64
+                        - STRANGER_PENALTY * strangers as f64)
                         .clamp(0.0, 1.0),
                     bm25: term.bm25,
                     coverage: term.coverage,
@@ -435,7 +467,9 @@ impl Matcher {
             {
                 continue;
             }
-            let weight = if word.function && !self.index.knows(&word.text) {
+            let discussing =
+                analysis.facet == Facet::DidDiscuss && DISCUSSION_WORDS.contains(&word.text.as_str());
+            let weight = if discussing || word.function && !self.index.knows(&word.text) {
                 UNKNOWN_FUNCTION_WORD_WEIGHT
             } else if word.text.chars().count() == 1 && !word.text.is_ascii() {
                 SINGLE_CHARACTER_WEIGHT
@@ -544,6 +578,7 @@ impl EntryFacts {
             facets: analysis::facets_given(&text, &given),
             entities: analyzer.entities_in(&everything).into_iter().map(|e| e.name).collect(),
             text,
+            mentions: everything,
         }
     }
 }

@@ -137,13 +137,24 @@ impl Normalizer {
                 }
             }
         }
+        // A name written correctly is not part of another's misspelling (特朗普今年 is not
+        // 特朗普京年).
+        let mut written = vec![false; chars.len()];
+        for name in &self.names {
+            let n = name.chars.len();
+            for start in 0..chars.len().saturating_sub(n - 1) {
+                if chars[start..start + n] == name.chars[..] {
+                    written[start..start + n].fill(true);
+                }
+            }
+        }
         for (name, mut starts) in self.names.iter().zip(starts) {
             starts.sort_unstable();
             starts.dedup();
             let n = name.chars.len();
             let mut free = 0;
             for start in starts {
-                if start < free {
+                if start < free || written[start..start + n].iter().any(|w| *w) {
                     continue;
                 }
                 let window = &chars[start..start + n];
@@ -404,6 +415,7 @@ mod tests {
         assert_eq!(n.normalize("特郎普"), "特朗普");
         assert_eq!(n.normalize("泽连司基说了啥"), "泽连斯基说了啥");
         assert_eq!(n.normalize("普金"), "普京");
+        assert_eq!(n.normalize("特朗普今年多大"), "特朗普今年多大");
     }
 
     #[test]
