@@ -42,10 +42,12 @@ use intent::{counted, gives_count_of};
 
 pub use crate::knowledge::EntityKind;
 pub use analysis::{Analysis, Entity, Facet};
-pub use index::{DocumentWords, Index, TermScore};
-pub use intent::{Wanted, asks_if_discussed, gives, is_yes_no, wanted};
-pub use normalize::{Normalizer, basic_form};
-pub use segment::{Segmenter, Word};
+pub use normalize::basic_form;
+
+use index::{DocumentWords, Index};
+use intent::{Wanted, asks_if_discussed, gives, is_yes_no, wanted};
+use normalize::Normalizer;
+use segment::{Segmenter, Word};
 
 use crate::knowledge::{Category, KnowledgeBase};
 
@@ -112,6 +114,10 @@ pub struct Match {
     pub analysis: Analysis,
     /// What the question asks that the best entry does not give (年龄, 具体时间).
     pub missing: Option<String>,
+    /// The facets the best entry's answer gives (shown by `--explain`; only dates,
+    /// numbers and details decide, as the words that give a reason or a place are too
+    /// many to list).
+    pub best_gives: Vec<Facet>,
     /// The best entries, best first.
     pub candidates: Vec<Candidate>,
     /// What to do with it.
@@ -197,13 +203,13 @@ pub struct Matcher {
 
 /// What an entry's answer and quotes give, and what the entry mentions anywhere.
 #[derive(Debug, Clone)]
-pub struct EntryFacts {
+struct EntryFacts {
     /// The kinds of fact (a date, a number) its answer and quotes give.
-    pub kinds: Vec<Wanted>,
+    kinds: Vec<Wanted>,
     /// The facets its answer and quotes give.
-    pub facets: Vec<Facet>,
+    facets: Vec<Facet>,
     /// The entities it mentions (in its phrasings, keywords, answer or quotes).
-    pub entities: Vec<String>,
+    entities: Vec<String>,
     /// Its answer and quotes, normalised.
     text: String,
     /// All its texts, normalised.
@@ -293,11 +299,6 @@ impl Matcher {
         }
     }
 
-    /// What each entry gives and mentions, in knowledge order (`callbot check` shows it).
-    pub fn entry_facts(&self) -> &[EntryFacts] {
-        &self.gives
-    }
-
     /// Analyses a question: its facet, entities, predicate, negation and content words.
     pub fn analyze(&self, question: &str) -> Analysis {
         let normalized = self.normalizer.normalize(question);
@@ -342,6 +343,7 @@ impl Matcher {
             about_the_call,
             analysis,
             missing: None,
+            best_gives: Vec::new(),
             candidates: Vec::new(),
             outcome: Outcome::Decline(reason),
         };
@@ -426,7 +428,18 @@ impl Matcher {
             }
             _ => Outcome::Decline(Decline::NoMatch),
         };
-        Match { normalized, words, yes_no, about_the_call, analysis, missing, candidates, outcome }
+        let best_gives = candidates.first().map_or_else(Vec::new, |c| self.gives[c.entry].facets.clone());
+        Match {
+            normalized,
+            words,
+            yes_no,
+            about_the_call,
+            analysis,
+            missing,
+            best_gives,
+            candidates,
+            outcome,
+        }
     }
 
     /// What a question asks that an entry does not give: a detail (年龄), or a date or
