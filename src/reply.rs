@@ -146,7 +146,9 @@ fn not_reported(knowledge: &KnowledgeBase, found: &Match, entry: &Entry, config:
         .entities
         .iter()
         .find(|e| e.kind == EntityKind::Person && e.name != "双方")
-        .or_else(|| found.analysis.entities.iter().find(|e| e.kind == EntityKind::Topic && e.name != "通话"))
+        .or_else(|| {
+            found.analysis.entities.iter().find(|e| !["双方", "通话", "新华社"].contains(&e.name.as_str()))
+        })
         .map_or(entry.topic.as_str(), |e| e.name.as_str());
     let missing = found.missing.as_deref().unwrap_or("这一点");
     let said = entry.answer.split_inclusive('。').next().unwrap_or(&entry.answer).trim_end_matches('。');

@@ -16,8 +16,8 @@
 //!
 //! A question asking whether the call touched a topic (谈到X了吗) adds 0.05 to entries
 //! that have a status, since those answer exactly that. An entry that does not mention
-//! a person, place or topic the question names loses 0.1 per such entity: the question
-//! is about something else.
+//! a person, place or topic the question names loses 0.2 per such entity, and 0.25 per
+//! proper noun of the question it never uses (拜登): the question is about something else.
 //!
 //! Before matching, the question is analysed ([`analysis`]): a question with nothing
 //! left to go on is asked to say more; and the best entry answers only when it gives
@@ -63,7 +63,7 @@ const SINGLE_CHARACTER_WEIGHT: f64 = 0.5;
 /// 哪个 in a question should not make it look off-topic, as an unknown noun should.
 const UNKNOWN_FUNCTION_WORD_WEIGHT: f64 = 0.1;
 /// How much an entry loses for each entity the question names that it never mentions.
-const ENTITY_MISS_PENALTY: f64 = 0.1;
+const ENTITY_MISS_PENALTY: f64 = 0.2;
 /// How much an entry loses for each proper noun of the question (拜登) that it never
 /// uses: the question is about another story.
 const STRANGER_PENALTY: f64 = 0.25;
