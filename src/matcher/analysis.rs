@@ -8,6 +8,8 @@
 //! facet (a date, a number, a reason) it gives. The reply uses it to say specifically
 //! what the article does not report.
 
+use std::collections::HashMap;
+
 use crate::knowledge::{EntityKind, Lexicon};
 
 use super::intent::{asks_if_discussed, is_yes_no};
@@ -251,44 +253,48 @@ pub(crate) struct KnownEntity {
 /// The lexicon's entities and details, prepared for analysis.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Analyzer {
-    /// Entities, longest name first, so that 俄罗斯总统网站 wins over 俄罗斯.
-    entities: Vec<KnownEntity>,
+    /// Entities by the first character of their name, longest name first, so that
+    /// 俄罗斯总统网站 wins over 俄罗斯.
+    entities: HashMap<char, Vec<KnownEntity>>,
     /// Each detail's question words, in basic form.
     detail_asks: Vec<Vec<String>>,
 }
 
 impl Analyzer {
     pub(crate) fn new(lexicon: &Lexicon) -> Self {
-        let mut entities: Vec<KnownEntity> = lexicon
-            .entity
-            .iter()
-            .map(|e| KnownEntity { name: basic_form(e.name.get_ref()), kind: e.kind })
-            .filter(|e| !e.name.is_empty())
-            .collect();
-        entities.sort_by_key(|e| std::cmp::Reverse(e.name.chars().count()));
+        let mut entities: HashMap<char, Vec<KnownEntity>> = HashMap::new();
+        for entity in &lexicon.entity {
+            let name = basic_form(entity.name.get_ref());
+            if let Some(first) = name.chars().next() {
+                entities.entry(first).or_default().push(KnownEntity { name, kind: entity.kind });
+            }
+        }
+        for candidates in entities.values_mut() {
+            candidates.sort_by_key(|e| std::cmp::Reverse(e.name.len()));
+        }
         let detail_asks =
             lexicon.detail.iter().map(|d| d.asks.iter().map(|a| basic_form(a)).collect()).collect();
         Self { entities, detail_asks }
     }
 
-    /// The entities named in normalised text, in order of appearance, each once.
+    /// The entities named in normalised text, in order of appearance, each once; the
+    /// longest name wins where names overlap.
     pub(crate) fn entities_in(&self, normalized: &str) -> Vec<Entity> {
-        let mut found: Vec<(usize, Entity)> = Vec::new();
-        let mut taken: Vec<std::ops::Range<usize>> = Vec::new();
-        for known in &self.entities {
-            for (start, _) in normalized.match_indices(known.name.as_str()) {
-                let range = start..start + known.name.len();
-                if taken.iter().any(|t| t.start < range.end && range.start < t.end) {
-                    continue;
+        let mut found: Vec<Entity> = Vec::new();
+        let mut rest = normalized;
+        while let Some(first) = rest.chars().next() {
+            let known = self.entities.get(&first).and_then(|c| c.iter().find(|e| rest.starts_with(&e.name)));
+            match known {
+                Some(known) => {
+                    if !found.iter().any(|e| e.name == known.name) {
+                        found.push(Entity { name: known.name.clone(), kind: known.kind });
+                    }
+                    rest = &rest[known.name.len()..];
                 }
-                taken.push(range);
-                if !found.iter().any(|(_, e)| e.name == known.name) {
-                    found.push((start, Entity { name: known.name.clone(), kind: known.kind }));
-                }
+                None => rest = &rest[first.len_utf8()..],
             }
         }
-        found.sort_by_key(|(start, _)| *start);
-        found.into_iter().map(|(_, e)| e).collect()
+        found
     }
 
     /// The question words of a detail.
@@ -343,7 +349,13 @@ pub(crate) fn is_english(question: &str) -> bool {
 
 /// The facet a normalised question asks for.
 pub(crate) fn facet(normalized: &str) -> Facet {
-    let normalized = &normalized.replace("第几", "第");
+    let ordinal;
+    let normalized = if normalized.contains("第几") {
+        ordinal = normalized.replace("第几", "第");
+        ordinal.as_str()
+    } else {
+        normalized
+    };
     if asks_if_discussed(normalized) {
         return Facet::DidDiscuss;
     }
@@ -393,6 +405,9 @@ pub(crate) fn facets_given(text: &str, entities: &[Entity]) -> Vec<Facet> {
 /// Whether a question is negated: a negation that is not only the yes/no form (谈没谈,
 /// 有没有, 谈了没).
 fn is_negated(normalized: &str) -> bool {
+    if !normalized.contains(['没', '未', '不', '非', '别']) {
+        return false;
+    }
     let mut text = normalized.trim_end().to_owned();
     for ending in ["没有", "没", "不"] {
         if is_yes_no(&text)

@@ -357,7 +357,9 @@ impl Matcher {
         let mut analysis = self.analyzer.analyze(&normalized, &words);
         analysis.english = analysis::is_english(question);
         // A detail asked in words the normalisation rewrites (Truth Social → 社交媒体).
-        analysis.detail = analysis.detail.or_else(|| self.analyzer.detail_in(&basic_form(question)));
+        if analysis.detail.is_none() && question.contains(|c: char| c.is_ascii_alphabetic()) {
+            analysis.detail = self.analyzer.detail_in(&basic_form(question));
+        }
         let names: Vec<String> = words
             .iter()
             .filter(|w| w.proper && !analysis.entities.iter().any(|e| e.name.contains(w.text.as_str())))
