@@ -10,6 +10,8 @@
 
 use std::collections::HashMap;
 
+use aho_corasick::AhoCorasick;
+
 use crate::knowledge::{EntityKind, Lexicon};
 
 use super::intent::{asks_if_discussed, is_yes_no};
@@ -258,6 +260,40 @@ pub(crate) struct Analyzer {
     entities: HashMap<char, Vec<KnownEntity>>,
     /// Each detail's question words, in basic form.
     detail_asks: Vec<Vec<String>>,
+    /// Every detail's question words at once, each pattern's detail beside it.
+    details: Markers<usize>,
+    /// Every facet's question words at once, each pattern's facet (by priority) beside it.
+    facets: Markers<usize>,
+    /// The predicates at once.
+    predicates: Markers<usize>,
+}
+
+/// Words looked for all at once (Aho–Corasick), each with a value.
+#[derive(Debug, Clone)]
+struct Markers<T> {
+    automaton: Option<AhoCorasick>,
+    values: Vec<T>,
+}
+
+impl<T: Copy> Markers<T> {
+    fn new<'a>(patterns: impl IntoIterator<Item = (&'a str, T)>) -> Self {
+        let (words, values): (Vec<&str>, Vec<T>) = patterns.into_iter().unzip();
+        Self { automaton: AhoCorasick::new(words).ok(), values }
+    }
+
+    /// Every occurrence in the text: (start, end, value), overlapping ones included.
+    fn find_all<'h>(&'h self, text: &'h str) -> impl Iterator<Item = (usize, usize, T)> + 'h {
+        self.automaton
+            .iter()
+            .flat_map(move |a| a.find_overlapping_iter(text))
+            .map(|m| (m.start(), m.end(), self.values[m.pattern().as_usize()]))
+    }
+}
+
+impl<T> Default for Markers<T> {
+    fn default() -> Self {
+        Self { automaton: None, values: Vec::new() }
+    }
 }
 
 impl Analyzer {
@@ -272,9 +308,20 @@ impl Analyzer {
         for candidates in entities.values_mut() {
             candidates.sort_by_key(|e| std::cmp::Reverse(e.name.len()));
         }
-        let detail_asks =
+        let detail_asks: Vec<Vec<String>> =
             lexicon.detail.iter().map(|d| d.asks.iter().map(|a| basic_form(a)).collect()).collect();
-        Self { entities, detail_asks }
+        let details = Markers::new(
+            detail_asks.iter().enumerate().flat_map(|(i, asks)| asks.iter().map(move |a| (a.as_str(), i))),
+        );
+        let facets = Markers::new(
+            FACET_MARKERS
+                .iter()
+                .enumerate()
+                .flat_map(|(i, (_, markers))| markers.iter().map(move |m| (*m, i)))
+                .chain(HOW_MARKERS.iter().map(|m| (*m, FACET_MARKERS.len()))),
+        );
+        let predicates = Markers::new(PREDICATES.iter().enumerate().map(|(i, p)| (*p, i)));
+        Self { entities, detail_asks, details, facets, predicates }
     }
 
     /// The entities named in normalised text, in order of appearance, each once; the
@@ -304,19 +351,37 @@ impl Analyzer {
 
     /// The detail a normalised question asks for, if any.
     pub(crate) fn detail_in(&self, normalized: &str) -> Option<usize> {
-        self.detail_asks.iter().position(|asks| asks.iter().any(|a| normalized.contains(a.as_str())))
+        self.details.find_all(normalized).map(|(_, _, detail)| detail).min()
+    }
+
+    /// The facet a normalised question asks for.
+    pub(crate) fn facet(&self, normalized: &str) -> Facet {
+        let ordinal;
+        let normalized = if normalized.contains("第几") {
+            ordinal = normalized.replace("第几", "第");
+            ordinal.as_str()
+        } else {
+            normalized
+        };
+        if asks_if_discussed(normalized) {
+            return Facet::DidDiscuss;
+        }
+        match self.facets.find_all(normalized).map(|(_, _, priority)| priority).min() {
+            Some(priority) => FACET_MARKERS.get(priority).map_or(Facet::How, |(facet, _)| *facet),
+            None => Facet::What,
+        }
     }
 
     /// Analyses a normalised question and its words (stopwords already dropped).
     pub(crate) fn analyze(&self, normalized: &str, words: &[Word]) -> Analysis {
         let entities = self.entities_in(normalized);
         let detail = self.detail_in(normalized);
-        let facet = facet(normalized);
-        let predicate = PREDICATES
-            .iter()
-            .filter_map(|p| normalized.find(p).map(|at| (at, *p)))
-            .min_by_key(|(at, p)| (*at, std::cmp::Reverse(p.len())))
-            .map(|(_, p)| p.to_owned());
+        let facet = self.facet(normalized);
+        let predicate = self
+            .predicates
+            .find_all(normalized)
+            .min_by_key(|(start, end, _)| (*start, std::cmp::Reverse(*end)))
+            .map(|(start, end, _)| normalized[start..end].to_owned());
         let content_words = words
             .iter()
             .filter(|w| !w.function && !GENERIC_WORDS.contains(&w.text.as_str()))
@@ -342,32 +407,12 @@ impl Analyzer {
 
 /// Whether a question is written in English: most of its letters are Latin.
 pub(crate) fn is_english(question: &str) -> bool {
+    if !question.bytes().any(|b| b.is_ascii_alphabetic()) {
+        return false;
+    }
     let latin = question.chars().filter(char::is_ascii_alphabetic).count();
     let other = question.chars().filter(|c| c.is_alphabetic() && !c.is_ascii()).count();
     latin > 0 && latin > 2 * other
-}
-
-/// The facet a normalised question asks for.
-pub(crate) fn facet(normalized: &str) -> Facet {
-    let ordinal;
-    let normalized = if normalized.contains("第几") {
-        ordinal = normalized.replace("第几", "第");
-        ordinal.as_str()
-    } else {
-        normalized
-    };
-    if asks_if_discussed(normalized) {
-        return Facet::DidDiscuss;
-    }
-    for (facet, markers) in FACET_MARKERS {
-        if markers.iter().any(|m| normalized.contains(m)) {
-            return facet;
-        }
-    }
-    if HOW_MARKERS.iter().any(|m| normalized.contains(m)) {
-        return Facet::How;
-    }
-    Facet::What
 }
 
 /// Words of an answer that give a reason.
@@ -427,6 +472,10 @@ fn is_negated(normalized: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn facet(question: &str) -> Facet {
+        Analyzer::new(&Lexicon::default()).facet(question)
+    }
 
     #[test]
     fn facets_of_common_questions() {
