@@ -88,6 +88,40 @@ pub struct Detail {
     pub given_by: Vec<String>,
 }
 
+/// A title someone holds (英国首相 → 斯塔默): the title after any of the country's names
+/// refers to the person the article names.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Role {
+    /// The entity the title refers to, as the lexicon names it (斯塔默).
+    pub person: Spanned<String>,
+    /// The names of the country the title belongs to (英国, 英).
+    pub countries: Vec<String>,
+    /// The offices (首相, 政府首脑).
+    pub titles: Vec<String>,
+    /// Words that refer to the person after the country's name but name no office (领导人).
+    #[serde(default)]
+    pub informal: Vec<String>,
+    /// Titles that name the person even without a country (国务卿 is only ever 鲁比奥).
+    #[serde(default)]
+    pub alone: Vec<String>,
+}
+
+impl Role {
+    /// The ways of naming the person through the role: 英国首相, 英国的首相, 英国现任首相 …
+    fn references(&self) -> Vec<String> {
+        let mut references = self.alone.clone();
+        for country in &self.countries {
+            for title in self.titles.iter().chain(&self.informal) {
+                for link in ["", "的", "现任", "的现任", "那位", "的那位", "这位", "现在的"] {
+                    references.push(format!("{country}{link}{title}"));
+                }
+            }
+        }
+        references
+    }
+}
+
 /// `lexicon.toml`, parsed.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -104,6 +138,9 @@ pub struct Lexicon {
     /// Details that answers give or not.
     #[serde(default)]
     pub detail: Vec<Detail>,
+    /// Titles and the people who hold them.
+    #[serde(default)]
+    pub role: Vec<Role>,
     /// English words that carry no meaning for matching (the, did, about).
     #[serde(default)]
     pub english_stopwords: Vec<String>,
@@ -127,6 +164,16 @@ impl Lexicon {
                 return Self::default();
             }
         };
+        for role in &lexicon.role {
+            if !lexicon.entity.iter().any(|e| e.name.get_ref() == role.person.get_ref()) {
+                problems.push(Problem {
+                    file: LEXICON_FILE.to_owned(),
+                    line: Some(line_of(text, role.person.span().start)),
+                    entry: None,
+                    message: format!("role of `{}`: not an entity of the lexicon", role.person.get_ref()),
+                });
+            }
+        }
         let mut missing = |target: &str, span: std::ops::Range<usize>| {
             if !article_text.contains(target) {
                 problems.push(Problem {
@@ -153,17 +200,26 @@ impl Lexicon {
         lexicon
     }
 
-    /// The entities', words' and fields' variants as aliases, for normalisation.
+    /// The entities', words', fields' and roles' variants as aliases, for normalisation.
     pub fn aliases(&self) -> Vec<Alias> {
-        let entities = self.entity.iter().map(|e| (e.name.get_ref(), &e.variants));
-        let words = self.word.iter().map(|w| (w.word.get_ref(), &w.variants));
-        let fields = self.field.iter().map(|f| (&f.name, &f.variants));
+        let roles: Vec<(&String, Vec<String>)> =
+            self.role.iter().map(|r| (r.person.get_ref(), r.references())).collect();
+        let entities = self.entity.iter().map(|e| (e.name.get_ref(), e.variants.clone()));
+        let words = self.word.iter().map(|w| (w.word.get_ref(), w.variants.clone()));
+        let fields = self.field.iter().map(|f| (&f.name, f.variants.clone()));
         entities
             .chain(words)
             .chain(fields)
+            .chain(roles)
             .filter(|(_, variants)| !variants.is_empty())
-            .map(|(word, variants)| Alias { word: word.clone(), variants: variants.clone(), name: false })
+            .map(|(word, variants)| Alias { word: word.clone(), variants, name: false })
             .collect()
+    }
+
+    /// Every title of a role (国防部长, 首相): left in a question after the roles' references
+    /// are replaced, with a country before it, it names someone the article does not.
+    pub fn titles(&self) -> impl Iterator<Item = &str> {
+        self.role.iter().flat_map(|r| r.titles.iter().map(String::as_str))
     }
 
     /// Every English word with the article's word it stands for.

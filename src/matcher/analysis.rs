@@ -88,6 +88,8 @@ pub struct Analysis {
     pub detail: Option<usize>,
     /// Whether the question was written in English.
     pub english: bool,
+    /// A title of a country the article names no one for (俄罗斯的国防部长).
+    pub unknown_role: Option<String>,
 }
 
 impl Analysis {
@@ -101,6 +103,7 @@ impl Analysis {
             content_words: Vec::new(),
             detail: None,
             english: false,
+            unknown_role: None,
         }
     }
 
@@ -266,6 +269,8 @@ pub(crate) struct Analyzer {
     facets: Markers<usize>,
     /// The predicates at once.
     predicates: Markers<usize>,
+    /// The roles' titles at once (首相, 国防部长).
+    titles: Markers<()>,
 }
 
 /// Words looked for all at once (Aho–Corasick), each with a value.
@@ -321,7 +326,9 @@ impl Analyzer {
                 .chain(HOW_MARKERS.iter().map(|m| (*m, FACET_MARKERS.len()))),
         );
         let predicates = Markers::new(PREDICATES.iter().enumerate().map(|(i, p)| (*p, i)));
-        Self { entities, detail_asks, details, facets, predicates }
+        let titles: Vec<String> = lexicon.titles().map(basic_form).collect();
+        let titles = Markers::new(titles.iter().map(|t| (t.as_str(), ())));
+        Self { entities, detail_asks, details, facets, predicates, titles }
     }
 
     /// The entities named in normalised text, in order of appearance, each once; the
@@ -366,7 +373,20 @@ impl Analyzer {
         if asks_if_discussed(normalized) {
             return Facet::DidDiscuss;
         }
-        match self.facets.find_all(normalized).map(|(_, _, priority)| priority).min() {
+        // 在哪些问题上 asks for a list, not a place.
+        let not_a_list = |end: usize, priority: usize| {
+            FACET_MARKERS.get(priority).is_none_or(|(facet, _)| *facet != Facet::Where)
+                || !["些", "方面", "个问题", "个方面", "一点"]
+                    .iter()
+                    .any(|w| normalized[end..].starts_with(w))
+        };
+        match self
+            .facets
+            .find_all(normalized)
+            .filter(|(_, end, priority)| not_a_list(*end, *priority))
+            .map(|(_, _, priority)| priority)
+            .min()
+        {
             Some(priority) => FACET_MARKERS.get(priority).map_or(Facet::How, |(facet, _)| *facet),
             None => Facet::What,
         }
@@ -394,6 +414,7 @@ impl Analyzer {
                 acc
             });
         Analysis {
+            unknown_role: self.unknown_role(normalized, words, &entities),
             facet,
             entities,
             predicate,
@@ -402,6 +423,26 @@ impl Analyzer {
             detail,
             english: false,
         }
+    }
+
+    /// A title left after the roles' references were replaced, with a country right
+    /// before it: someone the article does not name (俄罗斯现任国防部长). Not when the two
+    /// are part of a longer word (俄罗斯总统网站).
+    fn unknown_role(&self, normalized: &str, words: &[Word], entities: &[Entity]) -> Option<String> {
+        let countries: Vec<&Entity> = entities.iter().filter(|e| e.kind == EntityKind::Country).collect();
+        if countries.is_empty() {
+            return None;
+        }
+        self.titles.find_all(normalized).find_map(|(start, end, ())| {
+            let mut before = normalized[..start].trim_end();
+            for link in ["现在的", "现任", "那位", "这位", "的"] {
+                before = before.strip_suffix(link).unwrap_or(before);
+            }
+            let country = countries.iter().find(|c| before.ends_with(c.name.as_str()))?;
+            let phrase = &normalized[before.len() - country.name.len()..end];
+            let compound = words.iter().any(|w| w.text.len() > phrase.len() && w.text.contains(phrase));
+            (!compound).then(|| format!("{}的{}", country.name, &normalized[start..end]))
+        })
     }
 }
 

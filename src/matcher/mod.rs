@@ -210,6 +210,9 @@ struct EntryFacts {
     facets: Vec<Facet>,
     /// The entities it mentions (in its phrasings, keywords, answer or quotes).
     entities: Vec<String>,
+    /// Whether its answer or quotes name a place (a city, a region, a sea), not only a
+    /// country: what "在哪里" asks about an event.
+    names_place: bool,
     /// Its answer and quotes, normalised.
     text: String,
     /// All its texts, normalised.
@@ -448,6 +451,16 @@ impl Matcher {
     /// a number.
     fn missing(&self, normalized: &str, analysis: &Analysis, entry: usize) -> Option<String> {
         let facts = &self.gives[entry];
+        if let Some(role) = &analysis.unknown_role {
+            return Some(role.clone());
+        }
+        if analysis.facet == Facet::Where
+            && !facts.names_place
+            && !normalized.contains("从哪")
+            && EVENT_WORDS.iter().any(|w| normalized.contains(w))
+        {
+            return Some(Facet::Where.missing_name().to_owned());
+        }
         if let Some(detail) = analysis.detail {
             let (name, given_by) = &self.details[detail];
             if !given_by.iter().any(|g| facts.text.contains(g.as_str())) {
@@ -550,6 +563,14 @@ fn questions_in(message: &str) -> Vec<&str> {
     if asking.is_empty() { sentences } else { asking }
 }
 
+/// Words of an answer that place an event more closely than a country does.
+const PLACE_NAMES: [&str; 7] = ["城市", "地区", "境内", "州", "边境", "在美国", "在俄罗斯"];
+
+/// Words of a question that name an event, which happens somewhere: "在哪里" about one
+/// asks for a place, where about a statement (在哪个层面, 从哪里开始) it does not.
+const EVENT_WORDS: [&str; 12] =
+    ["互换", "被俘人员", "交接", "比赛", "会谈", "会面", "见面", "谈判", "签署", "举行", "举办", "通电话"];
+
 /// Words that make a sentence a question.
 const QUESTION_WORDS: [&str; 16] = [
     "什么",
@@ -591,6 +612,8 @@ impl EntryFacts {
         Self {
             kinds: Wanted::ALL.into_iter().filter(|kind| gives(&text, *kind)).collect(),
             facets: analysis::facets_given(&text, &given),
+            names_place: given.iter().any(|e| e.kind == EntityKind::Place)
+                || PLACE_NAMES.iter().any(|w| text.contains(w)),
             entities: analyzer.entities_in(&everything).into_iter().map(|e| e.name).collect(),
             text,
             mentions: everything,
