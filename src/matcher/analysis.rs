@@ -112,11 +112,12 @@ impl Analysis {
         !self.entities.is_empty() || !self.content_words.is_empty() || self.detail.is_some()
     }
 
-    /// Whether the question only asks what the call covered (他们谈了什么, 这次通话说了啥):
-    /// it names the call or its two presidents, and nothing else.
+    /// Whether the question only asks what the call covered (他们谈了什么, 这次通话说了啥,
+    /// 简单概括一下这次通话, 双方达成了哪些共识): it names the call or its two presidents,
+    /// and nothing else but words asking for a summary or for what they agreed.
     pub fn asks_what_the_call_covered(&self) -> bool {
         let call = self.names("双方") || self.names("通话") || (self.names("普京") && self.names("特朗普"));
-        call && self.content_words.is_empty()
+        call && self.content_words.iter().all(|w| SUMMARY_WORDS.contains(&w.as_str()))
             && matches!(self.facet, Facet::What | Facet::List)
             && !self.negated
             && self.entities.iter().all(|e| ["双方", "通话", "普京", "特朗普"].contains(&e.name.as_str()))
@@ -127,6 +128,40 @@ impl Analysis {
         self.entities.iter().any(|e| e.name == name)
     }
 }
+
+/// Words that ask for the call as a whole: a summary, or what the two agreed on.
+const SUMMARY_WORDS: [&str; 30] = [
+    "总结",
+    "概括",
+    "简单",
+    "几句话",
+    "几句",
+    "一句话",
+    "讲讲",
+    "说说",
+    "聊聊",
+    "介绍",
+    "一下",
+    "大概",
+    "大致",
+    "主要",
+    "整体",
+    "概况",
+    "要点",
+    "重点",
+    "同意",
+    "达成",
+    "取得",
+    "一致",
+    "成果",
+    "结果",
+    "打",
+    "打电话",
+    "通电话",
+    "电话",
+    "给我",
+    "简要",
+];
 
 /// Question words that ask for each facet, checked in this order (the first found wins).
 const FACET_MARKERS: [(Facet, &[&str]); 9] = [

@@ -210,6 +210,9 @@ struct EntryFacts {
     facets: Vec<Facet>,
     /// The entities it mentions (in its phrasings, keywords, answer or quotes).
     entities: Vec<String>,
+    /// Whether every phrasing of it asks about an earlier call (上次通话): it answers
+    /// only a question that says so.
+    earlier_call: bool,
     /// Whether its answer or quotes name a place (a city, a region, a sea), not only a
     /// country: what "在哪里" asks about an event.
     names_place: bool,
@@ -383,6 +386,7 @@ impl Matcher {
         }
         let ideal = self.index.ideal_score(&weighted);
         let question = Phrasing::new(if overview_only { OVERVIEW_QUESTION } else { &normalized });
+        let asks_earlier = EARLIER_CALL.iter().any(|m| normalized.contains(m));
         let both_presidents = PRESIDENTS.iter().all(|p| analysis.names(p));
         let named: Vec<&str> = analysis
             .entities
@@ -402,6 +406,7 @@ impl Matcher {
                 let bonus = if about_the_call && self.has_status[term.doc] { STATUS_BONUS } else { 0.0 };
                 let facts = &self.gives[term.doc];
                 let misses = named.iter().filter(|n| !facts.entities.iter().any(|e| e == *n)).count();
+                let misses = misses + usize::from(facts.earlier_call && !asks_earlier);
                 let strangers = names.iter().filter(|n| !facts.mentions.contains(n.as_str())).count();
                 Candidate {
                     entry: term.doc,
@@ -566,6 +571,24 @@ fn questions_in(message: &str) -> Vec<&str> {
 /// Words of an answer that place an event more closely than a country does.
 const PLACE_NAMES: [&str; 7] = ["城市", "地区", "境内", "州", "边境", "在美国", "在俄罗斯"];
 
+/// Words that point at an earlier call than this one (上次, 2月那次); 之前多久 asks
+/// about this one.
+const EARLIER_CALL: [&str; 13] = [
+    "上次",
+    "上一次",
+    "上回",
+    "上一回",
+    "前一次",
+    "之前那",
+    "之前的通话",
+    "之前通话",
+    "此前那",
+    "第一次",
+    "2月",
+    "二月",
+    "个多月前",
+];
+
 /// Words of a question that name an event, which happens somewhere: "在哪里" about one
 /// asks for a place, where about a statement (在哪个层面, 从哪里开始) it does not.
 const EVENT_WORDS: [&str; 12] =
@@ -612,6 +635,8 @@ impl EntryFacts {
         Self {
             kinds: Wanted::ALL.into_iter().filter(|kind| gives(&text, *kind)).collect(),
             facets: analysis::facets_given(&text, &given),
+            earlier_call: !texts.questions.is_empty()
+                && texts.questions.iter().all(|q| EARLIER_CALL.iter().any(|m| q.contains(m))),
             names_place: given.iter().any(|e| e.kind == EntityKind::Place)
                 || PLACE_NAMES.iter().any(|w| text.contains(w)),
             entities: analyzer.entities_in(&everything).into_iter().map(|e| e.name).collect(),
