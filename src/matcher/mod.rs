@@ -122,6 +122,9 @@ pub struct Match {
     pub candidates: Vec<Candidate>,
     /// What to do with it.
     pub outcome: Outcome,
+    /// A second question of the same message, answered by another entry (换俘多少人？
+    /// 另外冰球呢): the reply answers both.
+    pub also: Option<Box<Match>>,
 }
 
 /// An entry considered for a question, with the parts of its score.
@@ -315,27 +318,73 @@ impl Matcher {
     }
 
     /// Matches a question. A message of several sentences is matched on each of its
-    /// questions, and the best is kept.
+    /// questions: the best is kept, and a second question answered by another entry is
+    /// kept beside it ([`Match::also`]). A last question that cannot be answered on its
+    /// own (这次一共换多少个人？) is read with the sentence before it.
     pub fn find(&self, question: &str) -> Match {
         let whole = self.find_one(question);
         if matches!(whole.outcome, Outcome::Decline(Decline::Empty | Decline::TooLong)) {
             return whole;
         }
-        let clauses = questions_in(question);
-        if clauses.len() < 2 && clauses.first().is_none_or(|c| *c == question.trim()) {
+        let sentences = sentences_of(question);
+        let asking: Vec<usize> = (0..sentences.len()).filter(|&i| asks(sentences[i])).collect();
+        if sentences.len() < 2 && asking.first().is_none_or(|&i| sentences[i] == question.trim()) {
             return whole;
         }
-        // The sentences that ask something are the real questions: the one answered best
-        // (the later one on a tie) wins; when none is answered, the best of what the
-        // message says.
-        clauses
-            .into_iter()
-            .map(|clause| self.find_one(clause))
-            .chain([whole])
+        let clauses: Vec<usize> = if asking.is_empty() { (0..sentences.len()).collect() } else { asking };
+        let mut found: Vec<(usize, Match)> =
+            clauses.iter().map(|&i| (i, self.find_one(sentences[i]))).collect();
+        // "X呢" after "谈到Y了吗" asks the same of X.
+        for k in 1..found.len() {
+            let (before, rest) = found.split_at_mut(k);
+            let (i, current) = &mut rest[0];
+            if before[k - 1].1.about_the_call && !current.about_the_call {
+                let sentence = sentences[*i].trim_end_matches(['呢', '?', '？']);
+                if sentence.len() < sentences[*i].len() {
+                    *current = self.find_one(&format!("{sentence}谈到了吗"));
+                }
+            }
+        }
+        // A bare last question (一共换多少人？) takes its topic from the sentence before.
+        if let Some((last, bare)) = found.last_mut()
+            && rank(bare) < 1.0
+            && *last > 0
+        {
+            let joined = format!("{}，{}", sentences[*last - 1], sentences[*last]);
+            let filled = self.find_one(&joined);
+            if rank(&filled) >= 1.0 {
+                *bare = filled;
+            }
+        }
+        // The question answered best (the later one on a tie) wins; when none is answered,
+        // the best of what the message says.
+        let best = found
+            .iter()
             .enumerate()
-            .max_by(|(i, a), (j, b)| rank(a).total_cmp(&rank(b)).then(i.cmp(j)))
-            .map(|(_, found)| found)
-            .unwrap_or_else(|| self.find_one(question))
+            .max_by(|(i, (_, a)), (j, (_, b))| rank(a).total_cmp(&rank(b)).then(i.cmp(j)))
+            .map(|(i, _)| i);
+        let Some(best) = best else { return whole };
+        if rank(&whole) > rank(&found[best].1) {
+            return whole;
+        }
+        let entry_of = |m: &Match| m.best().map(|c| c.entry);
+        let other = found
+            .iter()
+            .enumerate()
+            .filter(|(i, (_, m))| *i != best && rank(m) >= 2.0 && entry_of(m) != entry_of(&found[best].1))
+            .max_by(|(_, (_, a)), (_, (_, b))| rank(a).total_cmp(&rank(b)))
+            .map(|(i, _)| i);
+        match other {
+            Some(other) => {
+                // Both answers, in the order the message asks them.
+                let (first, second) = if other < best { (other, best) } else { (best, other) };
+                let second = found.swap_remove(second).1;
+                let mut first = found.swap_remove(first).1;
+                first.also = Some(Box::new(second));
+                first
+            }
+            None => found.swap_remove(best).1,
+        }
     }
 
     fn find_one(&self, question: &str) -> Match {
@@ -352,6 +401,7 @@ impl Matcher {
             best_gives: Vec::new(),
             candidates: Vec::new(),
             outcome: Outcome::Decline(reason),
+            also: None,
         };
         if normalized.is_empty() {
             return declined(normalized, Vec::new(), Analysis::empty(), Decline::Empty);
@@ -449,6 +499,7 @@ impl Matcher {
             best_gives,
             candidates,
             outcome,
+            also: None,
         }
     }
 
@@ -549,23 +600,19 @@ fn rank(found: &Match) -> f64 {
     outcome + found.best().map_or(0.0, |c| c.score) / 2.0
 }
 
-/// The sentences of a message that ask something, in order: split at sentence ends,
-/// kept when they hold a question word or mark.
-fn questions_in(message: &str) -> Vec<&str> {
-    let sentences: Vec<&str> = message
+/// The sentences of a message, in order, split at sentence ends.
+fn sentences_of(message: &str) -> Vec<&str> {
+    message
         .split(['。', '！', '？', '?', '!', '；', ';', '\n', '…'])
         .map(str::trim)
         .filter(|s| !s.is_empty())
-        .collect();
-    if sentences.len() < 2 {
-        return sentences;
-    }
-    let asks = |s: &&str| {
-        let normalized = basic_form(s);
-        QUESTION_WORDS.iter().any(|w| normalized.contains(w)) || is_yes_no(&normalized)
-    };
-    let asking: Vec<&str> = sentences.iter().copied().filter(asks).collect();
-    if asking.is_empty() { sentences } else { asking }
+        .collect()
+}
+
+/// Whether a sentence asks something: it holds a question word or asks yes or no.
+fn asks(sentence: &str) -> bool {
+    let normalized = basic_form(sentence);
+    QUESTION_WORDS.iter().any(|w| normalized.contains(w)) || is_yes_no(&normalized)
 }
 
 /// Words of an answer that place an event more closely than a country does.
