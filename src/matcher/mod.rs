@@ -235,6 +235,8 @@ impl Matcher {
             .iter()
             .map(|a| a.word.as_str())
             .chain(knowledge.lexicon.entity.iter().map(|e| e.name.get_ref().as_str()))
+            .chain(knowledge.lexicon.word.iter().map(|w| w.word.get_ref().as_str()))
+            .chain(knowledge.lexicon.field.iter().map(|f| f.name.as_str()))
             .chain(knowledge.entries.iter().flat_map(|e| e.keywords.iter().map(String::as_str)))
             .map(|w| normalizer.normalize(w))
             .collect();
