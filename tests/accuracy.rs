@@ -6,9 +6,9 @@ mod common;
 use callbot::cli::eval::{Summary, evaluate, read_items};
 
 /// Share of answerable questions that must be answered with every expected fact
-/// (measured 0.937).
+/// (measured 0.940).
 const ANSWERABLE_TARGET: f64 = 0.92;
-/// Share of out-of-scope questions (traps included) that must be declined (measured 0.982).
+/// Share of out-of-scope questions (traps included) that must be declined (measured 0.984).
 const OUT_OF_SCOPE_TARGET: f64 = 0.965;
 
 #[test]
@@ -49,9 +49,11 @@ fn the_set_has_every_kind_of_hard_question() {
         read_items(&common::knowledge::crate_dir().join("tests/data/questions.jsonl")).expect("readable");
     // The id's prefix says how a question is written: a trap (a named entity, an
     // unreported fact), a short or chatty input, chat style, a paraphrase, English,
-    // Traditional.
+    // Traditional; `gen-` are the kinds a set written apart from the knowledge found hard
+    // (unreported details of named things, roles, fields, neighbouring numbers, this call's
+    // date, long messages, English, summaries, two questions at once, slang).
     for (prefix, least) in
-        [("trap-", 60), ("short-", 40), ("chat-", 80), ("para-", 30), ("en-", 15), ("tw-", 15)]
+        [("trap-", 60), ("short-", 40), ("chat-", 80), ("para-", 30), ("en-", 15), ("tw-", 15), ("gen-", 60)]
     {
         let count = items.iter().filter(|i| i.id.starts_with(prefix)).count();
         assert!(count >= least, "{prefix}: {count} < {least}");

@@ -244,3 +244,56 @@ fn a_name_the_knowledge_never_mentions_is_not_answered() {
         assert_ne!(kind, ReplyKind::Answer, "{question}: {text}");
     }
 }
+
+#[test]
+fn a_country_and_a_title_name_the_person_the_article_names() {
+    for (question, expected) in [
+        ("英国政府首脑提议了什么", "starmer-troops"),
+        ("美国头号外交官把这场冲突叫什么", "rubio-proxy-war"),
+        ("乌克兰国家元首怎么看俄方的诚意", "zelensky-doubts"),
+    ] {
+        let (entry, _, kind) = answer(question);
+        assert_eq!((entry.as_deref(), kind), (Some(expected), ReplyKind::Answer), "{question}");
+    }
+    let engine = common::knowledge::engine();
+    let (found, reply) = engine.ask("俄罗斯现任国防部长是谁");
+    assert_eq!(found.analysis.unknown_role.as_deref(), Some("俄罗斯的国防部长"));
+    assert!(!reply.is_answered());
+    let (found, reply) = engine.ask("美国防长对这次通话怎么看");
+    assert_eq!(found.analysis.unknown_role.as_deref(), Some("美国的防长"), "{:?}", found.analysis);
+    assert!(!reply.is_answered());
+}
+
+#[test]
+fn where_an_event_happened_needs_an_entry_that_names_a_place() {
+    let engine = common::knowledge::engine();
+    let (found, reply) = engine.ask("换俘在哪里交接");
+    assert!(found.missing.is_some(), "{:?}", found.outcome);
+    assert!(!reply.is_answered());
+    let (entry, _, kind) = answer("美俄下一轮谈判在哪里举行");
+    assert_eq!((entry.as_deref(), kind), (Some("witkoff-jeddah"), ReplyKind::Answer));
+    // 从哪里开始 asks for a starting point, not a place.
+    let (_, _, kind) = answer("白宫说停止冲突要从哪里开始");
+    assert_eq!(kind, ReplyKind::Answer);
+}
+
+#[test]
+fn two_questions_in_one_message_get_both_answers() {
+    let engine = common::knowledge::engine();
+    let (found, reply) = engine.ask("换俘一共多少人？另外冰球那事是怎么回事");
+    assert!(found.also.is_some());
+    assert!(reply.text.contains("175") && reply.text.contains("冰球"), "{}", reply.text);
+    // "X呢" after "谈到Y了吗" asks whether X was discussed too.
+    let (_, reply) = engine.ask("领土谈了吗？那军援呢");
+    assert!(reply.text.contains("领土") && reply.text.contains("没有谈到对乌援助"), "{}", reply.text);
+}
+
+#[test]
+fn this_calls_date_is_not_the_earlier_call() {
+    for question in ["俩人通电话是几号来着", "兩位總統是哪天通話的"] {
+        let (entry, _, kind) = answer(question);
+        assert_eq!((entry.as_deref(), kind), (Some("call-timing"), ReplyKind::Answer), "{question}");
+    }
+    let (entry, _, _) = answer("上一回他们通话聊了什么");
+    assert_eq!(entry.as_deref(), Some("previous-call"));
+}

@@ -426,7 +426,8 @@ impl Matcher {
         // "What did they talk about?" asks for the call in general however it is worded
         // (他们说了啥, 电话里聊了哪些): it is matched as its plainest wording, among the
         // entries about the call in general, whatever else the words of saying point at.
-        let overview_only = analysis.asks_what_the_call_covered();
+        let asks_earlier = EARLIER_CALL.iter().any(|m| normalized.contains(m));
+        let overview_only = analysis.asks_what_the_call_covered() && !asks_earlier;
         let weighted = if overview_only {
             self.weigh(&self.segmenter.words(OVERVIEW_QUESTION), &analysis)
         } else {
@@ -438,7 +439,6 @@ impl Matcher {
         }
         let ideal = self.index.ideal_score(&weighted);
         let question = Phrasing::new(if overview_only { OVERVIEW_QUESTION } else { &normalized });
-        let asks_earlier = EARLIER_CALL.iter().any(|m| normalized.contains(m));
         let both_presidents = PRESIDENTS.iter().all(|p| analysis.names(p));
         let named: Vec<&str> = analysis
             .entities
