@@ -297,3 +297,13 @@ fn this_calls_date_is_not_the_earlier_call() {
     let (entry, _, _) = answer("上一回他们通话聊了什么");
     assert_eq!(entry.as_deref(), Some("previous-call"));
 }
+
+#[test]
+fn english_talks_and_ordinal_dates_are_understood() {
+    for question in
+        ["Where will the talks on the 23rd take place?", "Which city will host the talks on March 23?"]
+    {
+        let (entry, _, kind) = answer(question);
+        assert_eq!((entry.as_deref(), kind), (Some("witkoff-jeddah"), ReplyKind::Answer), "{question}");
+    }
+}

@@ -168,10 +168,12 @@ impl Normalizer {
     }
 }
 
-/// The lexicon's English glossary, keyed by stem.
+/// The lexicon's English glossary, keyed by stem, and by the words as written (talks, the
+/// noun, is 谈判 where talk is 谈到).
 struct English {
     stemmer: Stemmer,
     glossary: HashMap<String, String>,
+    written: HashMap<String, String>,
     stopwords: HashSet<String>,
     yes_no: HashSet<String>,
 }
@@ -189,9 +191,12 @@ impl English {
             .english()
             .map(|(word, target)| (stemmer.stem(&word.to_lowercase()).into_owned(), basic_form(target)))
             .collect();
+        let written =
+            lexicon.english().map(|(word, target)| (word.to_lowercase(), basic_form(target))).collect();
         let lower = |words: &[String]| words.iter().map(|w| w.to_lowercase()).collect();
         Self {
             glossary,
+            written,
             stopwords: lower(&lexicon.english_stopwords),
             yes_no: lower(&lexicon.english_yes_no),
             stemmer,
@@ -214,8 +219,15 @@ impl English {
                 yes_no = true;
             }
             first_word = false;
-            if !self.stopwords.contains(word) {
-                match self.glossary.get(self.stemmer.stem(word).as_ref()) {
+            // An ordinal after its digits (the 23rd) is a day of the month: 23日.
+            let ordinal = ["st", "nd", "rd", "th"].contains(&word)
+                && out.ends_with(|c: char| c.is_ascii_digit())
+                && start == 0;
+            if ordinal {
+                out.push('日');
+            } else if !self.stopwords.contains(word) {
+                // The word as written first (talks, the noun), then its stem (talk).
+                match self.written.get(word).or_else(|| self.glossary.get(self.stemmer.stem(word).as_ref())) {
                     Some(target) => out.push_str(target),
                     None => out.push_str(word),
                 }
