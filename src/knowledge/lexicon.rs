@@ -276,4 +276,21 @@ mod tests {
         assert_eq!(problems.len(), 1);
         assert_eq!(problems[0].file, "lexicon.toml");
     }
+
+    #[test]
+    fn a_role_names_its_person_after_the_country_and_must_name_an_entity() {
+        let text = "[[entity]]\nname = \"斯塔默\"\nkind = \"person\"\n\n[[role]]\nperson = \"斯塔默\"\ncountries = [\"英国\"]\ntitles = [\"首相\"]\n\n[[role]]\nperson = \"拜登\"\ncountries = [\"美国\"]\ntitles = [\"总统\"]\n";
+        let mut problems = Vec::new();
+        let lexicon = Lexicon::parse(text, "斯塔默", &mut problems);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].line, Some(11));
+        let aliases = lexicon.aliases();
+        let starmer = aliases.iter().find(|a| a.word == "斯塔默").expect("the role's references");
+        assert!(
+            ["英国首相", "英国的首相", "英国现任首相"]
+                .iter()
+                .all(|r| starmer.variants.iter().any(|v| v == r))
+        );
+        assert_eq!(lexicon.titles().collect::<Vec<_>>(), ["首相", "总统"]);
+    }
 }
