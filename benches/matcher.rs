@@ -1,5 +1,6 @@
-//! Matching speed: one question through the matcher (normalise, segment, BM25 look-up,
-//! full scoring of the candidates) and the whole reply, on the project's own questions.
+//! Matching speed: one question through the matcher (normalise, segment, analyse, BM25
+//! look-up, full scoring of the candidates) and the whole reply, on the project's own
+//! questions.
 //!
 //! Run with `cargo bench --bench matcher`. Criterion reports the median time per
 //! iteration; each iteration matches one question, cycling through the set.

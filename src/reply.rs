@@ -139,8 +139,29 @@ pub const SCOPE_ENGLISH: &str = "Sorry, I could not understand that. I answer qu
 pub const CLARIFY: &str =
     "你想问通话的哪一方面？请说得具体一点，比如“他们谈到冰球了吗”“泽连斯基怎么看”，或者点下面的话题。";
 
-/// Builds the reply for a match.
+/// Builds the reply for a match; a message that asks two things gets both answers, short.
 pub fn build(knowledge: &KnowledgeBase, found: &Match, ambiguous: bool, config: &ReplyConfig) -> Reply {
+    let first = build_one(knowledge, found, ambiguous, config);
+    match &found.also {
+        Some(second) => both(first, build_one(knowledge, second, false, config)),
+        None => first,
+    }
+}
+
+/// One reply holding two answers: the second's verdict and text after the first's, the
+/// first's quote alone, and no "did you mean".
+fn both(mut first: Reply, second: Reply) -> Reply {
+    first.text = format!("{}\n{}", first.text, second.answer_text());
+    if second.is_answered() {
+        first.kind = ReplyKind::Answer;
+    }
+    first.quotes.truncate(1);
+    first.did_you_mean.clear();
+    first.suggestions.retain(|s| second.entry.as_ref() != Some(&s.entry));
+    first
+}
+
+fn build_one(knowledge: &KnowledgeBase, found: &Match, ambiguous: bool, config: &ReplyConfig) -> Reply {
     let best = found.best().map(|c| &knowledge.entries[c.entry]);
     match (found.outcome, best) {
         (Outcome::Decline(Decline::MissingFact), Some(entry)) => {
@@ -188,7 +209,9 @@ fn not_reported(knowledge: &KnowledgeBase, found: &Match, entry: &Entry, config:
         .entities
         .iter()
         .find(|e| e.kind == EntityKind::Person && e.name != "双方")
-        .or_else(|| found.analysis.entities.iter().find(|e| e.kind == EntityKind::Topic && e.name != "通话"))
+        .or_else(|| {
+            found.analysis.entities.iter().find(|e| !["双方", "通话", "新华社"].contains(&e.name.as_str()))
+        })
         .map_or(entry.topic.as_str(), |e| e.name.as_str());
     let missing = found.missing.as_deref().unwrap_or("这一点");
     let said = entry.answer.split_inclusive('。').next().unwrap_or(&entry.answer).trim_end_matches('。');

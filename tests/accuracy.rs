@@ -5,17 +5,18 @@ mod common;
 
 use callbot::cli::eval::{Summary, evaluate, read_items};
 
-/// Share of answerable questions that must be answered with every expected fact.
+/// Share of answerable questions that must be answered with every expected fact
+/// (measured 0.940).
 const ANSWERABLE_TARGET: f64 = 0.92;
-/// Share of out-of-scope questions that must be declined.
-const OUT_OF_SCOPE_TARGET: f64 = 0.85;
+/// Share of out-of-scope questions (traps included) that must be declined (measured 0.984).
+const OUT_OF_SCOPE_TARGET: f64 = 0.965;
 
 #[test]
 fn own_question_set_meets_its_targets() {
     let engine = common::knowledge::engine();
     let items =
         read_items(&common::knowledge::crate_dir().join("tests/data/questions.jsonl")).expect("readable");
-    assert!(items.len() >= 150, "the set has at least 150 questions");
+    assert!(items.len() >= 400, "the set has at least 400 questions");
     let results = evaluate(&engine, &items);
     let summary = Summary::new(&results);
     let failures: Vec<String> = results
@@ -40,4 +41,25 @@ fn every_category_is_covered() {
     {
         assert!(items.iter().filter(|i| i.cat == cat).count() >= 10, "{cat}");
     }
+}
+
+#[test]
+fn the_set_has_every_kind_of_hard_question() {
+    let items =
+        read_items(&common::knowledge::crate_dir().join("tests/data/questions.jsonl")).expect("readable");
+    // The id's prefix says how a question is written: a trap (a named entity, an
+    // unreported fact), a short or chatty input, chat style, a paraphrase, English,
+    // Traditional; `gen-` are the kinds a set written apart from the knowledge found hard
+    // (unreported details of named things, roles, fields, neighbouring numbers, this call's
+    // date, long messages, English, summaries, two questions at once, slang).
+    for (prefix, least) in
+        [("trap-", 60), ("short-", 40), ("chat-", 80), ("para-", 30), ("en-", 15), ("tw-", 15), ("gen-", 60)]
+    {
+        let count = items.iter().filter(|i| i.id.starts_with(prefix)).count();
+        assert!(count >= least, "{prefix}: {count} < {least}");
+    }
+    assert!(
+        items.iter().filter(|i| i.id.starts_with("trap-")).all(|i| i.cat == "oos"),
+        "traps must be declined"
+    );
 }

@@ -3,7 +3,7 @@
 
 mod common;
 
-use callbot::matcher::{Decline, Outcome};
+use callbot::matcher::{Decline, EntityKind, Facet, Outcome};
 use callbot::reply::ReplyKind;
 
 fn answer(question: &str) -> (Option<String>, String, ReplyKind) {
@@ -128,4 +128,182 @@ fn every_entry_answers_its_own_phrasings() {
         }
     }
     assert!(misses.len() * 50 <= total, "more than 2% of phrasings go elsewhere:\n{}", misses.join("\n"));
+}
+
+#[test]
+fn every_way_of_asking_what_the_call_covered_gets_the_overview() {
+    let engine = common::knowledge::engine();
+    let mut misses = Vec::new();
+    for subject in ["他们", "两人", "双方", "普京和特朗普", "这次通话", "电话里"] {
+        for verb in ["谈了", "说了", "聊了", "讨论了"] {
+            for what in ["什么", "啥", "哪些"] {
+                let question = format!("{subject}{verb}{what}");
+                let (_, reply) = engine.ask(&question);
+                if reply.entry.as_deref() != Some("call-overview") || !reply.is_answered() {
+                    misses.push(format!("{question} → {:?}", reply.entry));
+                }
+            }
+        }
+    }
+    assert!(misses.is_empty(), "not the overview:\n{}", misses.join("\n"));
+}
+
+#[test]
+fn messages_with_nothing_to_go_on_get_a_clarifying_reply() {
+    let engine = common::knowledge::engine();
+    for question in ["为什么", "什么意思", "怎么看", "谁", "真的吗", "还有呢", "谈没", "咋回事啊？？"]
+    {
+        let (found, reply) = engine.ask(question);
+        assert_eq!(found.outcome, Outcome::Decline(Decline::TooLittle), "{question}");
+        assert!(!found.analysis.has_content(), "{question}");
+        assert!(!reply.is_answered());
+        assert_eq!(reply.text, callbot::reply::CLARIFY);
+        assert_eq!(reply.suggestions.len(), 3, "{question}");
+    }
+}
+
+#[test]
+fn a_known_topic_with_an_unreported_fact_gets_a_specific_reply() {
+    let engine = common::knowledge::engine();
+    for (question, missing, related) in [
+        ("冰球比赛最后谁赢了", "比赛结果", "hockey"),
+        ("特朗普今年多大年纪", "年龄", "trump-post"),
+        ("俄军发射了多少枚导弹", "具体数字", "air-force-attack"),
+        ("冰球赛定在哪个城市", "举办城市和场馆", "hockey"),
+        ("梅德韦杰夫是在推特上发的吗", "发文平台", "medvedev-restaurant"),
+    ] {
+        let (found, reply) = engine.ask(question);
+        assert_eq!(found.missing.as_deref(), Some(missing), "{question}");
+        assert_eq!(reply.kind, ReplyKind::Unreported, "{question}");
+        assert!(!reply.is_answered());
+        assert!(reply.text.starts_with("文章没有报道") && reply.text.contains("只说"), "{}", reply.text);
+        assert_eq!(reply.suggestions.first().map(|s| s.entry.as_str()), Some(related), "{question}");
+    }
+}
+
+#[test]
+fn the_analysis_names_facet_entities_predicate_and_negation() {
+    let engine = common::knowledge::engine();
+    let analysis = engine.matcher.analyze("懂王怎么看冰球比赛");
+    assert_eq!(analysis.facet, Facet::Attitude);
+    let entities: Vec<(&str, EntityKind)> =
+        analysis.entities.iter().map(|e| (e.name.as_str(), e.kind)).collect();
+    assert_eq!(entities, [("特朗普", EntityKind::Person), ("冰球", EntityKind::Topic)]);
+    let analysis = engine.matcher.analyze("哪些问题没有谈到");
+    assert_eq!(analysis.facet, Facet::List);
+    assert_eq!(analysis.predicate.as_deref(), Some("谈到"));
+    assert!(analysis.negated);
+    assert!(!engine.matcher.analyze("谈到北约了没").negated);
+    assert_eq!(engine.matcher.analyze("Did they talk about NATO?").facet, Facet::DidDiscuss);
+}
+
+#[test]
+fn descriptive_references_nicknames_and_fields_find_their_entry() {
+    for (question, expected) in [
+        ("白宫主人通话后发了什么帖子", "trump-post"),
+        ("中国外交部那位女发言人怎么说", "china-mfa"),
+        ("小泽对这次通话啥态度", "zelensky-doubts"),
+        ("体育方面谈了什么", "hockey"),
+        ("克宫要求停止向乌提供什么", "putin-aid-demand"),
+    ] {
+        let (entry, _, kind) = answer(question);
+        assert_eq!((entry.as_deref(), kind), (Some(expected), ReplyKind::Answer), "{question}");
+    }
+}
+
+#[test]
+fn english_questions_are_understood_or_declined_in_both_languages() {
+    let (entry, _, _) = answer("Did they talk about NATO?");
+    assert_eq!(entry.as_deref(), Some("nato-membership"));
+    let (entry, _, _) = answer("How many prisoners will be exchanged?");
+    assert_eq!(entry.as_deref(), Some("prisoner-swap"));
+    let (_, text, kind) = answer("What is the weather in Paris today?");
+    assert_eq!(kind, ReplyKind::Declined);
+    assert!(text.contains("Sorry") && text.contains("我只回答"), "{text}");
+}
+
+#[test]
+fn chat_style_and_long_messages_are_answered_on_their_question() {
+    for (question, expected) in [
+        ("俄乌换俘是哪天啊？？😅", "prisoner-swap"),
+        ("\u{1b}[1m冰球\u{1b}[0m的事谈了吗", "hockey"),
+        (
+            "我昨天刷到新闻，说普京和特朗普又打电话了，聊了挺久。朋友说欧洲很不高兴。我想知道：法德英领导人对这次通话什么态度？",
+            "europe-welcome",
+        ),
+    ] {
+        let (entry, _, kind) = answer(question);
+        assert_eq!((entry.as_deref(), kind), (Some(expected), ReplyKind::Answer), "{question}");
+    }
+}
+
+#[test]
+fn a_name_the_knowledge_never_mentions_is_not_answered() {
+    for question in ["拜登对这次通话有什么看法", "古特雷斯说了什么"] {
+        let (_, text, kind) = answer(question);
+        assert_ne!(kind, ReplyKind::Answer, "{question}: {text}");
+    }
+}
+
+#[test]
+fn a_country_and_a_title_name_the_person_the_article_names() {
+    for (question, expected) in [
+        ("英国政府首脑提议了什么", "starmer-troops"),
+        ("美国头号外交官把这场冲突叫什么", "rubio-proxy-war"),
+        ("乌克兰国家元首怎么看俄方的诚意", "zelensky-doubts"),
+    ] {
+        let (entry, _, kind) = answer(question);
+        assert_eq!((entry.as_deref(), kind), (Some(expected), ReplyKind::Answer), "{question}");
+    }
+    let engine = common::knowledge::engine();
+    let (found, reply) = engine.ask("俄罗斯现任国防部长是谁");
+    assert_eq!(found.analysis.unknown_role.as_deref(), Some("俄罗斯的国防部长"));
+    assert!(!reply.is_answered());
+    let (found, reply) = engine.ask("美国防长对这次通话怎么看");
+    assert_eq!(found.analysis.unknown_role.as_deref(), Some("美国的防长"), "{:?}", found.analysis);
+    assert!(!reply.is_answered());
+}
+
+#[test]
+fn where_an_event_happened_needs_an_entry_that_names_a_place() {
+    let engine = common::knowledge::engine();
+    let (found, reply) = engine.ask("换俘在哪里交接");
+    assert!(found.missing.is_some(), "{:?}", found.outcome);
+    assert!(!reply.is_answered());
+    let (entry, _, kind) = answer("美俄下一轮谈判在哪里举行");
+    assert_eq!((entry.as_deref(), kind), (Some("witkoff-jeddah"), ReplyKind::Answer));
+    // 从哪里开始 asks for a starting point, not a place.
+    let (_, _, kind) = answer("白宫说停止冲突要从哪里开始");
+    assert_eq!(kind, ReplyKind::Answer);
+}
+
+#[test]
+fn two_questions_in_one_message_get_both_answers() {
+    let engine = common::knowledge::engine();
+    let (found, reply) = engine.ask("换俘一共多少人？另外冰球那事是怎么回事");
+    assert!(found.also.is_some());
+    assert!(reply.text.contains("175") && reply.text.contains("冰球"), "{}", reply.text);
+    // "X呢" after "谈到Y了吗" asks whether X was discussed too.
+    let (_, reply) = engine.ask("领土谈了吗？那军援呢");
+    assert!(reply.text.contains("领土") && reply.text.contains("没有谈到对乌援助"), "{}", reply.text);
+}
+
+#[test]
+fn this_calls_date_is_not_the_earlier_call() {
+    for question in ["俩人通电话是几号来着", "兩位總統是哪天通話的"] {
+        let (entry, _, kind) = answer(question);
+        assert_eq!((entry.as_deref(), kind), (Some("call-timing"), ReplyKind::Answer), "{question}");
+    }
+    let (entry, _, _) = answer("上一回他们通话聊了什么");
+    assert_eq!(entry.as_deref(), Some("previous-call"));
+}
+
+#[test]
+fn english_talks_and_ordinal_dates_are_understood() {
+    for question in
+        ["Where will the talks on the 23rd take place?", "Which city will host the talks on March 23?"]
+    {
+        let (entry, _, kind) = answer(question);
+        assert_eq!((entry.as_deref(), kind), (Some("witkoff-jeddah"), ReplyKind::Answer), "{question}");
+    }
 }

@@ -45,3 +45,19 @@ fn aliases_and_homophones_become_the_article_words() {
 fn negations_are_kept_as_signals() {
     check("哪些问题没有谈到", expect!["哪些问题没有谈到 => 哪些 | 问题 | 没有谈到 | 没有 | 谈到"]);
 }
+
+#[test]
+fn content_verbs_are_never_stopwords() {
+    check("他们谈了什么", expect!["双方谈了什么 => 谈 | 什么"]);
+    check("电话里说了啥", expect!["通话说了什么 => 通话 | 说 | 什么"]);
+}
+
+#[test]
+fn chat_words_and_english_become_the_article_words() {
+    check(
+        "懂王和普总咋说的来着？？😂",
+        expect!["特朗普和普京怎么说的来着 => 特朗普 | 和普京 | 普京 | 怎么 | 说"],
+    );
+    check("Did they talk about NATO?", expect!["双方 谈到 北约吗 => 谈到 | 北约"]);
+    check("\u{1b}[31m克宫\u{1b}[0m怎么看", expect!["俄方怎么看 => 俄方 | 怎么 | 看"]);
+}

@@ -158,7 +158,7 @@ pub fn explain(engine: &Engine, found: &Match) -> String {
     let entities: Vec<String> =
         analysis.entities.iter().map(|e| format!("{} ({:?})", e.name, e.kind)).collect();
     let mut text = format!(
-        "normalised: {}\nwords: {}\nanalysis: facet {:?}; entities [{}]; predicate {}; negated {}; content words [{}]; detail asked {}; english {}\nmissing from the best entry: {}\nyes/no: {} (asks whether the call touched it: {})\noutcome: {:?}\ncandidates (score = 0.5 coverage + 0.3 similarity + 0.2 relevance [+ 0.05 status bonus] - 0.1 per named entity the entry lacks):",
+        "normalised: {}\nwords: {}\nanalysis: facet {:?}; entities [{}]; predicate {}; negated {}; content words [{}]; detail asked {}; english {}\nthe best entry gives: {:?}; missing from it: {}\nyes/no: {} (asks whether the call touched it: {})\noutcome: {:?}\ncandidates (score = 0.5 coverage + 0.3 similarity + 0.2 relevance [+ 0.05 status bonus] - 0.2 per named entity the entry lacks, - 0.25 per unknown name):",
         found.normalized,
         found.words.join(" | "),
         analysis.facet,
@@ -168,6 +168,7 @@ pub fn explain(engine: &Engine, found: &Match) -> String {
         analysis.content_words.join(", "),
         analysis.detail.map_or("-".to_owned(), |d| engine.knowledge.lexicon.detail[d].name.clone()),
         analysis.english,
+        found.best_gives,
         found.missing.as_deref().unwrap_or("-"),
         found.yes_no,
         found.about_the_call,

@@ -8,6 +8,10 @@
 //! facet (a date, a number, a reason) it gives. The reply uses it to say specifically
 //! what the article does not report.
 
+use std::collections::HashMap;
+
+use aho_corasick::AhoCorasick;
+
 use crate::knowledge::{EntityKind, Lexicon};
 
 use super::intent::{asks_if_discussed, is_yes_no};
@@ -84,6 +88,8 @@ pub struct Analysis {
     pub detail: Option<usize>,
     /// Whether the question was written in English.
     pub english: bool,
+    /// A title of a country the article names no one for (俄罗斯的国防部长).
+    pub unknown_role: Option<String>,
 }
 
 impl Analysis {
@@ -97,6 +103,7 @@ impl Analysis {
             content_words: Vec::new(),
             detail: None,
             english: false,
+            unknown_role: None,
         }
     }
 
@@ -105,11 +112,56 @@ impl Analysis {
         !self.entities.is_empty() || !self.content_words.is_empty() || self.detail.is_some()
     }
 
+    /// Whether the question only asks what the call covered (他们谈了什么, 这次通话说了啥,
+    /// 简单概括一下这次通话, 双方达成了哪些共识): it names the call or its two presidents,
+    /// and nothing else but words asking for a summary or for what they agreed.
+    pub fn asks_what_the_call_covered(&self) -> bool {
+        let call = self.names("双方") || self.names("通话") || (self.names("普京") && self.names("特朗普"));
+        call && self.content_words.iter().all(|w| SUMMARY_WORDS.contains(&w.as_str()))
+            && matches!(self.facet, Facet::What | Facet::List)
+            && !self.negated
+            && self.entities.iter().all(|e| ["双方", "通话", "普京", "特朗普"].contains(&e.name.as_str()))
+    }
+
     /// Whether the question names this entity.
     pub fn names(&self, name: &str) -> bool {
         self.entities.iter().any(|e| e.name == name)
     }
 }
+
+/// Words that ask for the call as a whole: a summary, or what the two agreed on.
+const SUMMARY_WORDS: [&str; 30] = [
+    "总结",
+    "概括",
+    "简单",
+    "几句话",
+    "几句",
+    "一句话",
+    "讲讲",
+    "说说",
+    "聊聊",
+    "介绍",
+    "一下",
+    "大概",
+    "大致",
+    "主要",
+    "整体",
+    "概况",
+    "要点",
+    "重点",
+    "同意",
+    "达成",
+    "取得",
+    "一致",
+    "成果",
+    "结果",
+    "打",
+    "打电话",
+    "通电话",
+    "电话",
+    "给我",
+    "简要",
+];
 
 /// Question words that ask for each facet, checked in this order (the first found wins).
 const FACET_MARKERS: [(Facet, &[&str]); 9] = [
@@ -172,7 +224,7 @@ const PREDICATES: [&str; 32] = [
 ];
 
 /// Words that carry no topic of their own: question words, generic verbs, chat words.
-const GENERIC_WORDS: [&str; 52] = [
+const GENERIC_WORDS: [&str; 56] = [
     "什么",
     "谁",
     "哪",
@@ -225,6 +277,10 @@ const GENERIC_WORDS: [&str; 52] = [
     "是",
     "然后",
     "后来",
+    "回事",
+    "怎么回事",
+    "咋回事",
+    "那又怎样",
 ];
 
 /// An entity of the lexicon, ready to be found in normalised text.
@@ -237,44 +293,97 @@ pub(crate) struct KnownEntity {
 /// The lexicon's entities and details, prepared for analysis.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Analyzer {
-    /// Entities, longest name first, so that 俄罗斯总统网站 wins over 俄罗斯.
-    entities: Vec<KnownEntity>,
+    /// Entities by the first character of their name, longest name first, so that
+    /// 俄罗斯总统网站 wins over 俄罗斯.
+    entities: HashMap<char, Vec<KnownEntity>>,
     /// Each detail's question words, in basic form.
     detail_asks: Vec<Vec<String>>,
+    /// Every detail's question words at once, each pattern's detail beside it.
+    details: Markers<usize>,
+    /// Every facet's question words at once, each pattern's facet (by priority) beside it.
+    facets: Markers<usize>,
+    /// The predicates at once.
+    predicates: Markers<usize>,
+    /// The roles' titles at once (首相, 国防部长).
+    titles: Markers<()>,
+}
+
+/// Words looked for all at once (Aho–Corasick), each with a value.
+#[derive(Debug, Clone)]
+struct Markers<T> {
+    automaton: Option<AhoCorasick>,
+    values: Vec<T>,
+}
+
+impl<T: Copy> Markers<T> {
+    fn new<'a>(patterns: impl IntoIterator<Item = (&'a str, T)>) -> Self {
+        let (words, values): (Vec<&str>, Vec<T>) = patterns.into_iter().unzip();
+        Self { automaton: AhoCorasick::new(words).ok(), values }
+    }
+
+    /// Every occurrence in the text: (start, end, value), overlapping ones included.
+    fn find_all<'h>(&'h self, text: &'h str) -> impl Iterator<Item = (usize, usize, T)> + 'h {
+        self.automaton
+            .iter()
+            .flat_map(move |a| a.find_overlapping_iter(text))
+            .map(|m| (m.start(), m.end(), self.values[m.pattern().as_usize()]))
+    }
+}
+
+impl<T> Default for Markers<T> {
+    fn default() -> Self {
+        Self { automaton: None, values: Vec::new() }
+    }
 }
 
 impl Analyzer {
     pub(crate) fn new(lexicon: &Lexicon) -> Self {
-        let mut entities: Vec<KnownEntity> = lexicon
-            .entity
-            .iter()
-            .map(|e| KnownEntity { name: basic_form(e.name.get_ref()), kind: e.kind })
-            .filter(|e| !e.name.is_empty())
-            .collect();
-        entities.sort_by_key(|e| std::cmp::Reverse(e.name.chars().count()));
-        let detail_asks =
-            lexicon.detail.iter().map(|d| d.asks.iter().map(|a| basic_form(a)).collect()).collect();
-        Self { entities, detail_asks }
-    }
-
-    /// The entities named in normalised text, in order of appearance, each once.
-    pub(crate) fn entities_in(&self, normalized: &str) -> Vec<Entity> {
-        let mut found: Vec<(usize, Entity)> = Vec::new();
-        let mut taken: Vec<std::ops::Range<usize>> = Vec::new();
-        for known in &self.entities {
-            for (start, _) in normalized.match_indices(known.name.as_str()) {
-                let range = start..start + known.name.len();
-                if taken.iter().any(|t| t.start < range.end && range.start < t.end) {
-                    continue;
-                }
-                taken.push(range);
-                if !found.iter().any(|(_, e)| e.name == known.name) {
-                    found.push((start, Entity { name: known.name.clone(), kind: known.kind }));
-                }
+        let mut entities: HashMap<char, Vec<KnownEntity>> = HashMap::new();
+        for entity in &lexicon.entity {
+            let name = basic_form(entity.name.get_ref());
+            if let Some(first) = name.chars().next() {
+                entities.entry(first).or_default().push(KnownEntity { name, kind: entity.kind });
             }
         }
-        found.sort_by_key(|(start, _)| *start);
-        found.into_iter().map(|(_, e)| e).collect()
+        for candidates in entities.values_mut() {
+            candidates.sort_by_key(|e| std::cmp::Reverse(e.name.len()));
+        }
+        let detail_asks: Vec<Vec<String>> =
+            lexicon.detail.iter().map(|d| d.asks.iter().map(|a| basic_form(a)).collect()).collect();
+        let details = Markers::new(
+            detail_asks.iter().enumerate().flat_map(|(i, asks)| asks.iter().map(move |a| (a.as_str(), i))),
+        );
+        let facets = Markers::new(
+            FACET_MARKERS
+                .iter()
+                .enumerate()
+                .flat_map(|(i, (_, markers))| markers.iter().map(move |m| (*m, i)))
+                .chain(HOW_MARKERS.iter().map(|m| (*m, FACET_MARKERS.len()))),
+        );
+        let predicates = Markers::new(PREDICATES.iter().enumerate().map(|(i, p)| (*p, i)));
+        let titles: Vec<String> = lexicon.titles().map(basic_form).collect();
+        let titles = Markers::new(titles.iter().map(|t| (t.as_str(), ())));
+        Self { entities, detail_asks, details, facets, predicates, titles }
+    }
+
+    /// The entities named in normalised text, in order of appearance, each once; the
+    /// longest name wins where names overlap.
+    pub(crate) fn entities_in(&self, normalized: &str) -> Vec<Entity> {
+        let mut found: Vec<Entity> = Vec::new();
+        let mut rest = normalized;
+        while let Some(first) = rest.chars().next() {
+            let known = self.entities.get(&first).and_then(|c| c.iter().find(|e| rest.starts_with(&e.name)));
+            match known {
+                Some(known) => {
+                    if !found.iter().any(|e| e.name == known.name) {
+                        found.push(Entity { name: known.name.clone(), kind: known.kind });
+                    }
+                    rest = &rest[known.name.len()..];
+                }
+                None => rest = &rest[first.len_utf8()..],
+            }
+        }
+        found
     }
 
     /// The question words of a detail.
@@ -284,19 +393,50 @@ impl Analyzer {
 
     /// The detail a normalised question asks for, if any.
     pub(crate) fn detail_in(&self, normalized: &str) -> Option<usize> {
-        self.detail_asks.iter().position(|asks| asks.iter().any(|a| normalized.contains(a.as_str())))
+        self.details.find_all(normalized).map(|(_, _, detail)| detail).min()
+    }
+
+    /// The facet a normalised question asks for.
+    pub(crate) fn facet(&self, normalized: &str) -> Facet {
+        let ordinal;
+        let normalized = if normalized.contains("第几") {
+            ordinal = normalized.replace("第几", "第");
+            ordinal.as_str()
+        } else {
+            normalized
+        };
+        if asks_if_discussed(normalized) {
+            return Facet::DidDiscuss;
+        }
+        // 在哪些问题上 asks for a list, not a place.
+        let not_a_list = |end: usize, priority: usize| {
+            FACET_MARKERS.get(priority).is_none_or(|(facet, _)| *facet != Facet::Where)
+                || !["些", "方面", "个问题", "个方面", "一点"]
+                    .iter()
+                    .any(|w| normalized[end..].starts_with(w))
+        };
+        match self
+            .facets
+            .find_all(normalized)
+            .filter(|(_, end, priority)| not_a_list(*end, *priority))
+            .map(|(_, _, priority)| priority)
+            .min()
+        {
+            Some(priority) => FACET_MARKERS.get(priority).map_or(Facet::How, |(facet, _)| *facet),
+            None => Facet::What,
+        }
     }
 
     /// Analyses a normalised question and its words (stopwords already dropped).
     pub(crate) fn analyze(&self, normalized: &str, words: &[Word]) -> Analysis {
         let entities = self.entities_in(normalized);
         let detail = self.detail_in(normalized);
-        let facet = facet(normalized);
-        let predicate = PREDICATES
-            .iter()
-            .filter_map(|p| normalized.find(p).map(|at| (at, *p)))
-            .min_by_key(|(at, p)| (*at, std::cmp::Reverse(p.len())))
-            .map(|(_, p)| p.to_owned());
+        let facet = self.facet(normalized);
+        let predicate = self
+            .predicates
+            .find_all(normalized)
+            .min_by_key(|(start, end, _)| (*start, std::cmp::Reverse(*end)))
+            .map(|(start, end, _)| normalized[start..end].to_owned());
         let content_words = words
             .iter()
             .filter(|w| !w.function && !GENERIC_WORDS.contains(&w.text.as_str()))
@@ -309,6 +449,7 @@ impl Analyzer {
                 acc
             });
         Analysis {
+            unknown_role: self.unknown_role(normalized, words, &entities),
             facet,
             entities,
             predicate,
@@ -318,30 +459,36 @@ impl Analyzer {
             english: false,
         }
     }
+
+    /// A title left after the roles' references were replaced, with a country right
+    /// before it: someone the article does not name (俄罗斯现任国防部长). Not when the two
+    /// are part of a longer word (俄罗斯总统网站).
+    fn unknown_role(&self, normalized: &str, words: &[Word], entities: &[Entity]) -> Option<String> {
+        let countries: Vec<&Entity> = entities.iter().filter(|e| e.kind == EntityKind::Country).collect();
+        if countries.is_empty() {
+            return None;
+        }
+        self.titles.find_all(normalized).find_map(|(start, end, ())| {
+            let mut before = normalized[..start].trim_end();
+            for link in ["现在的", "现任", "那位", "这位", "的"] {
+                before = before.strip_suffix(link).unwrap_or(before);
+            }
+            let country = countries.iter().find(|c| before.ends_with(c.name.as_str()))?;
+            let phrase = &normalized[before.len() - country.name.len()..end];
+            let compound = words.iter().any(|w| w.text.len() > phrase.len() && w.text.contains(phrase));
+            (!compound).then(|| format!("{}的{}", country.name, &normalized[start..end]))
+        })
+    }
 }
 
 /// Whether a question is written in English: most of its letters are Latin.
 pub(crate) fn is_english(question: &str) -> bool {
+    if !question.bytes().any(|b| b.is_ascii_alphabetic()) {
+        return false;
+    }
     let latin = question.chars().filter(char::is_ascii_alphabetic).count();
     let other = question.chars().filter(|c| c.is_alphabetic() && !c.is_ascii()).count();
     latin > 0 && latin > 2 * other
-}
-
-/// The facet a normalised question asks for.
-pub(crate) fn facet(normalized: &str) -> Facet {
-    let normalized = &normalized.replace("第几", "第");
-    if asks_if_discussed(normalized) {
-        return Facet::DidDiscuss;
-    }
-    for (facet, markers) in FACET_MARKERS {
-        if markers.iter().any(|m| normalized.contains(m)) {
-            return facet;
-        }
-    }
-    if HOW_MARKERS.iter().any(|m| normalized.contains(m)) {
-        return Facet::How;
-    }
-    Facet::What
 }
 
 /// Words of an answer that give a reason.
@@ -379,6 +526,9 @@ pub(crate) fn facets_given(text: &str, entities: &[Entity]) -> Vec<Facet> {
 /// Whether a question is negated: a negation that is not only the yes/no form (谈没谈,
 /// 有没有, 谈了没).
 fn is_negated(normalized: &str) -> bool {
+    if !normalized.contains(['没', '未', '不', '非', '别']) {
+        return false;
+    }
     let mut text = normalized.trim_end().to_owned();
     for ending in ["没有", "没", "不"] {
         if is_yes_no(&text)
@@ -398,6 +548,10 @@ fn is_negated(normalized: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn facet(question: &str) -> Facet {
+        Analyzer::new(&Lexicon::default()).facet(question)
+    }
 
     #[test]
     fn facets_of_common_questions() {

@@ -16,14 +16,16 @@
 //!
 //! A question asking whether the call touched a topic (谈到X了吗) adds 0.05 to entries
 //! that have a status, since those answer exactly that. An entry that does not mention
-//! a person, place or topic the question names loses 0.1 per such entity: the question
-//! is about something else.
+//! a person, place or topic the question names loses 0.2 per such entity, and 0.25 per
+//! proper noun of the question it never uses (拜登): the question is about something else.
 //!
 //! Before matching, the question is analysed ([`analysis`]): a question with nothing
 //! left to go on is asked to say more; and the best entry answers only when it gives
 //! the asked facet and detail. When it does not (冰球比赛谁赢了), the reply says what the
 //! article does not report, and what it does say. A message of several sentences is
-//! answered on its question: each interrogative sentence is matched, the best kept.
+//! answered on its question: each interrogative sentence is matched, the best kept. A
+//! question that only asks what the call covered (他们谈了什么) is matched among the
+//! entries about the call in general.
 
 mod analysis;
 mod index;
@@ -40,10 +42,14 @@ use intent::{counted, gives_count_of};
 
 pub use crate::knowledge::EntityKind;
 pub use analysis::{Analysis, Entity, Facet};
-pub use index::{DocumentWords, Index, TermScore};
-pub use intent::{Wanted, asks_if_discussed, gives, is_yes_no, wanted};
-pub use normalize::{Normalizer, basic_form};
-pub use segment::{Segmenter, Word, keep_dictionary};
+pub use normalize::basic_form;
+
+use index::{DocumentWords, Index};
+pub(crate) use intent::{Wanted, asks_if_discussed, gives};
+use intent::{is_yes_no, wanted};
+pub(crate) use normalize::Normalizer;
+pub use segment::keep_dictionary;
+use segment::{Segmenter, Word};
 
 use crate::knowledge::{Category, KnowledgeBase};
 
@@ -59,7 +65,16 @@ const SINGLE_CHARACTER_WEIGHT: f64 = 0.5;
 /// 哪个 in a question should not make it look off-topic, as an unknown noun should.
 const UNKNOWN_FUNCTION_WORD_WEIGHT: f64 = 0.1;
 /// How much an entry loses for each entity the question names that it never mentions.
-const ENTITY_MISS_PENALTY: f64 = 0.1;
+const ENTITY_MISS_PENALTY: f64 = 0.2;
+/// How much an entry loses for each proper noun of the question (拜登) that it never
+/// uses: the question is about another story.
+const STRANGER_PENALTY: f64 = 0.25;
+/// The plainest wording of "what did the call cover?", normalised.
+const OVERVIEW_QUESTION: &str = "双方谈了什么";
+/// Verbs of discussing: in "did they discuss X?" the facet already says them, and only X
+/// tells the entries apart, so they weigh as little as an unknown function word.
+const DISCUSSION_WORDS: [&str; 12] =
+    ["谈", "谈了", "谈到", "谈过", "谈及", "讨论", "讨论了", "提到", "提及", "涉及", "说到", "聊到"];
 /// Entities that every question is about (the two presidents, the call): they tell
 /// entries apart no better than a stopword.
 const CALL_ENTITIES: [&str; 3] = ["双方", "通话", "新华社"];
@@ -101,10 +116,17 @@ pub struct Match {
     pub analysis: Analysis,
     /// What the question asks that the best entry does not give (年龄, 具体时间).
     pub missing: Option<String>,
+    /// The facets the best entry's answer gives (shown by `--explain`; only dates,
+    /// numbers and details decide, as the words that give a reason or a place are too
+    /// many to list).
+    pub best_gives: Vec<Facet>,
     /// The best entries, best first.
     pub candidates: Vec<Candidate>,
     /// What to do with it.
     pub outcome: Outcome,
+    /// A second question of the same message, answered by another entry (换俘多少人？
+    /// 另外冰球呢): the reply answers both.
+    pub also: Option<Box<Match>>,
 }
 
 /// An entry considered for a question, with the parts of its score.
@@ -171,6 +193,8 @@ pub struct Matcher {
     /// Each entry's phrasings, prepared for the similarity part.
     phrasings: Vec<Vec<Phrasing>>,
     unreported: Vec<bool>,
+    /// Whether each entry is about the call in general.
+    overview: Vec<bool>,
     /// Whether each entry has a status (discussed, not discussed, unclear).
     has_status: Vec<bool>,
     /// What each entry gives and mentions, derived from its texts.
@@ -184,15 +208,23 @@ pub struct Matcher {
 
 /// What an entry's answer and quotes give, and what the entry mentions anywhere.
 #[derive(Debug, Clone)]
-pub struct EntryFacts {
+struct EntryFacts {
     /// The kinds of fact (a date, a number) its answer and quotes give.
-    pub kinds: Vec<Wanted>,
+    kinds: Vec<Wanted>,
     /// The facets its answer and quotes give.
-    pub facets: Vec<Facet>,
+    facets: Vec<Facet>,
     /// The entities it mentions (in its phrasings, keywords, answer or quotes).
-    pub entities: Vec<String>,
+    entities: Vec<String>,
+    /// Whether every phrasing of it asks about an earlier call (上次通话): it answers
+    /// only a question that says so.
+    earlier_call: bool,
+    /// Whether its answer or quotes name a place (a city, a region, a sea), not only a
+    /// country: what "在哪里" asks about an event.
+    names_place: bool,
     /// Its answer and quotes, normalised.
     text: String,
+    /// All its texts, normalised.
+    mentions: String,
 }
 
 impl Matcher {
@@ -205,6 +237,8 @@ impl Matcher {
             .iter()
             .map(|a| a.word.as_str())
             .chain(knowledge.lexicon.entity.iter().map(|e| e.name.get_ref().as_str()))
+            .chain(knowledge.lexicon.word.iter().map(|w| w.word.get_ref().as_str()))
+            .chain(knowledge.lexicon.field.iter().map(|f| f.name.as_str()))
             .chain(knowledge.entries.iter().flat_map(|e| e.keywords.iter().map(String::as_str)))
             .map(|w| normalizer.normalize(w))
             .collect();
@@ -241,6 +275,7 @@ impl Matcher {
             texts.iter().map(|t| t.questions.iter().map(|q| Phrasing::new(q)).collect()).collect();
         let unreported = knowledge.entries.iter().map(|e| e.category == Category::Unreported).collect();
         let has_status = knowledge.entries.iter().map(|e| e.status.is_some()).collect();
+        let overview = knowledge.entries.iter().map(|e| e.category == Category::Overview).collect();
         let gives = knowledge
             .entries
             .iter()
@@ -268,17 +303,13 @@ impl Matcher {
             index,
             phrasings,
             unreported,
+            overview,
             has_status,
             gives,
             fields,
             details,
             config,
         }
-    }
-
-    /// What each entry gives and mentions, in knowledge order (`callbot check` shows it).
-    pub fn entry_facts(&self) -> &[EntryFacts] {
-        &self.gives
     }
 
     /// Analyses a question: its facet, entities, predicate, negation and content words.
@@ -291,27 +322,73 @@ impl Matcher {
     }
 
     /// Matches a question. A message of several sentences is matched on each of its
-    /// questions, and the best is kept.
+    /// questions: the best is kept, and a second question answered by another entry is
+    /// kept beside it ([`Match::also`]). A last question that cannot be answered on its
+    /// own (这次一共换多少个人？) is read with the sentence before it.
     pub fn find(&self, question: &str) -> Match {
         let whole = self.find_one(question);
         if matches!(whole.outcome, Outcome::Decline(Decline::Empty | Decline::TooLong)) {
             return whole;
         }
-        let clauses = questions_in(question);
-        if clauses.len() < 2 {
+        let sentences = sentences_of(question);
+        let asking: Vec<usize> = (0..sentences.len()).filter(|&i| asks(sentences[i])).collect();
+        if sentences.len() < 2 && asking.first().is_none_or(|&i| sentences[i] == question.trim()) {
             return whole;
         }
-        // The sentences that ask something are the real questions: the one answered best
-        // (the later one on a tie) wins; when none is answered, the best of what the
-        // message says.
-        clauses
-            .into_iter()
-            .map(|clause| self.find_one(clause))
-            .chain([whole])
+        let clauses: Vec<usize> = if asking.is_empty() { (0..sentences.len()).collect() } else { asking };
+        let mut found: Vec<(usize, Match)> =
+            clauses.iter().map(|&i| (i, self.find_one(sentences[i]))).collect();
+        // "X呢" after "谈到Y了吗" asks the same of X.
+        for k in 1..found.len() {
+            let (before, rest) = found.split_at_mut(k);
+            let (i, current) = &mut rest[0];
+            if before[k - 1].1.about_the_call && !current.about_the_call {
+                let sentence = sentences[*i].trim_end_matches(['呢', '?', '？']);
+                if sentence.len() < sentences[*i].len() {
+                    *current = self.find_one(&format!("{sentence}谈到了吗"));
+                }
+            }
+        }
+        // A bare last question (一共换多少人？) takes its topic from the sentence before.
+        if let Some((last, bare)) = found.last_mut()
+            && rank(bare) < 1.0
+            && *last > 0
+        {
+            let joined = format!("{}，{}", sentences[*last - 1], sentences[*last]);
+            let filled = self.find_one(&joined);
+            if rank(&filled) >= 1.0 {
+                *bare = filled;
+            }
+        }
+        // The question answered best (the later one on a tie) wins; when none is answered,
+        // the best of what the message says.
+        let best = found
+            .iter()
             .enumerate()
-            .max_by(|(i, a), (j, b)| rank(a).total_cmp(&rank(b)).then(i.cmp(j)))
-            .map(|(_, found)| found)
-            .unwrap_or_else(|| self.find_one(question))
+            .max_by(|(i, (_, a)), (j, (_, b))| rank(a).total_cmp(&rank(b)).then(i.cmp(j)))
+            .map(|(i, _)| i);
+        let Some(best) = best else { return whole };
+        if rank(&whole) > rank(&found[best].1) {
+            return whole;
+        }
+        let entry_of = |m: &Match| m.best().map(|c| c.entry);
+        let other = found
+            .iter()
+            .enumerate()
+            .filter(|(i, (_, m))| *i != best && rank(m) >= 2.0 && entry_of(m) != entry_of(&found[best].1))
+            .max_by(|(_, (_, a)), (_, (_, b))| rank(a).total_cmp(&rank(b)))
+            .map(|(i, _)| i);
+        match other {
+            Some(other) => {
+                // Both answers, in the order the message asks them.
+                let (first, second) = if other < best { (other, best) } else { (best, other) };
+                let second = found.swap_remove(second).1;
+                let mut first = found.swap_remove(first).1;
+                first.also = Some(Box::new(second));
+                first
+            }
+            None => found.swap_remove(best).1,
+        }
     }
 
     fn find_one(&self, question: &str) -> Match {
@@ -325,8 +402,10 @@ impl Matcher {
             about_the_call,
             analysis,
             missing: None,
+            best_gives: Vec::new(),
             candidates: Vec::new(),
             outcome: Outcome::Decline(reason),
+            also: None,
         };
         if normalized.is_empty() {
             return declined(normalized, Vec::new(), Analysis::empty(), Decline::Empty);
@@ -338,15 +417,30 @@ impl Matcher {
         let mut analysis = self.analyzer.analyze(&normalized, &words);
         analysis.english = analysis::is_english(question);
         // A detail asked in words the normalisation rewrites (Truth Social → 社交媒体).
-        analysis.detail = analysis.detail.or_else(|| self.analyzer.detail_in(&basic_form(question)));
-        let strangers = words.iter().filter(|w| w.proper && !self.index.knows(&w.text)).count() as f64;
-        let weighted = self.weigh(&words, &analysis);
+        if analysis.detail.is_none() && question.contains(|c: char| c.is_ascii_alphabetic()) {
+            analysis.detail = self.analyzer.detail_in(&basic_form(question));
+        }
+        let names: Vec<String> = words
+            .iter()
+            .filter(|w| w.proper && !analysis.entities.iter().any(|e| e.name.contains(w.text.as_str())))
+            .map(|w| w.text.clone())
+            .collect();
+        // "What did they talk about?" asks for the call in general however it is worded
+        // (他们说了啥, 电话里聊了哪些): it is matched as its plainest wording, among the
+        // entries about the call in general, whatever else the words of saying point at.
+        let asks_earlier = EARLIER_CALL.iter().any(|m| normalized.contains(m));
+        let overview_only = analysis.asks_what_the_call_covered() && !asks_earlier;
+        let weighted = if overview_only {
+            self.weigh(&self.segmenter.words(OVERVIEW_QUESTION), &analysis)
+        } else {
+            self.weigh(&words, &analysis)
+        };
         let words: Vec<String> = words.into_iter().map(|w| w.text).collect();
         if !analysis.has_content() {
             return declined(normalized, words, analysis, Decline::TooLittle);
         }
         let ideal = self.index.ideal_score(&weighted);
-        let question = Phrasing::new(&normalized);
+        let question = Phrasing::new(if overview_only { OVERVIEW_QUESTION } else { &normalized });
         let both_presidents = PRESIDENTS.iter().all(|p| analysis.names(p));
         let named: Vec<&str> = analysis
             .entities
@@ -358,20 +452,24 @@ impl Matcher {
             .index
             .search(&weighted)
             .into_iter()
+            .filter(|term| !overview_only || self.overview[term.doc])
             .take(self.config.candidates)
             .map(|term| {
                 let similarity = closest(&question, &self.phrasings[term.doc]);
                 let relevance = if ideal > 0.0 { term.bm25 / ideal } else { 0.0 };
                 let bonus = if about_the_call && self.has_status[term.doc] { STATUS_BONUS } else { 0.0 };
-                let misses =
-                    named.iter().filter(|n| !self.gives[term.doc].entities.iter().any(|e| e == *n)).count();
+                let facts = &self.gives[term.doc];
+                let misses = named.iter().filter(|n| !facts.entities.iter().any(|e| e == *n)).count();
+                let misses = misses + usize::from(facts.earlier_call && !asks_earlier);
+                let strangers = names.iter().filter(|n| !facts.mentions.contains(n.as_str())).count();
                 Candidate {
                     entry: term.doc,
                     score: (COVERAGE_WEIGHT * term.coverage
                         + SIMILARITY_WEIGHT * similarity
                         + RELEVANCE_WEIGHT * relevance
                         + bonus
-                        - ENTITY_MISS_PENALTY * (misses as f64 + strangers))
+                        - ENTITY_MISS_PENALTY * misses as f64
+                        - STRANGER_PENALTY * strangers as f64)
                         .clamp(0.0, 1.0),
                     bm25: term.bm25,
                     coverage: term.coverage,
@@ -394,13 +492,35 @@ impl Matcher {
             }
             _ => Outcome::Decline(Decline::NoMatch),
         };
-        Match { normalized, words, yes_no, about_the_call, analysis, missing, candidates, outcome }
+        let best_gives = candidates.first().map_or_else(Vec::new, |c| self.gives[c.entry].facets.clone());
+        Match {
+            normalized,
+            words,
+            yes_no,
+            about_the_call,
+            analysis,
+            missing,
+            best_gives,
+            candidates,
+            outcome,
+            also: None,
+        }
     }
 
     /// What a question asks that an entry does not give: a detail (年龄), or a date or
     /// a number.
     fn missing(&self, normalized: &str, analysis: &Analysis, entry: usize) -> Option<String> {
         let facts = &self.gives[entry];
+        if let Some(role) = &analysis.unknown_role {
+            return Some(role.clone());
+        }
+        if analysis.facet == Facet::Where
+            && !facts.names_place
+            && !normalized.contains("从哪")
+            && EVENT_WORDS.iter().any(|w| normalized.contains(w))
+        {
+            return Some(Facet::Where.missing_name().to_owned());
+        }
         if let Some(detail) = analysis.detail {
             let (name, given_by) = &self.details[detail];
             if !given_by.iter().any(|g| facts.text.contains(g.as_str())) {
@@ -435,7 +555,9 @@ impl Matcher {
             {
                 continue;
             }
-            let weight = if word.function && !self.index.knows(&word.text) {
+            let discussing =
+                analysis.facet == Facet::DidDiscuss && DISCUSSION_WORDS.contains(&word.text.as_str());
+            let weight = if discussing || word.function && !self.index.knows(&word.text) {
                 UNKNOWN_FUNCTION_WORD_WEIGHT
             } else if word.text.chars().count() == 1 && !word.text.is_ascii() {
                 SINGLE_CHARACTER_WEIGHT
@@ -482,24 +604,46 @@ fn rank(found: &Match) -> f64 {
     outcome + found.best().map_or(0.0, |c| c.score) / 2.0
 }
 
-/// The sentences of a message that ask something, in order: split at sentence ends,
-/// kept when they hold a question word or mark.
-fn questions_in(message: &str) -> Vec<&str> {
-    let sentences: Vec<&str> = message
+/// The sentences of a message, in order, split at sentence ends.
+fn sentences_of(message: &str) -> Vec<&str> {
+    message
         .split(['。', '！', '？', '?', '!', '；', ';', '\n', '…'])
         .map(str::trim)
         .filter(|s| !s.is_empty())
-        .collect();
-    if sentences.len() < 2 {
-        return sentences;
-    }
-    let asks = |s: &&str| {
-        let normalized = basic_form(s);
-        QUESTION_WORDS.iter().any(|w| normalized.contains(w)) || is_yes_no(&normalized)
-    };
-    let asking: Vec<&str> = sentences.iter().copied().filter(asks).collect();
-    if asking.is_empty() { sentences } else { asking }
+        .collect()
 }
+
+/// Whether a sentence asks something: it holds a question word or asks yes or no.
+fn asks(sentence: &str) -> bool {
+    let normalized = basic_form(sentence);
+    QUESTION_WORDS.iter().any(|w| normalized.contains(w)) || is_yes_no(&normalized)
+}
+
+/// Words of an answer that place an event more closely than a country does.
+const PLACE_NAMES: [&str; 7] = ["城市", "地区", "境内", "州", "边境", "在美国", "在俄罗斯"];
+
+/// Words that point at an earlier call than this one (上次, 2月那次); 之前多久 asks
+/// about this one.
+const EARLIER_CALL: [&str; 13] = [
+    "上次",
+    "上一次",
+    "上回",
+    "上一回",
+    "前一次",
+    "之前那",
+    "之前的通话",
+    "之前通话",
+    "此前那",
+    "第一次",
+    "2月",
+    "二月",
+    "个多月前",
+];
+
+/// Words of a question that name an event, which happens somewhere: "在哪里" about one
+/// asks for a place, where about a statement (在哪个层面, 从哪里开始) it does not.
+const EVENT_WORDS: [&str; 12] =
+    ["互换", "被俘人员", "交接", "比赛", "会谈", "会面", "见面", "谈判", "签署", "举行", "举办", "通电话"];
 
 /// Words that make a sentence a question.
 const QUESTION_WORDS: [&str; 16] = [
@@ -542,8 +686,13 @@ impl EntryFacts {
         Self {
             kinds: Wanted::ALL.into_iter().filter(|kind| gives(&text, *kind)).collect(),
             facets: analysis::facets_given(&text, &given),
+            earlier_call: !texts.questions.is_empty()
+                && texts.questions.iter().all(|q| EARLIER_CALL.iter().any(|m| q.contains(m))),
+            names_place: given.iter().any(|e| e.kind == EntityKind::Place)
+                || PLACE_NAMES.iter().any(|w| text.contains(w)),
             entities: analyzer.entities_in(&everything).into_iter().map(|e| e.name).collect(),
             text,
+            mentions: everything,
         }
     }
 }

@@ -137,13 +137,24 @@ impl Normalizer {
                 }
             }
         }
+        // A name written correctly is not part of another's misspelling (特朗普今年 is not
+        // 特朗普京年).
+        let mut written = vec![false; chars.len()];
+        for name in &self.names {
+            let n = name.chars.len();
+            for start in 0..chars.len().saturating_sub(n - 1) {
+                if chars[start..start + n] == name.chars[..] {
+                    written[start..start + n].fill(true);
+                }
+            }
+        }
         for (name, mut starts) in self.names.iter().zip(starts) {
             starts.sort_unstable();
             starts.dedup();
             let n = name.chars.len();
             let mut free = 0;
             for start in starts {
-                if start < free {
+                if start < free || written[start..start + n].iter().any(|w| *w) {
                     continue;
                 }
                 let window = &chars[start..start + n];
@@ -157,10 +168,12 @@ impl Normalizer {
     }
 }
 
-/// The lexicon's English glossary, keyed by stem.
+/// The lexicon's English glossary, keyed by stem, and by the words as written (talks, the
+/// noun, is 谈判 where talk is 谈到).
 struct English {
     stemmer: Stemmer,
     glossary: HashMap<String, String>,
+    written: HashMap<String, String>,
     stopwords: HashSet<String>,
     yes_no: HashSet<String>,
 }
@@ -178,9 +191,12 @@ impl English {
             .english()
             .map(|(word, target)| (stemmer.stem(&word.to_lowercase()).into_owned(), basic_form(target)))
             .collect();
+        let written =
+            lexicon.english().map(|(word, target)| (word.to_lowercase(), basic_form(target))).collect();
         let lower = |words: &[String]| words.iter().map(|w| w.to_lowercase()).collect();
         Self {
             glossary,
+            written,
             stopwords: lower(&lexicon.english_stopwords),
             yes_no: lower(&lexicon.english_yes_no),
             stemmer,
@@ -203,8 +219,15 @@ impl English {
                 yes_no = true;
             }
             first_word = false;
-            if !self.stopwords.contains(word) {
-                match self.glossary.get(self.stemmer.stem(word).as_ref()) {
+            // An ordinal after its digits (the 23rd) is a day of the month: 23日.
+            let ordinal = ["st", "nd", "rd", "th"].contains(&word)
+                && out.ends_with(|c: char| c.is_ascii_digit())
+                && start == 0;
+            if ordinal {
+                out.push('日');
+            } else if !self.stopwords.contains(word) {
+                // The word as written first (talks, the noun), then its stem (talk).
+                match self.written.get(word).or_else(|| self.glossary.get(self.stemmer.stem(word).as_ref())) {
                     Some(target) => out.push_str(target),
                     None => out.push_str(word),
                 }
@@ -404,6 +427,7 @@ mod tests {
         assert_eq!(n.normalize("特郎普"), "特朗普");
         assert_eq!(n.normalize("泽连司基说了啥"), "泽连斯基说了啥");
         assert_eq!(n.normalize("普金"), "普京");
+        assert_eq!(n.normalize("特朗普今年多大"), "特朗普今年多大");
     }
 
     #[test]

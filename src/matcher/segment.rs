@@ -22,7 +22,8 @@ pub struct Word {
 const FUNCTION_TAGS: [&str; 16] =
     ["r", "p", "u", "uj", "ul", "uz", "uv", "ud", "ug", "c", "y", "e", "o", "d", "f", "q"];
 const NEGATIONS: [&str; 5] = ["没", "没有", "未", "不", "并未"];
-/// Part-of-speech tags of proper nouns: people, places, organisations.
+/// Part-of-speech tags (and their subtags: nrt, nrfg) of proper nouns: people, places,
+/// organisations.
 const PROPER_TAGS: [&str; 3] = ["nr", "ns", "nt"];
 
 /// jieba's own dictionary, parsed once and kept when a process will build matchers again.
@@ -101,11 +102,16 @@ impl Segmenter {
     /// asking for their tag would load jieba's tagging model, which start-up can spare.
     /// Also whether it is a proper noun, by the same tag.
     fn kind_of(&self, word: &str) -> (bool, bool) {
-        if NEGATIONS.contains(&word) || !self.jieba.has_word(word) {
+        if NEGATIONS.contains(&word) {
+            return (false, false);
+        }
+        if !self.jieba.has_word(word) {
             return (false, false);
         }
         match self.jieba.tag(word, false).as_slice() {
-            [tagged] => (FUNCTION_TAGS.contains(&tagged.tag), PROPER_TAGS.contains(&tagged.tag)),
+            [tagged] => {
+                (FUNCTION_TAGS.contains(&tagged.tag), PROPER_TAGS.iter().any(|t| tagged.tag.starts_with(t)))
+            }
             _ => (false, false),
         }
     }
