@@ -6,10 +6,10 @@ mod common;
 use callbot::cli::eval::{Summary, evaluate, read_items};
 
 /// Share of answerable questions that must be answered with every expected fact
-/// (measured 0.940).
-const ANSWERABLE_TARGET: f64 = 0.92;
-/// Share of out-of-scope questions (traps included) that must be declined (measured 0.984).
-const OUT_OF_SCOPE_TARGET: f64 = 0.965;
+/// (measured 0.944).
+const ANSWERABLE_TARGET: f64 = 0.925;
+/// Share of out-of-scope questions (traps included) that must be declined (measured 0.992).
+const OUT_OF_SCOPE_TARGET: f64 = 0.975;
 
 #[test]
 fn own_question_set_meets_its_targets() {
@@ -53,7 +53,7 @@ fn the_set_has_every_kind_of_hard_question() {
     // (unreported details of named things, roles, fields, neighbouring numbers, this call's
     // date, long messages, English, summaries, two questions at once, slang).
     for (prefix, least) in
-        [("trap-", 60), ("short-", 40), ("chat-", 80), ("para-", 30), ("en-", 15), ("tw-", 15), ("gen-", 60)]
+        [("trap-", 60), ("short-", 40), ("chat-", 80), ("para-", 30), ("en-", 15), ("tw-", 15), ("gen-", 95)]
     {
         let count = items.iter().filter(|i| i.id.starts_with(prefix)).count();
         assert!(count >= least, "{prefix}: {count} < {least}");

@@ -238,6 +238,18 @@ fn chat_style_and_long_messages_are_answered_on_their_question() {
 }
 
 #[test]
+fn a_last_question_pointing_back_is_about_the_topic_named_before_it() {
+    for (question, expected) in [
+        ("我平时最爱看冰球。两国总统在这件事上到底谈了些什么？", "hockey"),
+        ("我的邻居天天盼着停火。普京在这件事上松口了没有？", "ceasefire-conditions"),
+        ("我在研究核不扩散。这方面双方有什么共识？", "nonproliferation"),
+    ] {
+        let (entry, _, kind) = answer(question);
+        assert_eq!((entry.as_deref(), kind), (Some(expected), ReplyKind::Answer), "{question}");
+    }
+}
+
+#[test]
 fn a_name_the_knowledge_never_mentions_is_not_answered() {
     for question in ["拜登对这次通话有什么看法", "古特雷斯说了什么"] {
         let (_, text, kind) = answer(question);

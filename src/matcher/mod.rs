@@ -349,6 +349,17 @@ impl Matcher {
                 }
             }
         }
+        // A last question that points back (这件事, 这方面) is about the topic named
+        // nearest before it.
+        if let Some((last, current)) = found.last_mut()
+            && let Some(reference) = BACK_REFERENCES.iter().find(|r| sentences[*last].contains(**r))
+            && let Some(topic) = (0..*last).rev().find_map(|i| self.topic_of(sentences[i]))
+        {
+            let resolved = self.find_one(&sentences[*last].replacen(reference, &topic, 1));
+            if rank(&resolved) >= rank(current) {
+                *current = resolved;
+            }
+        }
         // A bare last question (一共换多少人？) takes its topic from the sentence before.
         if let Some((last, bare)) = found.last_mut()
             && rank(bare) < 1.0
@@ -579,6 +590,17 @@ impl Matcher {
         weighted
     }
 
+    /// The topic a sentence names last (the entity nearest its end), if any.
+    fn topic_of(&self, sentence: &str) -> Option<String> {
+        let analysis = self.analyze(sentence);
+        analysis
+            .entities
+            .iter()
+            .rev()
+            .find(|e| !GENERAL_ENTITIES.contains(&e.name.as_str()))
+            .map(|e| e.name.clone())
+    }
+
     /// Whether the second candidate is close enough to the first to offer it too.
     pub fn is_ambiguous(&self, found: &Match) -> bool {
         match found.candidates.as_slice() {
@@ -603,6 +625,13 @@ fn rank(found: &Match) -> f64 {
     };
     outcome + found.best().map_or(0.0, |c| c.score) / 2.0
 }
+
+/// Words a question points back with at a topic named before it.
+const BACK_REFERENCES: [&str; 9] =
+    ["这件事", "那件事", "这方面", "这个问题", "那个问题", "这事", "这一点", "这个", "那道菜"];
+
+/// Entities too general to be what a question points back at.
+const GENERAL_ENTITIES: [&str; 2] = ["双方", "通话"];
 
 /// The sentences of a message, in order, split at sentence ends.
 fn sentences_of(message: &str) -> Vec<&str> {
