@@ -175,6 +175,11 @@ const REST_COVERAGE: f64 = 0.5;
 const TIME_WORDS: [&str; 6] = ["立即", "当晚", "凌晨", "昨天", "随后", "此前"];
 /// Words that show an answer gives a place.
 const PLACE_WORDS: [&str; 8] = ["在", "地区", "城市", "州", "境内", "中东", "沙特", "首都"];
+/// Words that ask who a person is: their post or title.
+const IDENTITY_WORDS: [&str; 7] = ["职务", "职位", "身份", "头衔", "官职", "什么职", "担任什么"];
+/// Words that ask about another time than the article's: its titles are those of the
+/// day (他之前是什么职务 is not answered by them).
+const EARLIER_WORDS: [&str; 8] = ["之前", "以前", "此前", "曾", "原来", "过去", "后来", "将来"];
 /// Speakers that are not a person one would call 他 or 她.
 const NOT_PEOPLE: [&str; 6] = ["新华社", "声明", "媒", "人士", "网", "报"];
 
@@ -585,12 +590,32 @@ impl Conversation {
             Pronoun::Topic(_) => engine.knowledge.entry(context.entry.as_deref()?)?.topic.clone(),
         };
         let rewritten = normalized.replacen(pronoun.word(), &referent, 1);
+        let asks_identity = IDENTITY_WORDS.iter().any(|w| normalized.contains(w))
+            && !EARLIER_WORDS.iter().any(|w| normalized.contains(w));
+        if matches!(pronoun, Pronoun::Person(_)) && asks_identity {
+            return self.identity(engine, context, &referent, rewritten, now);
+        }
         // The referent's name alone must not carry the match (他喜欢吃什么 → 泽连斯基…):
         // the rest of the message must itself point to the entry found.
         let rest = engine.matcher.find(&normalized.replacen(pronoun.word(), " ", 1));
         let turn = self.rewritten(engine, context, "pronoun", &referent, rewritten, now)?;
         let entry = turn.found.as_ref()?.best()?.entry;
         rest.candidates.iter().any(|c| c.entry == entry && c.coverage >= REST_COVERAGE).then_some(turn)
+    }
+
+    /// 他是什么职务: who the last person is. The article gives a title only beside a
+    /// name, so the rewrite is kept only when the entry found names that person.
+    fn identity(
+        &self,
+        engine: &Engine,
+        context: &Context,
+        person: &str,
+        rewritten: String,
+        now: u64,
+    ) -> Option<Turn> {
+        let turn = self.rewritten(engine, context, "pronoun", person, rewritten, now)?;
+        let id = &engine.knowledge.entries[turn.found.as_ref()?.best()?.entry].id;
+        self.entries.get(id).is_some_and(|view| view.text.contains(person)).then_some(turn)
     }
 
     /// 普京呢？他在通话里强调了什么？: the last clause, its pronoun replaced by the person
@@ -614,13 +639,22 @@ impl Conversation {
 
     /// 拦截了多少 after the air force's report: a facet question with a word of its own,
     /// asked about the last topic, may be answered by a neighbouring entry.
+    /// The last topic is tried first, then the last entry's speaker, kept only for
+    /// another entry of the same speaker (乌克兰空军拦截了多少).
     fn other_entry(&self, engine: &Engine, context: &Context, normalized: &str, now: u64) -> Option<Turn> {
         let entry = engine.knowledge.entry(context.entry.as_deref()?)?;
-        let rewritten = format!("{}{}", entry.topic, normalized.replace(' ', ""));
-        let turn = self.rewritten(engine, context, "facet", &entry.topic, rewritten, now)?;
-        let found = turn.found.as_ref()?;
-        let other = engine.knowledge.entries[found.best()?.entry].id != entry.id;
-        (other && found.outcome == Outcome::Answer).then_some(turn)
+        let compact = normalized.replace(' ', "");
+        let speaker = self.entries.get(&entry.id).and_then(|view| view.person.as_ref());
+        let by_topic = (&entry.topic, None);
+        std::iter::once(by_topic).chain(speaker.map(|s| (s, Some(s)))).find_map(|(subject, same_speaker)| {
+            let rewritten = format!("{subject}{compact}");
+            let turn = self.rewritten(engine, context, "facet", subject, rewritten, now)?;
+            let found = turn.found.as_ref()?;
+            let other = &engine.knowledge.entries[found.best()?.entry].id;
+            let spoken = same_speaker
+                .is_none_or(|s| self.entries.get(other).and_then(|view| view.person.as_ref()) == Some(s));
+            (*other != entry.id && spoken && found.outcome == Outcome::Answer).then_some(turn)
+        })
     }
 
     /// A rewritten question, kept when the matcher answers it.
