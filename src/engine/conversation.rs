@@ -175,6 +175,8 @@ const REST_COVERAGE: f64 = 0.5;
 const TIME_WORDS: [&str; 6] = ["立即", "当晚", "凌晨", "昨天", "随后", "此前"];
 /// Words that show an answer gives a place.
 const PLACE_WORDS: [&str; 8] = ["在", "地区", "城市", "州", "境内", "中东", "沙特", "首都"];
+/// How long a message asking a facet the last entry gives may be (他在哪发的这段话).
+const GIVEN_MAX_CHARS: usize = 12;
 /// Words that ask who a person is: their post or title.
 const IDENTITY_WORDS: [&str; 7] = ["职务", "职位", "身份", "头衔", "官职", "什么职", "担任什么"];
 /// Words that ask about another time than the article's: its titles are those of the
@@ -286,6 +288,13 @@ impl Conversation {
                 _ => self.alone(engine, None, question, now),
             };
         };
+        // 在哪发的 / 哪家媒体报道的 / 期限多长, asked of an entry that says it.
+        if self.given_by_last(engine, context, &normalized) {
+            // The entry is the answer as it stands: opened as for 具体说说.
+            if let Some(turn) = self.facet(engine, context, Facet::Detail, now) {
+                return turn;
+            }
+        }
         let turn = match &cue {
             Cue::None => None,
             Cue::Ordinal(n) => {
@@ -537,6 +546,20 @@ impl Conversation {
         next.updated = now;
         let usage = self.usage("facet", context, format!("{facet:?}"));
         Some(Turn { found: None, reply, context: Some(next), usage: Some(usage) })
+    }
+
+    /// Whether a short message asks where, through whom, how long or from what point, and
+    /// the last entry's own text gives that (社交媒体平台, 电讯社, 记者会, 30天, 从…开始).
+    fn given_by_last(&self, engine: &Engine, context: &Context, normalized: &str) -> bool {
+        let compact: String = normalized.chars().filter(|c| !c.is_whitespace()).collect();
+        if compact.chars().count() > GIVEN_MAX_CHARS || self.names_other_subject(context, normalized) {
+            return false;
+        }
+        let Some(entry) = context.entry.as_deref().and_then(|id| engine.knowledge.entry(id)) else {
+            return false;
+        };
+        let text = entry.quotes.iter().fold(entry.answer.clone(), |text, q| text + &q.text);
+        cues::given_in(&compact, &text)
     }
 
     /// 那X呢: the previous question about X, if the matcher answers it and knows X.

@@ -243,6 +243,50 @@ pub fn facet_of(normalized: &str, about_the_call: bool) -> Facet {
     }
 }
 
+/// Questions for where or through whom something was said, and the words of an answer
+/// that give it (在哪发的 → 社交媒体平台, 哪家媒体 → 电讯社, 什么场合 → 记者会).
+const VENUE: (&[&str], &[&str]) = (
+    &[
+        "在哪",
+        "哪里",
+        "哪儿",
+        "哪家",
+        "什么场合",
+        "什么平台",
+        "什么媒体",
+        "什么渠道",
+        "来源",
+        "出处",
+        "通过什么",
+    ],
+    &["社交媒体", "平台", "发文", "记者会", "电讯社", "报道", "视频", "网站", "采访"],
+);
+/// Questions for how long something lasts (its answer: N天, N小时, N个月).
+const DURATION: [&str; 7] = ["多长", "多久", "期限", "持续", "几天", "有效期", "时长"];
+/// Questions for where something starts (its answer: 从…开始).
+const START: [&str; 6] = ["从哪", "从什么", "从何", "哪里开始", "先从", "起点"];
+
+/// Whether a compact message asks where, through whom, how long or from what point
+/// something is, and `text` gives it.
+pub fn given_in(compact: &str, text: &str) -> bool {
+    let asks = |words: &[&str]| words.iter().any(|w| compact.contains(w));
+    let venue = asks(VENUE.0) && VENUE.1.iter().any(|w| text.contains(w));
+    let duration = asks(&DURATION) && gives_duration(text);
+    let start = asks(&START) && text.find('从').is_some_and(|at| text[at..].contains("开始"));
+    venue || duration || start
+}
+
+/// Whether a text gives a length of time: a number before 天, 小时, 个月 or 年.
+fn gives_duration(text: &str) -> bool {
+    let chars: Vec<char> = text.chars().collect();
+    chars.iter().enumerate().any(|(i, c)| {
+        c.is_ascii_digit()
+            && ["天", "小时", "个月", "周"]
+                .iter()
+                .any(|unit| chars[i + 1..].iter().collect::<String>().starts_with(unit))
+    })
+}
+
 /// The facet of a message that is nothing but a facet word, and at most
 /// [`FACET_REST`] characters more.
 fn bare_facet(core: &str) -> Option<(Facet, bool)> {
@@ -359,6 +403,15 @@ mod tests {
         assert_eq!(read("这个是什么意思"), Cue::Facet { facet: Facet::Detail, exact: false });
         assert_eq!(read("他们谈了什么"), Cue::None);
         assert_eq!(read("泽连斯基对这次通话怎么看"), Cue::None);
+    }
+
+    #[test]
+    fn facets_the_text_gives() {
+        assert!(given_in("他在哪里发表的", "某人在社交媒体平台发文写道"));
+        assert!(given_in("有效期多久", "在30天内不袭击"));
+        assert!(given_in("先从哪里入手", "冲突将从停火开始"));
+        assert!(!given_in("在哪里发表的", "双方同意结束冲突"));
+        assert!(!given_in("持续多长时间", "双方同意结束冲突"));
     }
 
     #[test]
