@@ -297,6 +297,10 @@ impl Conversation {
         }
         let turn = match &cue {
             Cue::None => None,
+            // 第二个条件 after the entry that lists the conditions: that entry.
+            Cue::Ordinal(_) if self.counts_in_last(engine, context, &normalized) => {
+                self.facet(engine, context, Facet::Detail, now)
+            }
             Cue::Ordinal(n) => {
                 let list = context.list.clone().unwrap_or_else(|| Shown {
                     name: SEVEN_POINTS.to_owned(),
@@ -304,6 +308,15 @@ impl Conversation {
                     position: 0,
                 });
                 Some(self.list_item(engine, Some(context), &list, *n, now))
+            }
+            Cue::Last => {
+                let list = context.list.clone().unwrap_or_else(|| Shown {
+                    name: SEVEN_POINTS.to_owned(),
+                    items: self.seven_points.clone(),
+                    position: 0,
+                });
+                (!list.items.is_empty())
+                    .then(|| self.list_item(engine, Some(context), &list, list.items.len(), now))
             }
             Cue::Next => Some(self.next(engine, context, now)),
             Cue::Complete => Some(self.complete(engine, context, now)),
@@ -473,9 +486,10 @@ impl Conversation {
         let (text, suggested) = match &context.list {
             Some(list) if list.position < list.items.len() => (
                 format!(
-                    "还没有说完：{}共{}项，刚才说到第{}项，后面还有：{}。",
+                    "还没有说完：{}共{}项：{}。刚才说到第{}项，后面还有：{}。",
                     list.name,
                     list.items.len(),
+                    topics(&list.items),
                     list.position,
                     topics(&list.items[list.position..])
                 ),
@@ -560,6 +574,12 @@ impl Conversation {
         };
         let text = entry.quotes.iter().fold(entry.answer.clone(), |text, q| text + &q.text);
         cues::given_in(&compact, &text)
+    }
+
+    /// Whether a message counts something (第二个条件) that the last entry's answer names.
+    fn counts_in_last(&self, engine: &Engine, context: &Context, normalized: &str) -> bool {
+        let entry = context.entry.as_deref().and_then(|id| engine.knowledge.entry(id));
+        cues::ordinal_noun(normalized).is_some_and(|noun| entry.is_some_and(|e| e.answer.contains(&noun)))
     }
 
     /// 那X呢: the previous question about X, if the matcher answers it and knows X.

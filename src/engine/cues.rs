@@ -12,6 +12,8 @@ pub enum Cue {
     None,
     /// 第N点: the Nth item of the list last shown (1-based).
     Ordinal(usize),
+    /// 最后一点: the last item of the list last shown.
+    Last,
     /// 还有呢 / 其他的呢: the next item, or the next related entry.
     Next,
     /// 没了吗 / 就这些吗: whether the list is complete.
@@ -154,6 +156,9 @@ const NEXT: [&str; 17] = [
     "继续",
 ];
 
+/// "The last item" cues.
+const LAST: [&str; 6] = ["最后一点", "最后一条", "最后一项", "最后一个", "最后那点", "最后那条"];
+
 /// "Is that all" cues.
 const COMPLETE: [&str; 12] = [
     "没",
@@ -188,6 +193,9 @@ pub fn read(normalized: &str) -> Cue {
     }
     if let Some(n) = ordinal(core) {
         return Cue::Ordinal(n);
+    }
+    if LAST.iter().any(|l| core.contains(l)) {
+        return Cue::Last;
     }
     let bare =
         |set: &[&str]| set.contains(&core) || core.strip_suffix('了').is_some_and(|c| set.contains(&c));
@@ -342,6 +350,16 @@ fn ordinal(core: &str) -> Option<usize> {
     number(&digits)
 }
 
+/// The two characters naming what is counted after 第N个 (第二个条件 → 条件), if any.
+pub fn ordinal_noun(normalized: &str) -> Option<String> {
+    let compact: String = normalized.chars().filter(|c| !c.is_whitespace()).collect();
+    let start = compact.find('第')?;
+    let rest = &compact[start + '第'.len_utf8()..];
+    let after = rest.trim_start_matches(|c| "0123456789一二三四五六七八九十".contains(c));
+    let noun: String = after.strip_prefix('个')?.chars().take(2).collect();
+    (noun.chars().count() == 2).then_some(noun)
+}
+
 /// A small number written in digits or Chinese numerals (1–99).
 fn number(text: &str) -> Option<usize> {
     if let Ok(n) = text.parse::<usize>() {
@@ -369,6 +387,9 @@ mod tests {
         assert_eq!(read("第4点具体是什么"), Cue::Ordinal(4));
         assert_eq!(read("那第十二条呢"), Cue::Ordinal(12));
         assert_eq!(read("第一次通话"), Cue::None);
+        assert_eq!(read("那最后一条说的是什么"), Cue::Last);
+        assert_eq!(ordinal_noun("第三个要求指什么").as_deref(), Some("要求"));
+        assert_eq!(ordinal_noun("第三个呢"), None);
     }
 
     #[test]
