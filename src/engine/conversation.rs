@@ -177,6 +177,8 @@ const TIME_WORDS: [&str; 6] = ["立即", "当晚", "凌晨", "昨天", "随后",
 const PLACE_WORDS: [&str; 8] = ["在", "地区", "城市", "州", "境内", "中东", "沙特", "首都"];
 /// How long a message asking a facet the last entry gives may be (他在哪发的这段话).
 const GIVEN_MAX_CHARS: usize = 12;
+/// How long a follow-up naming only a person and a verb may be (普京怎么回应的).
+const PERSON_VERB_MAX_CHARS: usize = 7;
 /// Words that ask who a person is: their post or title.
 const IDENTITY_WORDS: [&str; 7] = ["职务", "职位", "身份", "头衔", "官职", "什么职", "担任什么"];
 /// Words that ask about another time than the article's: its titles are those of the
@@ -296,6 +298,10 @@ impl Conversation {
             }
         }
         let turn = match &cue {
+            // 普京怎么回应的 after an entry that speaks of 普京: that entry.
+            Cue::None if self.person_and_verb_of_last(context, &normalized) => {
+                self.facet(engine, context, Facet::Detail, now)
+            }
             Cue::None => None,
             // 第二个条件 after the entry that lists the conditions: that entry.
             Cue::Ordinal(_) if self.counts_in_last(engine, context, &normalized) => {
@@ -580,6 +586,16 @@ impl Conversation {
     fn counts_in_last(&self, engine: &Engine, context: &Context, normalized: &str) -> bool {
         let entry = context.entry.as_deref().and_then(|id| engine.knowledge.entry(id));
         cues::ordinal_noun(normalized).is_some_and(|noun| entry.is_some_and(|e| e.answer.contains(&noun)))
+    }
+
+    /// Whether a short message names only a person the last entry speaks of, and a verb.
+    fn person_and_verb_of_last(&self, context: &Context, normalized: &str) -> bool {
+        let compact: String = normalized.chars().filter(|c| !c.is_whitespace()).collect();
+        let Some(person) = self.person_in(&compact) else { return false };
+        let entry = context.entry.as_deref().and_then(|id| self.entries.get(id));
+        compact.chars().count() <= PERSON_VERB_MAX_CHARS
+            && self.subject_in(&compact.replacen(&person, "", 1)).is_none()
+            && entry.is_some_and(|view| view.text.contains(&person))
     }
 
     /// 那X呢: the previous question about X, if the matcher answers it and knows X.
