@@ -175,6 +175,10 @@ const REST_COVERAGE: f64 = 0.5;
 const TIME_WORDS: [&str; 6] = ["立即", "当晚", "凌晨", "昨天", "随后", "此前"];
 /// Words that show an answer gives a place.
 const PLACE_WORDS: [&str; 8] = ["在", "地区", "城市", "州", "境内", "中东", "沙特", "首都"];
+/// How long a message asking a facet the last entry gives may be (他在哪发的这段话).
+const GIVEN_MAX_CHARS: usize = 12;
+/// How long a follow-up naming only a person and a verb may be (普京怎么回应的).
+const PERSON_VERB_MAX_CHARS: usize = 7;
 /// Words that ask who a person is: their post or title.
 const IDENTITY_WORDS: [&str; 7] = ["职务", "职位", "身份", "头衔", "官职", "什么职", "担任什么"];
 /// Words that ask about another time than the article's: its titles are those of the
@@ -286,8 +290,23 @@ impl Conversation {
                 _ => self.alone(engine, None, question, now),
             };
         };
+        // 在哪发的 / 哪家媒体报道的 / 期限多长, asked of an entry that says it.
+        if self.given_by_last(engine, context, &normalized) {
+            // The entry is the answer as it stands: opened as for 具体说说.
+            if let Some(turn) = self.facet(engine, context, Facet::Detail, now) {
+                return turn;
+            }
+        }
         let turn = match &cue {
+            // 普京怎么回应的 after an entry that speaks of 普京: that entry.
+            Cue::None if self.person_and_verb_of_last(context, &normalized) => {
+                self.facet(engine, context, Facet::Detail, now)
+            }
             Cue::None => None,
+            // 第二个条件 after the entry that lists the conditions: that entry.
+            Cue::Ordinal(_) if self.counts_in_last(engine, context, &normalized) => {
+                self.facet(engine, context, Facet::Detail, now)
+            }
             Cue::Ordinal(n) => {
                 let list = context.list.clone().unwrap_or_else(|| Shown {
                     name: SEVEN_POINTS.to_owned(),
@@ -295,6 +314,15 @@ impl Conversation {
                     position: 0,
                 });
                 Some(self.list_item(engine, Some(context), &list, *n, now))
+            }
+            Cue::Last => {
+                let list = context.list.clone().unwrap_or_else(|| Shown {
+                    name: SEVEN_POINTS.to_owned(),
+                    items: self.seven_points.clone(),
+                    position: 0,
+                });
+                (!list.items.is_empty())
+                    .then(|| self.list_item(engine, Some(context), &list, list.items.len(), now))
             }
             Cue::Next => Some(self.next(engine, context, now)),
             Cue::Complete => Some(self.complete(engine, context, now)),
@@ -464,9 +492,10 @@ impl Conversation {
         let (text, suggested) = match &context.list {
             Some(list) if list.position < list.items.len() => (
                 format!(
-                    "还没有说完：{}共{}项，刚才说到第{}项，后面还有：{}。",
+                    "还没有说完：{}共{}项：{}。刚才说到第{}项，后面还有：{}。",
                     list.name,
                     list.items.len(),
+                    topics(&list.items),
                     list.position,
                     topics(&list.items[list.position..])
                 ),
@@ -537,6 +566,36 @@ impl Conversation {
         next.updated = now;
         let usage = self.usage("facet", context, format!("{facet:?}"));
         Some(Turn { found: None, reply, context: Some(next), usage: Some(usage) })
+    }
+
+    /// Whether a short message asks where, through whom, how long or from what point, and
+    /// the last entry's own text gives that (社交媒体平台, 电讯社, 记者会, 30天, 从…开始).
+    fn given_by_last(&self, engine: &Engine, context: &Context, normalized: &str) -> bool {
+        let compact: String = normalized.chars().filter(|c| !c.is_whitespace()).collect();
+        if compact.chars().count() > GIVEN_MAX_CHARS || self.names_other_subject(context, normalized) {
+            return false;
+        }
+        let Some(entry) = context.entry.as_deref().and_then(|id| engine.knowledge.entry(id)) else {
+            return false;
+        };
+        let text = entry.quotes.iter().fold(entry.answer.clone(), |text, q| text + &q.text);
+        cues::given_in(&compact, &text)
+    }
+
+    /// Whether a message counts something (第二个条件) that the last entry's answer names.
+    fn counts_in_last(&self, engine: &Engine, context: &Context, normalized: &str) -> bool {
+        let entry = context.entry.as_deref().and_then(|id| engine.knowledge.entry(id));
+        cues::ordinal_noun(normalized).is_some_and(|noun| entry.is_some_and(|e| e.answer.contains(&noun)))
+    }
+
+    /// Whether a short message names only a person the last entry speaks of, and a verb.
+    fn person_and_verb_of_last(&self, context: &Context, normalized: &str) -> bool {
+        let compact: String = normalized.chars().filter(|c| !c.is_whitespace()).collect();
+        let Some(person) = self.person_in(&compact) else { return false };
+        let entry = context.entry.as_deref().and_then(|id| self.entries.get(id));
+        compact.chars().count() <= PERSON_VERB_MAX_CHARS
+            && self.subject_in(&compact.replacen(&person, "", 1)).is_none()
+            && entry.is_some_and(|view| view.text.contains(&person))
     }
 
     /// 那X呢: the previous question about X, if the matcher answers it and knows X.

@@ -12,6 +12,8 @@ pub enum Cue {
     None,
     /// 第N点: the Nth item of the list last shown (1-based).
     Ordinal(usize),
+    /// 最后一点: the last item of the list last shown.
+    Last,
     /// 还有呢 / 其他的呢: the next item, or the next related entry.
     Next,
     /// 没了吗 / 就这些吗: whether the list is complete.
@@ -154,6 +156,9 @@ const NEXT: [&str; 17] = [
     "继续",
 ];
 
+/// "The last item" cues.
+const LAST: [&str; 6] = ["最后一点", "最后一条", "最后一项", "最后一个", "最后那点", "最后那条"];
+
 /// "Is that all" cues.
 const COMPLETE: [&str; 12] = [
     "没",
@@ -188,6 +193,9 @@ pub fn read(normalized: &str) -> Cue {
     }
     if let Some(n) = ordinal(core) {
         return Cue::Ordinal(n);
+    }
+    if LAST.iter().any(|l| core.contains(l)) {
+        return Cue::Last;
     }
     let bare =
         |set: &[&str]| set.contains(&core) || core.strip_suffix('了').is_some_and(|c| set.contains(&c));
@@ -241,6 +249,50 @@ pub fn facet_of(normalized: &str, about_the_call: bool) -> Facet {
     } else {
         Facet::What
     }
+}
+
+/// Questions for where or through whom something was said, and the words of an answer
+/// that give it (在哪发的 → 社交媒体平台, 哪家媒体 → 电讯社, 什么场合 → 记者会).
+const VENUE: (&[&str], &[&str]) = (
+    &[
+        "在哪",
+        "哪里",
+        "哪儿",
+        "哪家",
+        "什么场合",
+        "什么平台",
+        "什么媒体",
+        "什么渠道",
+        "来源",
+        "出处",
+        "通过什么",
+    ],
+    &["社交媒体", "平台", "发文", "记者会", "电讯社", "报道", "视频", "网站", "采访"],
+);
+/// Questions for how long something lasts (its answer: N天, N小时, N个月).
+const DURATION: [&str; 7] = ["多长", "多久", "期限", "持续", "几天", "有效期", "时长"];
+/// Questions for where something starts (its answer: 从…开始).
+const START: [&str; 6] = ["从哪", "从什么", "从何", "哪里开始", "先从", "起点"];
+
+/// Whether a compact message asks where, through whom, how long or from what point
+/// something is, and `text` gives it.
+pub fn given_in(compact: &str, text: &str) -> bool {
+    let asks = |words: &[&str]| words.iter().any(|w| compact.contains(w));
+    let venue = asks(VENUE.0) && VENUE.1.iter().any(|w| text.contains(w));
+    let duration = asks(&DURATION) && gives_duration(text);
+    let start = asks(&START) && text.find('从').is_some_and(|at| text[at..].contains("开始"));
+    venue || duration || start
+}
+
+/// Whether a text gives a length of time: a number before 天, 小时, 个月 or 年.
+fn gives_duration(text: &str) -> bool {
+    let chars: Vec<char> = text.chars().collect();
+    chars.iter().enumerate().any(|(i, c)| {
+        c.is_ascii_digit()
+            && ["天", "小时", "个月", "周"]
+                .iter()
+                .any(|unit| chars[i + 1..].iter().collect::<String>().starts_with(unit))
+    })
 }
 
 /// The facet of a message that is nothing but a facet word, and at most
@@ -298,6 +350,16 @@ fn ordinal(core: &str) -> Option<usize> {
     number(&digits)
 }
 
+/// The two characters naming what is counted after 第N个 (第二个条件 → 条件), if any.
+pub fn ordinal_noun(normalized: &str) -> Option<String> {
+    let compact: String = normalized.chars().filter(|c| !c.is_whitespace()).collect();
+    let start = compact.find('第')?;
+    let rest = &compact[start + '第'.len_utf8()..];
+    let after = rest.trim_start_matches(|c| "0123456789一二三四五六七八九十".contains(c));
+    let noun: String = after.strip_prefix('个')?.chars().take(2).collect();
+    (noun.chars().count() == 2).then_some(noun)
+}
+
 /// A small number written in digits or Chinese numerals (1–99).
 fn number(text: &str) -> Option<usize> {
     if let Ok(n) = text.parse::<usize>() {
@@ -325,6 +387,9 @@ mod tests {
         assert_eq!(read("第4点具体是什么"), Cue::Ordinal(4));
         assert_eq!(read("那第十二条呢"), Cue::Ordinal(12));
         assert_eq!(read("第一次通话"), Cue::None);
+        assert_eq!(read("那最后一条说的是什么"), Cue::Last);
+        assert_eq!(ordinal_noun("第三个要求指什么").as_deref(), Some("要求"));
+        assert_eq!(ordinal_noun("第三个呢"), None);
     }
 
     #[test]
@@ -359,6 +424,15 @@ mod tests {
         assert_eq!(read("这个是什么意思"), Cue::Facet { facet: Facet::Detail, exact: false });
         assert_eq!(read("他们谈了什么"), Cue::None);
         assert_eq!(read("泽连斯基对这次通话怎么看"), Cue::None);
+    }
+
+    #[test]
+    fn facets_the_text_gives() {
+        assert!(given_in("他在哪里发表的", "某人在社交媒体平台发文写道"));
+        assert!(given_in("有效期多久", "在30天内不袭击"));
+        assert!(given_in("先从哪里入手", "冲突将从停火开始"));
+        assert!(!given_in("在哪里发表的", "双方同意结束冲突"));
+        assert!(!given_in("持续多长时间", "双方同意结束冲突"));
     }
 
     #[test]
