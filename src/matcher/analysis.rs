@@ -14,7 +14,7 @@ use aho_corasick::AhoCorasick;
 
 use crate::knowledge::{EntityKind, Lexicon};
 
-use super::intent::{asks_if_discussed, is_yes_no};
+use super::intent::{TIME_QUESTIONS, asks_if_discussed, is_yes_no};
 use super::normalize::basic_form;
 use super::segment::Word;
 
@@ -185,25 +185,7 @@ const FACET_MARKERS: [(Facet, &[&str]); 9] = [
         Facet::HowMany,
         &["多少", "几个", "几名", "几架", "几位", "几项", "几枚", "几州", "几成", "百分之几", "几人"],
     ),
-    (
-        Facet::When,
-        &[
-            "哪天",
-            "哪一天",
-            "几号",
-            "几日",
-            "什么时候",
-            "何时",
-            "哪一年",
-            "哪年",
-            "几月",
-            "什么时间",
-            "多久",
-            "多长时间",
-            "几点",
-            "啥时候",
-        ],
-    ),
+    (Facet::When, &TIME_QUESTIONS),
     (Facet::Source, &["来源", "出处", "依据什么", "根据什么", "根据哪", "据谁", "消息从哪"]),
     (Facet::Where, &["哪里", "哪儿", "在哪", "什么地方", "何地", "何处", "地点"]),
     (Facet::Who, &["谁", "哪位", "哪个人", "何人", "哪国", "哪个国家", "哪些国家", "哪些人"]),

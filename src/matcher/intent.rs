@@ -98,8 +98,8 @@ impl Wanted {
     pub const ALL: [Self; 2] = [Self::Time, Self::Number];
 }
 
-/// Question words that ask for a time.
-const TIME_QUESTIONS: [&str; 13] = [
+/// Question words that ask for a time (after normalisation: 啥时候 is 什么时候 by then).
+pub(super) const TIME_QUESTIONS: [&str; 13] = [
     "哪天",
     "哪一天",
     "几号",
