@@ -13,12 +13,12 @@
 //!    figures are its own: peak RSS (its VmHWM) after the same burst with 300 chats in
 //!    flight, and the handling time per update at a steady 200 questions a second, when
 //!    updates do not queue behind each other.
-//!
 //! 4. webhook mode, throttle off, the same burst: (a) in process, one instance, replies per
 //!    second beside long polling's; (b) three `callbot bot --webhook` processes sharing a
 //!    real `redis-server` (dedupe), the fake spreading its POSTs round-robin: replies per
 //!    second in all, handling time per update (the POST's round trip, which ends after the
-//!    reply was sent), and each instance's peak RSS.
+//!    reply was sent), and each instance's peak RSS; (c) the same three processes at a
+//!    steady 200 questions a second: the POST's round trip when updates do not queue.
 //!
 //! `cargo bench --bench telegram -- webhook` runs only 1 and 4.
 //!
@@ -51,6 +51,8 @@ const PER_CHAT: usize = 10;
 const THROTTLED_CHATS: i64 = 60;
 const THROTTLED_PER_CHAT: usize = 2;
 const FIRST_CHAT: i64 = 1_000_000;
+/// Questions pushed at a steady 200 a second, to measure handling without queueing.
+const STEADY: usize = 1000;
 
 const QUESTIONS: &[&str] = &[
     "俄乌交换多少战俘",
@@ -125,6 +127,36 @@ impl Running {
     }
 }
 
+/// Pushes `n` questions at a steady 200 a second, one every 5 ms, from chats numbered from
+/// `first_chat`; returns the update ids pushed for each chat, in order.
+async fn push_steadily(fake: &FakeTelegram, first_chat: i64, n: usize) -> HashMap<i64, Vec<i64>> {
+    let users: Vec<TestUser> = (0..CHATS).map(|i| TestUser::new(first_chat + i, "Steady")).collect();
+    let mut pushed: HashMap<i64, Vec<i64>> = HashMap::new();
+    let mut tick = tokio::time::interval(Duration::from_millis(5));
+    for i in 0..n {
+        tick.tick().await;
+        let user = &users[i % users.len()];
+        let p = fake.push_text(TextMessage::private(user, QUESTIONS[i % QUESTIONS.len()]));
+        pushed.entry(user.id).or_default().push(p.update_id);
+    }
+    pushed
+}
+
+/// Waits until the fake has answered `n` `sendMessage` calls. It looks every 20 ms rather
+/// than at every call: counting scans every call recorded, and doing so thousands of times
+/// would take CPU from the bot being measured. The figures come from the fake's own
+/// timestamps, not from when this returns.
+async fn wait_for_replies(fake: &FakeTelegram, n: usize, timeout: Duration) -> BenchResult {
+    let deadline = Instant::now() + timeout;
+    while fake.count_calls("sendMessage", true) < n {
+        if Instant::now() > deadline {
+            return Err(format!("fewer than {n} replies after {timeout:?}").into());
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    Ok(())
+}
+
 /// Pushes `per_chat` questions from each of `chats` chats, round by round; returns the
 /// update ids pushed for each chat, in order.
 fn push_burst(fake: &FakeTelegram, first_chat: i64, chats: i64, per_chat: usize) -> HashMap<i64, Vec<i64>> {
@@ -181,7 +213,7 @@ async fn throughput() -> BenchResult<bool> {
     let started = Instant::now();
     let pushed = push_burst(&fake, FIRST_CHAT, CHATS, PER_CHAT);
     let push_time = started.elapsed();
-    fake.wait_for_count("sendMessage", true, n, Duration::from_secs(600)).await?;
+    wait_for_replies(&fake, n, Duration::from_secs(600)).await?;
     let hwm_after = status_mib("VmHWM:").unwrap_or(f64::NAN);
     fake.wait_for_updates_confirmed(Duration::from_secs(10)).await?;
     running.stop().await?;
@@ -319,7 +351,7 @@ async fn separate_process() -> BenchResult<bool> {
     let n = usize::try_from(CHATS)? * PER_CHAT;
     let started = Instant::now();
     let burst = push_burst(&fake, FIRST_CHAT + 20_000, CHATS, PER_CHAT);
-    fake.wait_for_count("sendMessage", true, n, Duration::from_secs(600)).await?;
+    wait_for_replies(&fake, n, Duration::from_secs(600)).await?;
     let wall = started.elapsed();
     let peak = peak_rss_of(pid).unwrap_or(f64::NAN);
     let (lost, doubled, stray) = lost_and_doubled(&fake, &burst);
@@ -331,17 +363,8 @@ async fn separate_process() -> BenchResult<bool> {
     println!("replies lost {lost}, doubled {doubled}, to chats that asked nothing {stray}");
     fake.clear_calls();
 
-    let steady = 1000;
-    let users: Vec<TestUser> = (0..CHATS).map(|i| TestUser::new(FIRST_CHAT + 30_000 + i, "Steady")).collect();
-    let mut pushed: HashMap<i64, Vec<i64>> = HashMap::new();
-    let mut tick = tokio::time::interval(Duration::from_millis(5));
-    for i in 0..steady {
-        tick.tick().await;
-        let user = &users[i % users.len()];
-        let p = fake.push_text(TextMessage::private(user, QUESTIONS[i % QUESTIONS.len()]));
-        pushed.entry(user.id).or_default().push(p.update_id);
-    }
-    fake.wait_for_count("sendMessage", true, steady, Duration::from_secs(120)).await?;
+    let pushed = push_steadily(&fake, FIRST_CHAT + 30_000, STEADY).await;
+    wait_for_replies(&fake, STEADY, Duration::from_secs(120)).await?;
     let handling = handling_times(&fake, &pushed);
     println!(
         "steady 200 questions/s, {} updates: handling time (getUpdates answer -> sendMessage) p50 {}, p90 {}, p99 {}, max {}",
@@ -398,7 +421,7 @@ async fn webhook_in_process() -> BenchResult<bool> {
 
     let started = Instant::now();
     let pushed = push_burst(&fake, FIRST_CHAT + 40_000, CHATS, PER_CHAT);
-    fake.wait_for_count("sendMessage", true, n, Duration::from_secs(600)).await?;
+    wait_for_replies(&fake, n, Duration::from_secs(600)).await?;
     fake.wait_for_updates_confirmed(Duration::from_secs(10)).await?;
     let _ = stop.send(());
     tokio::time::timeout(Duration::from_secs(30), task).await??;
@@ -456,7 +479,7 @@ async fn webhook_three_processes() -> BenchResult<bool> {
 
     let started = Instant::now();
     let pushed = push_burst(&fake, FIRST_CHAT + 50_000, CHATS, PER_CHAT);
-    fake.wait_for_count("sendMessage", true, n, Duration::from_secs(600)).await?;
+    wait_for_replies(&fake, n, Duration::from_secs(600)).await?;
     fake.wait_for_updates_confirmed(Duration::from_secs(10)).await?;
     let peaks: Vec<String> =
         children.iter().map(|c| format!("{:.1} MiB", peak_rss_of(c.id()).unwrap_or(f64::NAN))).collect();
@@ -470,13 +493,34 @@ async fn webhook_three_processes() -> BenchResult<bool> {
     );
     println!("peak RSS per instance: {}", peaks.join(", "));
     println!("replies lost {lost}, doubled {doubled}, to chats that asked nothing {stray}");
+
+    let steady = push_steadily(&fake, FIRST_CHAT + 60_000, STEADY).await;
+    wait_for_replies(&fake, n + STEADY, Duration::from_secs(120)).await?;
+    let steady_ids: std::collections::HashSet<i64> = steady.values().flatten().copied().collect();
+    let mut steady_round_trips: Vec<Duration> = fake
+        .webhook_posts()
+        .iter()
+        .filter(|p| p.acknowledged() && steady_ids.contains(&p.update_id))
+        .map(|p| p.answered.duration_since(p.sent))
+        .collect();
+    steady_round_trips.sort();
+    let (steady_lost, steady_doubled, _) = lost_and_doubled(&fake, &steady);
+    println!(
+        "(c) steady 200 questions/s, {} updates: handling (POST round trip) p50 {}, p90 {}, p99 {}, max {}",
+        steady_round_trips.len(),
+        ms(percentile(&steady_round_trips, 50.0)),
+        ms(percentile(&steady_round_trips, 90.0)),
+        ms(percentile(&steady_round_trips, 99.0)),
+        ms(steady_round_trips.last().copied().unwrap_or_default())
+    );
+    println!("replies lost {steady_lost}, doubled {steady_doubled}");
     let mut all_exited = true;
     for mut child in children {
         std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status()?;
         let status = tokio::task::spawn_blocking(move || child.wait()).await??;
         all_exited &= status.success();
     }
-    Ok(lost == 0 && doubled == 0 && stray == 0 && all_exited)
+    Ok(lost == 0 && doubled == 0 && stray == 0 && steady_lost == 0 && steady_doubled == 0 && all_exited)
 }
 
 fn main() -> ExitCode {
