@@ -5,7 +5,7 @@
 //! Delivery under faults and load is in `tests/telegram_delivery.rs`; the `callbot bot`
 //! process in `tests/telegram_process.rs`.
 
-mod common;
+use callbot_test_support as common;
 
 use std::collections::BTreeSet;
 

@@ -2,7 +2,7 @@
 //! against the fake Bot API server, which injects 429, 502, 403 and rejected markup, and
 //! takes bursts of hundreds of chats.
 
-mod common;
+use callbot_test_support as common;
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};

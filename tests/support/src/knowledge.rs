@@ -7,9 +7,12 @@ use callbot::config::{Config, Settings};
 use callbot::engine::{Engine, Paths};
 use callbot::knowledge::Sources;
 
-/// The crate's root folder.
+/// callbot's root folder (this library lives in its `tests/support/`).
 pub fn crate_dir() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .and_then(Path::parent)
+        .expect("tests/support lies two folders below callbot's root")
 }
 
 /// The crate's `knowledge/` and `config/callbot.toml`.

@@ -1,7 +1,7 @@
 //! Tests of the fake Telegram Bot API server (`tests/common/fake_telegram.rs`), driven through
 //! the real teloxide client.
 
-mod common;
+use callbot_test_support as common;
 
 use std::time::{Duration, Instant};
 

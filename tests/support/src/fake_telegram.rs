@@ -27,7 +27,6 @@
 //!
 //! Beware: teloxide sleeps 10 s before reading any 5xx answer (`DELAY_ON_SERVER_ERROR` in
 //! teloxide-core), so a [`Fault::BadGateway`] seen through teloxide costs a test 10 seconds.
-#![allow(dead_code)]
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt;
