@@ -12,8 +12,8 @@ use std::collections::BTreeSet;
 use callbot::knowledge::Category;
 use common::bot::{self, WAIT};
 use common::fake_telegram::{
-    BOT_USERNAME, FakeTelegram, HtmlStrictness, MAX_CALLBACK_DATA_BYTES, TestChat, TestUser, TextMessage,
-    bot_message, parse_html,
+    BOT_USERNAME, FakeTelegram, MAX_CALLBACK_DATA_BYTES, TestChat, TestUser, TextMessage, bot_message,
+    parse_html,
 };
 use serde_json::Value;
 
@@ -316,7 +316,7 @@ async fn an_inline_query_gets_question_titled_html_articles() -> TestResult {
             let content = &r["input_message_content"];
             assert_eq!(content["parse_mode"], "HTML");
             let html = content["message_text"].as_str().ok_or("message_text")?;
-            let parsed = parse_html(html, HtmlStrictness::Strict)?;
+            let parsed = parse_html(html)?;
             assert!(parsed.text.contains(&entry.answer), "{}", parsed.text);
         }
     }

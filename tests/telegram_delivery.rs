@@ -220,18 +220,27 @@ async fn a_reply_to_a_migrated_group_goes_to_its_supergroup() -> TestResult {
 
 // ───────────────────────────── faults of the whole bot ─────────────────────────────
 
+/// One question whose first reply gets a 429 (`retry_after` 1 s), to a bot sending through
+/// `Throttle` or not: the `sendMessage` calls to the asker.
+async fn question_after_429(throttled: bool) -> Vec<common::fake_telegram::Call> {
+    let fake = FakeTelegram::start().await;
+    let running = if throttled {
+        bot::start_throttled(&fake, bot::engine()).await
+    } else {
+        bot::start(&fake, bot::engine()).await
+    };
+    let asker = user(1001);
+    fake.fail_next("sendMessage", Some(asker.id), Fault::TooManyRequests { retry_after: 1 });
+
+    fake.push_text(TextMessage::private(&asker, PRISONERS));
+    bot::wait_for_delivered(&fake, asker.id, 1, WAIT).await;
+    bot::finish(&fake, running).await;
+    bot::sends_to(&fake, asker.id)
+}
+
 #[tokio::test]
 async fn after_429_the_reply_is_sent_again_once_retry_after_has_passed() -> TestResult {
-    let fake = FakeTelegram::start().await;
-    let running = bot::start(&fake, bot::engine()).await;
-    let alice = user(1001);
-    fake.fail_next("sendMessage", Some(alice.id), Fault::TooManyRequests { retry_after: 1 });
-
-    fake.push_text(TextMessage::private(&alice, PRISONERS));
-    bot::wait_for_delivered(&fake, alice.id, 1, WAIT).await;
-    bot::finish(&fake, running).await;
-
-    let sends = bot::sends_to(&fake, alice.id);
+    let sends = question_after_429(false).await;
     assert_eq!(sends.len(), 2, "{sends:#?}");
     assert_eq!((sends[0].status, sends[1].status), (429, 200));
     let waited = sends[1].at.duration_since(sends[0].at);
@@ -243,16 +252,7 @@ async fn after_429_the_reply_is_sent_again_once_retry_after_has_passed() -> Test
 
 #[tokio::test]
 async fn after_429_a_throttled_bot_delivers_once() -> TestResult {
-    let fake = FakeTelegram::start().await;
-    let running = bot::start_throttled(&fake, bot::engine()).await;
-    let bob = user(1002);
-    fake.fail_next("sendMessage", Some(bob.id), Fault::TooManyRequests { retry_after: 1 });
-
-    fake.push_text(TextMessage::private(&bob, PRISONERS));
-    bot::wait_for_delivered(&fake, bob.id, 1, WAIT).await;
-    bot::finish(&fake, running).await;
-
-    let sends = bot::sends_to(&fake, bob.id);
+    let sends = question_after_429(true).await;
     assert_eq!(sends.iter().filter(|c| c.is_ok()).count(), 1, "{sends:#?}");
     assert_eq!(sends[0].status, 429);
     Ok(())

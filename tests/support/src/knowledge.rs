@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
-use callbot::config::{Config, Settings};
+use callbot::config::Settings;
 use callbot::engine::{Engine, Paths};
 use callbot::knowledge::Sources;
 
@@ -33,11 +33,6 @@ pub fn engine() -> Arc<Engine> {
 pub fn settings() -> Settings {
     let text = std::fs::read_to_string(paths().config).expect("config readable");
     Settings::from_toml_str(&text, "config/callbot.toml", Vec::new()).expect("config parses")
-}
-
-/// The engine's settings of the real configuration file, without environment overrides.
-pub fn config() -> Config {
-    Config::from_settings(&settings()).expect("config valid")
 }
 
 /// The real knowledge files, with the entry files replaced by these fixture files.
