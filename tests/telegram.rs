@@ -1,6 +1,6 @@
 //! The Telegram bot end to end: the real `callbot::telegram::serve` (real teloxide client,
 //! real dispatcher and handler tree) against the fake Bot API server in
-//! `tests/common/fake_telegram.rs`. What the fake records is what Telegram would have seen.
+//! `tests/support/src/fake_telegram.rs`. What the fake records is what Telegram would have seen.
 //!
 //! Delivery under faults and load is in `tests/telegram_delivery.rs`; the `callbot bot`
 //! process in `tests/telegram_process.rs`.

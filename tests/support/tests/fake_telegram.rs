@@ -139,8 +139,12 @@ async fn valid_html_message_is_accepted_and_returned_as_a_message() -> TestResul
     assert_eq!(other_chat.id, MessageId(1));
     assert!(other_chat.chat.is_supergroup());
 
-    let sent: Vec<_> =
-        fake.calls_of("sendMessage").iter().filter_map(|c| c.text().map(str::to_owned)).collect();
+    let sent: Vec<_> = fake
+        .calls_of("sendMessage")
+        .iter()
+        .filter(|c| c.chat_id() == Some(CHAT.0))
+        .filter_map(|c| c.text().map(str::to_owned))
+        .collect();
     assert_eq!(sent, [html, "plain"]);
     assert_eq!(
         fake.last_bot_message(CHAT.0).and_then(|m| m["text"].as_str().map(str::to_owned)),
