@@ -75,7 +75,7 @@ async fn every_command_gets_a_reply_and_the_menu_is_registered() -> TestResult {
     assert_eq!(set.len(), 1);
     assert!(set[0].is_ok(), "{:?}", set[0].description());
     assert!(set[0].seq < fake.calls_of("getUpdates")[0].seq, "the menu is set before polling");
-    let menu = fake.commands(None, None).ok_or("no commands registered")?;
+    let menu = fake.commands().ok_or("no commands registered")?;
     let names: Vec<&str> =
         menu.as_array().ok_or("commands")?.iter().filter_map(|c| c["command"].as_str()).collect();
     assert_eq!(names, ["start", "help", "topics", "discussed", "not_discussed", "reactions", "source"]);

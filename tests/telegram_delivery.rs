@@ -220,15 +220,20 @@ async fn a_reply_to_a_migrated_group_goes_to_its_supergroup() -> TestResult {
 
 // ───────────────────────────── faults of the whole bot ─────────────────────────────
 
+/// Starts the bot on `fake`, sending through `Throttle` (Telegram's default limits) or not.
+async fn start(fake: &FakeTelegram, throttled: bool) -> bot::RunningBot {
+    if throttled {
+        bot::start_throttled(fake, bot::engine()).await
+    } else {
+        bot::start(fake, bot::engine()).await
+    }
+}
+
 /// One question whose first reply gets a 429 (`retry_after` 1 s), to a bot sending through
 /// `Throttle` or not: the `sendMessage` calls to the asker.
 async fn question_after_429(throttled: bool) -> Vec<common::fake_telegram::Call> {
     let fake = FakeTelegram::start().await;
-    let running = if throttled {
-        bot::start_throttled(&fake, bot::engine()).await
-    } else {
-        bot::start(&fake, bot::engine()).await
-    };
+    let running = start(&fake, throttled).await;
     let asker = user(1001);
     fake.fail_next("sendMessage", Some(asker.id), Fault::TooManyRequests { retry_after: 1 });
 
@@ -365,48 +370,40 @@ async fn a_stop_signal_ends_the_start_up_retries_at_once() -> TestResult {
 
 // ───────────────────────────── load ─────────────────────────────
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_burst_of_300_chats_gets_exactly_one_reply_each() -> TestResult {
-    const CHATS: i64 = 300;
+/// `chats` chats ask one question each at once, the first chat's id `first`, to a bot
+/// sending through `Throttle` or not; fails unless each chat got exactly one reply, and no
+/// other chat any. Returns how long the replies took.
+async fn burst(chats: i64, first: i64, throttled: bool, within: Duration) -> Result<Duration, WaitError> {
     let fake = FakeTelegram::start().await;
-    let running = bot::start(&fake, bot::engine()).await;
+    let running = start(&fake, throttled).await;
 
     let started = Instant::now();
-    for i in 0..CHATS {
+    for i in 0..chats {
         let question = QUESTIONS[usize::try_from(i)? % QUESTIONS.len()];
-        fake.push_text(TextMessage::private(&user(100_000 + i), question));
+        fake.push_text(TextMessage::private(&user(first + i), question));
     }
-    fake.wait_for_count("sendMessage", true, usize::try_from(CHATS)?, Duration::from_secs(60)).await?;
+    fake.wait_for_count("sendMessage", true, usize::try_from(chats)?, within).await?;
     let elapsed = started.elapsed();
     bot::finish(&fake, running).await;
 
     let per_chat = sends_per_chat(&fake);
-    assert_eq!(per_chat.len(), usize::try_from(CHATS)?, "every chat, and only them, got a reply");
-    for i in 0..CHATS {
-        assert_eq!(per_chat.get(&(100_000 + i)), Some(&(1, 1)), "chat {}", 100_000 + i);
+    assert_eq!(per_chat.len(), usize::try_from(chats)?, "every chat, and only them, got a reply");
+    for chat in first..first + chats {
+        assert_eq!(per_chat.get(&chat), Some(&(1, 1)), "chat {chat}: (accepted, sent)");
     }
+    Ok(elapsed)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_burst_of_300_chats_gets_exactly_one_reply_each() -> TestResult {
+    let elapsed = burst(300, 100_000, false, Duration::from_secs(60)).await?;
     eprintln!("300 chats answered in {elapsed:?}");
     Ok(())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_burst_through_throttle_loses_and_doubles_nothing() -> TestResult {
-    const CHATS: i64 = 30;
-    let fake = FakeTelegram::start().await;
-    let running = bot::start_throttled(&fake, bot::engine()).await;
-
-    for i in 0..CHATS {
-        let question = QUESTIONS[usize::try_from(i)? % QUESTIONS.len()];
-        fake.push_text(TextMessage::private(&user(200_000 + i), question));
-    }
-    fake.wait_for_count("sendMessage", true, usize::try_from(CHATS)?, Duration::from_secs(30)).await?;
-    bot::finish(&fake, running).await;
-
-    let per_chat = sends_per_chat(&fake);
-    assert_eq!(per_chat.len(), usize::try_from(CHATS)?);
-    for i in 0..CHATS {
-        assert_eq!(per_chat.get(&(200_000 + i)), Some(&(1, 1)), "chat {}", 200_000 + i);
-    }
+    burst(30, 200_000, true, Duration::from_secs(30)).await?;
     Ok(())
 }
 

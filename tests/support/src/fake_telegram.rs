@@ -738,7 +738,7 @@ struct Inner {
     open_callback_queries: HashSet<String>,
     open_inline_queries: HashSet<String>,
     next_query_id: u64,
-    commands: HashMap<(String, String), Value>,
+    commands: Option<Value>,
 }
 
 enum Outcome {
@@ -1074,11 +1074,10 @@ impl FakeTelegram {
         self.bot_messages(chat_id).pop()
     }
 
-    /// The commands stored by `setMyCommands` for a scope (`None` = default) and language
-    /// (`None` = all languages).
-    pub fn commands(&self, scope: Option<Value>, language_code: Option<&str>) -> Option<Value> {
-        let key = commands_key(scope.as_ref(), language_code);
-        self.shared.lock().commands.get(&key).cloned()
+    /// The command menu stored by `setMyCommands` (the bot sets only the default one, for
+    /// every language).
+    pub fn commands(&self) -> Option<Value> {
+        self.shared.lock().commands.clone()
     }
 
     /// Waits until `pred` holds for the recorded calls, or `timeout` passes.
@@ -1226,7 +1225,7 @@ impl Inner {
             open_callback_queries: HashSet::new(),
             open_inline_queries: HashSet::new(),
             next_query_id: 0,
-            commands: HashMap::new(),
+            commands: None,
         }
     }
 
@@ -1416,9 +1415,6 @@ impl Inner {
             "deletewebhook" => {
                 self.webhook_url = None;
                 self.webhook = None;
-                if param_bool(p, "drop_pending_updates") {
-                    self.updates.clear();
-                }
                 Ok(json!(true))
             }
             "setmycommands" => self.set_my_commands(p),
@@ -1571,12 +1567,7 @@ impl Inner {
             }
             stored.push(json!({"command": command, "description": description}));
         }
-        let key = commands_key(p.get("scope"), param_str(p, "language_code"));
-        if stored.is_empty() {
-            self.commands.remove(&key);
-        } else {
-            self.commands.insert(key, Value::Array(stored));
-        }
+        self.commands = (!stored.is_empty()).then_some(Value::Array(stored));
         Ok(json!(true))
     }
 }
@@ -2009,20 +2000,6 @@ fn param_i64(p: &Map<String, Value>, key: &str) -> Option<i64> {
 
 fn param_str<'a>(p: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
     p.get(key).and_then(Value::as_str)
-}
-
-fn param_bool(p: &Map<String, Value>, key: &str) -> bool {
-    match p.get(key) {
-        Some(Value::Bool(b)) => *b,
-        Some(Value::String(s)) => s == "true" || s == "1",
-        Some(Value::Number(n)) => n.as_i64() == Some(1),
-        _ => false,
-    }
-}
-
-fn commands_key(scope: Option<&Value>, language_code: Option<&str>) -> (String, String) {
-    let scope = scope.map(markup_value).unwrap_or_else(|| json!({"type": "default"}));
-    (scope.to_string(), language_code.unwrap_or_default().to_owned())
 }
 
 #[cfg(test)]

@@ -98,7 +98,7 @@ async fn set_and_get_my_commands_round_trip_and_validate() -> TestResult {
     let fake = FakeTelegram::start().await;
     let bot = fake.bot();
     bot.set_my_commands([BotCommand::new("start", "开始"), BotCommand::new("help_2", "帮助")]).await?;
-    let commands = fake.commands(None, None).ok_or("no commands stored")?;
+    let commands = fake.commands().ok_or("no commands stored")?;
     assert_eq!(commands[0]["command"], "start");
     assert_eq!(commands[1]["description"], "帮助");
 
