@@ -42,6 +42,15 @@ fn user(id: i64) -> TestUser {
     TestUser::new(id, &format!("User {id}"))
 }
 
+/// The bot's setup with its per-user flood gate at `burst` questions at once, then
+/// `per_second`.
+fn flood_gate(burst: u32, per_second: f64) -> callbot::telegram::Setup {
+    bot::engine_with(|c| {
+        c.telegram.flood_burst = burst;
+        c.telegram.flood_per_second = per_second;
+    })
+}
+
 /// Each chat's `sendMessage` calls: (accepted, all).
 fn sends_per_chat(fake: &FakeTelegram) -> HashMap<i64, (usize, usize)> {
     let mut per_chat: HashMap<i64, (usize, usize)> = HashMap::new();
@@ -269,10 +278,7 @@ async fn after_429_a_throttled_bot_delivers_once() -> TestResult {
 async fn non_text_messages_and_unknown_commands_pass_the_flood_gate() -> TestResult {
     let fake = FakeTelegram::start().await;
     // One at once, then one every 0.8 s.
-    let engine = bot::engine_with(|c| {
-        c.telegram.flood_burst = 1;
-        c.telegram.flood_per_second = 1.25;
-    });
+    let engine = flood_gate(1, 1.25);
     let running = bot::start(&fake, engine).await;
     let nia = user(1015);
     let chat = TestChat::private(&nia);
@@ -311,10 +317,7 @@ async fn stopping_finishes_the_replies_in_flight() -> TestResult {
 async fn a_reply_waiting_longer_than_the_grace_period_does_not_hold_up_shutdown() -> TestResult {
     let fake = FakeTelegram::start().await;
     // One question at once, then one every 100 s: the second waits in flood control.
-    let engine = bot::engine_with(|c| {
-        c.telegram.flood_burst = 1;
-        c.telegram.flood_per_second = 0.01;
-    });
+    let engine = flood_gate(1, 0.01);
     let running = bot::start(&fake, engine).await;
     let hana = user(1009);
     fake.push_text(TextMessage::private(&hana, PRISONERS));
@@ -411,10 +414,7 @@ async fn a_burst_through_throttle_loses_and_doubles_nothing() -> TestResult {
 /// other user waited for the answer and how long the flooder waited for the last one.
 async fn flood(flood: usize, burst: u32, per_second: f64) -> Result<(Duration, Duration), WaitError> {
     let fake = FakeTelegram::start().await;
-    let engine = bot::engine_with(|c| {
-        c.telegram.flood_burst = burst;
-        c.telegram.flood_per_second = per_second;
-    });
+    let engine = flood_gate(burst, per_second);
     let running = bot::start(&fake, engine).await;
     let (flooder, other) = (user(3001), user(3002));
 
