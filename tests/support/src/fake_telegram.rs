@@ -11,21 +11,23 @@
 //! ```
 //!
 //! What it does:
-//! * answers `POST`/`GET /bot<token>/<method>` with JSON (and form or query) parameters in Bot
-//!   API form (`{"ok":true,"result":…}` or `{"ok":false,"error_code":…,"description":…}`);
+//! * answers `/bot<token>/<method>` with JSON (or multipart) parameters in Bot API form
+//!   (`{"ok":true,"result":…}` or `{"ok":false,"error_code":…,"description":…}`), for the
+//!   methods the bot calls and only those (others get 404 `Not Found`);
 //! * records every call ([`Call`]) and lets a test wait for a condition ([`FakeTelegram::wait_for`]);
-//! * serves `getUpdates` by long polling over a queue filled by the update builders ([`TextMessage`], [`FakeTelegram::push_callback_query`], …);
+//! * serves `getUpdates` by long polling over a queue filled by the update builders
+//!   ([`TextMessage`], [`FakeTelegram::push_callback_query`], …);
 //! * validates what Telegram validates (text length in UTF-16 code units, HTML markup,
-//!   callback data, inline results, …) and answers with Telegram's own descriptions;
+//!   callback data, inline results, the command menu) and answers with Telegram's own
+//!   descriptions, so that a bot bug fails a test;
 //! * answers the next call of a method with a 429 ([`FakeTelegram::fail_next`]), which holds a
-//!   reply in flight (other faults of one call are scripted on wiremock in the tests);
+//!   reply in flight (faults of a single call are scripted on wiremock in the tests);
 //! * once the bot calls `setWebhook`, POSTs the queued updates to it instead, as Telegram
 //!   does: with the secret token in `X-Telegram-Bot-Api-Secret-Token`, at most
-//!   `max_connections` (40 by default, as on Telegram) at once, an update acknowledged only by a 2xx answer and sent
-//!   again otherwise; [`FakeTelegram::set_webhook_targets`] spreads the POSTs round-robin
-//!   over several listeners, as a load balancer in front of several instances would.
-//!
-//! It answers the methods the bot calls, and only those (others get 404 `Not Found`).
+//!   `max_connections` (40 by default, as on Telegram) at once, an update acknowledged only
+//!   by a 2xx answer and sent again otherwise; [`FakeTelegram::set_webhook_targets`] spreads
+//!   the POSTs round-robin over several listeners, as a load balancer in front of several
+//!   instances would.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt;
