@@ -10,8 +10,7 @@
 //!
 //! Run with `cargo bench --bench conversation`.
 
-#[path = "../tests/common/redis.rs"]
-mod redis_server;
+use callbot_test_support::redis as redis_server;
 
 use std::hint::black_box;
 use std::path::Path;

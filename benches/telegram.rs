@@ -26,10 +26,8 @@
 //! bot, not the per-user rate limit; the fake server and the bot share the process, so
 //! the figures include the fake's share of CPU and memory.
 
-#[path = "../tests/common/fake_telegram.rs"]
-mod fake_telegram;
-#[path = "../tests/common/redis.rs"]
-mod redis_server;
+use callbot_test_support::fake_telegram;
+use callbot_test_support::redis as redis_server;
 
 use std::collections::HashMap;
 use std::path::Path;

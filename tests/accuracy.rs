@@ -1,7 +1,7 @@
 //! Accuracy on the project's own question set (tests/data/questions.jsonl), graded as
 //! `callbot eval` and ../shared/eval/check.py grade. Fails below its targets.
 
-mod common;
+use callbot_test_support as common;
 
 use callbot::cli::eval::{Summary, evaluate, read_items};
 

@@ -1,7 +1,7 @@
 //! An empty chat shows what the bot does before anyone types: at start the bot sets its
 //! description and short description from `[telegram]`.
 
-mod common;
+use callbot_test_support as common;
 
 use common::bot;
 use common::fake_telegram::FakeTelegram;

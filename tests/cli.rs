@@ -1,7 +1,7 @@
 //! The `callbot` binary: `ask` (text and JSON, arguments and standard input, bad input),
 //! `check` (with `--coverage`), `eval`, `chat`, and errors that name what they are about.
 
-mod common;
+use callbot_test_support as common;
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};

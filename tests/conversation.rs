@@ -2,7 +2,7 @@
 //! interleaved through `Engine::converse` with one context per dialogue, as the bot keeps
 //! one per chat, and graded as `../shared/eval/dialogue_check.py` grades them.
 
-mod common;
+use callbot_test_support as common;
 
 use std::collections::HashMap;
 

@@ -1,7 +1,7 @@
 //! Loading refuses bad knowledge with a message naming the file, the line, the entry
 //! and what is wrong. Each fixture in tests/fixtures/entries/ has one kind of error.
 
-mod common;
+use callbot_test_support as common;
 
 use callbot::knowledge::{KnowledgeBase, KnowledgeError, Problem};
 

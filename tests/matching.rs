@@ -1,7 +1,7 @@
 //! How the engine answers: yes/no verdicts, scripts and misspellings, declines,
 //! suggestions and the shape of replies.
 
-mod common;
+use callbot_test_support as common;
 
 use callbot::matcher::{Decline, EntityKind, Facet, Outcome};
 use callbot::reply::ReplyKind;

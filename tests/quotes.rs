@@ -3,7 +3,7 @@
 //! only a speaker's own words stand in quotation marks; and the article's two traps are
 //! handled.
 
-mod common;
+use callbot_test_support as common;
 
 use std::process::Command;
 

@@ -3,7 +3,7 @@
 //! idle expiry, unreadable records dropped, and a server that is down gives errors (which
 //! the bot logs), never a hang or a panic.
 
-mod common;
+use callbot_test_support as common;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -2,7 +2,7 @@
 //! service and keep the running knowledge (logging each problem with its file and line)
 //! when the edit is invalid; questions asked during reloads each get exactly one reply.
 
-mod common;
+use callbot_test_support as common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

@@ -1,7 +1,7 @@
 //! The review log: which questions are written (and nothing that identifies anyone), how
 //! `callbot review` groups them, and the bot writing it as it serves.
 
-mod common;
+use callbot_test_support as common;
 
 use std::io::Write;
 use std::path::Path;

@@ -1,6 +1,6 @@
 //! Arbitrary input never panics the normaliser or the matcher.
 
-mod common;
+use callbot_test_support as common;
 
 use callbot::matcher::basic_form;
 use proptest::prelude::*;

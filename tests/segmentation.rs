@@ -1,7 +1,7 @@
 //! Snapshots of normalisation and segmentation: a dictionary, alias or stopword change
 //! shows up here as a diff (update with `UPDATE_EXPECT=1 cargo test --test segmentation`).
 
-mod common;
+use callbot_test_support as common;
 
 use expect_test::{Expect, expect};
 

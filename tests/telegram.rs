@@ -1,19 +1,19 @@
 //! The Telegram bot end to end: the real `callbot::telegram::serve` (real teloxide client,
 //! real dispatcher and handler tree) against the fake Bot API server in
-//! `tests/common/fake_telegram.rs`. What the fake records is what Telegram would have seen.
+//! `tests/support/src/fake_telegram.rs`. What the fake records is what Telegram would have seen.
 //!
 //! Delivery under faults and load is in `tests/telegram_delivery.rs`; the `callbot bot`
 //! process in `tests/telegram_process.rs`.
 
-mod common;
+use callbot_test_support as common;
 
 use std::collections::BTreeSet;
 
 use callbot::knowledge::Category;
 use common::bot::{self, WAIT};
 use common::fake_telegram::{
-    BOT_USERNAME, FakeTelegram, HtmlStrictness, MAX_CALLBACK_DATA_BYTES, TestChat, TestUser, TextMessage,
-    bot_message, parse_html,
+    BOT_USERNAME, FakeTelegram, MAX_CALLBACK_DATA_BYTES, TestChat, TestUser, TextMessage, bot_message,
+    parse_html,
 };
 use serde_json::Value;
 
@@ -75,7 +75,7 @@ async fn every_command_gets_a_reply_and_the_menu_is_registered() -> TestResult {
     assert_eq!(set.len(), 1);
     assert!(set[0].is_ok(), "{:?}", set[0].description());
     assert!(set[0].seq < fake.calls_of("getUpdates")[0].seq, "the menu is set before polling");
-    let menu = fake.commands(None, None).ok_or("no commands registered")?;
+    let menu = fake.commands().ok_or("no commands registered")?;
     let names: Vec<&str> =
         menu.as_array().ok_or("commands")?.iter().filter_map(|c| c["command"].as_str()).collect();
     assert_eq!(names, ["start", "help", "topics", "discussed", "not_discussed", "reactions", "source"]);
@@ -316,7 +316,7 @@ async fn an_inline_query_gets_question_titled_html_articles() -> TestResult {
             let content = &r["input_message_content"];
             assert_eq!(content["parse_mode"], "HTML");
             let html = content["message_text"].as_str().ok_or("message_text")?;
-            let parsed = parse_html(html, HtmlStrictness::Strict)?;
+            let parsed = parse_html(html)?;
             assert!(parsed.text.contains(&entry.answer), "{}", parsed.text);
         }
     }

@@ -3,7 +3,7 @@
 //! a user replies to, lets a button set the context, and — with Redis — keeps contexts
 //! across a restart (a real `redis-server` started by the test).
 
-mod common;
+use callbot_test_support as common;
 
 use common::bot::{self, WAIT};
 use common::fake_telegram::{BOT_USERNAME, FakeTelegram, TestChat, TestUser, TextMessage};

@@ -1,14 +1,28 @@
-//! The Telegram bot's delivery under faults and load: the real `callbot::telegram::serve`
-//! against the fake Bot API server, which injects 429, 502, 403 and rejected markup, and
-//! takes bursts of hundreds of chats.
+//! The Telegram bot's delivery under faults and load.
+//!
+//! Each class of error that `callbot::telegram::deliver` tells apart (`src/telegram/send.rs`)
+//! is scripted on a wiremock server: the answers Telegram would give, in order, and what
+//! the server received is what was sent. Faults that need the whole bot (a 429 while a
+//! reply is in flight, start-up, shutdown) and bursts of hundreds of chats run the real
+//! `callbot::telegram::serve` against the fake Bot API server.
+//!
+//! teloxide waits 10 s before it reads any 5xx answer (`DELAY_ON_SERVER_ERROR` in
+//! teloxide-core), so each test with a 5xx takes 10 s more per 5xx; they run in parallel.
 
-mod common;
+use callbot_test_support as common;
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
+use callbot::telegram::{Outgoing, SendError, deliver};
 use common::bot::{self, WAIT};
-use common::fake_telegram::{FakeTelegram, Fault, TestUser, TextMessage};
+use common::fake_telegram::{
+    FakeTelegram, Fault, TOKEN, TestChat, TestUser, TextMessage, bot_me_json, bot_message,
+};
+use serde_json::{Value, json};
+use teloxide::types::{ChatId, InlineKeyboardButton, InlineKeyboardMarkup};
+use wiremock::matchers::path;
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
 type TestResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
 
@@ -28,6 +42,15 @@ fn user(id: i64) -> TestUser {
     TestUser::new(id, &format!("User {id}"))
 }
 
+/// The bot's setup with its per-user flood gate at `burst` questions at once, then
+/// `per_second`.
+fn flood_gate(burst: u32, per_second: f64) -> callbot::telegram::Setup {
+    bot::engine_with(|c| {
+        c.telegram.flood_burst = burst;
+        c.telegram.flood_per_second = per_second;
+    })
+}
+
 /// Each chat's `sendMessage` calls: (accepted, all).
 fn sends_per_chat(fake: &FakeTelegram) -> HashMap<i64, (usize, usize)> {
     let mut per_chat: HashMap<i64, (usize, usize)> = HashMap::new();
@@ -39,20 +62,199 @@ fn sends_per_chat(fake: &FakeTelegram) -> HashMap<i64, (usize, usize)> {
     per_chat
 }
 
-// ───────────────────────────── faults ─────────────────────────────
+// ─────────────────────── one message against scripted answers ───────────────────────
+
+const CHAT: ChatId = ChatId(4242);
+
+/// A reply with markup, a quote and a button, as `render::messages` makes them.
+fn reply() -> Outgoing {
+    Outgoing {
+        html: "俄乌双方将交换<b>175</b>名战俘。<blockquote>“交换战俘”</blockquote>".to_owned(),
+        plain: "俄乌双方将交换175名战俘。\n“交换战俘”".to_owned(),
+        keyboard: Some(InlineKeyboardMarkup::new([[InlineKeyboardButton::callback(
+            "泽连斯基怎么看",
+            "zelensky",
+        )]])),
+    }
+}
+
+/// A server that answers the bot's calls of `method` with `answers` in turn, the last one
+/// from then on.
+async fn script(method: &str, answers: Vec<ResponseTemplate>) -> MockServer {
+    let server = MockServer::start().await;
+    let last = answers.len().saturating_sub(1);
+    for (i, answer) in answers.into_iter().enumerate() {
+        let mock = Mock::given(path(format!("/bot{TOKEN}/{method}"))).respond_with(answer);
+        let mock = if i < last { mock.up_to_n_times(1) } else { mock };
+        mock.mount(&server).await;
+    }
+    server
+}
+
+fn scripted_bot(server: &MockServer) -> teloxide::Bot {
+    teloxide::Bot::new(TOKEN).set_api_url(server.uri().parse().expect("wiremock's URL"))
+}
+
+/// The bodies of the requests of `method` the server received, in order.
+async fn received(server: &MockServer, method: &str) -> Vec<Value> {
+    let suffix = format!("/{method}");
+    server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .filter(|r| r.url.path().ends_with(&suffix))
+        .map(|r| r.body_json().unwrap_or(Value::Null))
+        .collect()
+}
+
+fn ok(result: Value) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(json!({"ok": true, "result": result}))
+}
+
+/// The message Telegram made of a `sendMessage`.
+fn sent() -> ResponseTemplate {
+    ok(bot_message(&TestChat::private(&TestUser::new(CHAT.0, "Chat")), 1, "俄乌双方将交换175名战俘。"))
+}
+
+fn refused(status: u16, description: &str) -> ResponseTemplate {
+    ResponseTemplate::new(status)
+        .set_body_json(json!({"ok": false, "error_code": status, "description": description}))
+}
+
+/// A 502 with a Bot API body (teloxide: `ApiError::Unknown("Bad Gateway")`).
+fn bad_gateway_json() -> ResponseTemplate {
+    refused(502, "Bad Gateway")
+}
+
+/// Two 502s in a row with a Bot-API JSON body (`ApiError::Unknown("Bad Gateway")`, which
+/// used to be taken for rejected markup): the reply is sent again as it was, HTML and
+/// buttons kept, and arrives once. ~20 s (two 5xx).
+#[tokio::test]
+async fn after_two_json_502s_the_reply_arrives_once_with_its_html_and_buttons() -> TestResult {
+    let server = script("SendMessage", vec![bad_gateway_json(), bad_gateway_json(), sent()]).await;
+    deliver(&scripted_bot(&server), CHAT, &reply(), None).await?;
+
+    let sends = received(&server, "SendMessage").await;
+    assert_eq!(sends.len(), 3, "two failures, then the one that arrived: {sends:#?}");
+    for send in &sends {
+        assert_eq!(send["parse_mode"], "HTML", "every try in HTML");
+        assert_eq!(send["text"], reply().html, "the same reply every time");
+        assert_eq!(send["reply_markup"], sends[0]["reply_markup"], "the same buttons every time");
+    }
+    assert_eq!(sends[2]["reply_markup"]["inline_keyboard"][0][0]["callback_data"], "zelensky");
+    Ok(())
+}
+
+/// nginx's HTML page for a 502, which teloxide cannot read (`InvalidJson` without
+/// `"ok":true`): sent again, as it was. ~10 s (one 5xx).
+#[tokio::test]
+async fn after_an_unreadable_502_page_the_reply_is_sent_again() -> TestResult {
+    let page = "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>";
+    let nginx_502 = ResponseTemplate::new(502).set_body_raw(page, "text/html");
+    let server = script("SendMessage", vec![nginx_502, sent()]).await;
+    deliver(&scripted_bot(&server), CHAT, &reply(), None).await?;
+
+    let sends = received(&server, "SendMessage").await;
+    assert_eq!(sends.len(), 2, "{sends:#?}");
+    assert_eq!(sends[0], sends[1], "the same message again");
+    Ok(())
+}
+
+/// Telegram took the message, but its answer cannot be read (`InvalidJson` with
+/// `"ok":true`): sending again would show the reply twice.
+#[tokio::test]
+async fn an_unreadable_answer_to_a_successful_send_is_not_sent_again() -> TestResult {
+    let unreadable =
+        ok(json!({"message_id": 1, "date": "not a date", "chat": {"id": CHAT.0, "type": "private"}}));
+    let server = script("SendMessage", vec![unreadable, sent()]).await;
+    deliver(&scripted_bot(&server), CHAT, &reply(), None).await?;
+
+    assert_eq!(received(&server, "SendMessage").await.len(), 1, "one send, no resend");
+    Ok(())
+}
+
+/// Rejected markup or buttons: the text once more, plain, without buttons.
+#[tokio::test]
+async fn rejected_markup_or_buttons_are_sent_again_as_plain_text() -> TestResult {
+    for description in [
+        "Bad Request: can't parse entities: Unsupported start tag \"blockquote\" at byte offset 0",
+        "Bad Request: BUTTON_DATA_INVALID",
+    ] {
+        let server = script("SendMessage", vec![refused(400, description), sent()]).await;
+        deliver(&scripted_bot(&server), CHAT, &reply(), None).await?;
+
+        let sends = received(&server, "SendMessage").await;
+        assert_eq!(sends.len(), 2, "after {description:?}: {sends:#?}");
+        assert_eq!(sends[0]["parse_mode"], "HTML");
+        assert_eq!(sends[1]["text"], reply().plain, "the same reply, plain");
+        assert_eq!(sends[1].get("parse_mode"), None, "without markup");
+        assert_eq!(sends[1].get("reply_markup"), None, "without buttons");
+    }
+    Ok(())
+}
+
+/// A chat that blocked the bot, or one that does not exist, is not helped by sending
+/// again, plain or not: one try, and the reply is dropped.
+#[tokio::test]
+async fn a_refused_send_is_tried_once_and_dropped() -> TestResult {
+    for description in ["Forbidden: bot was blocked by the user", "Bad Request: chat not found"] {
+        let status = if description.starts_with("Forbidden") { 403 } else { 400 };
+        let server = script("SendMessage", vec![refused(status, description)]).await;
+        let outcome = deliver(&scripted_bot(&server), CHAT, &reply(), None).await;
+
+        assert!(matches!(outcome, Err(SendError::Refused { .. })), "after {description:?}: {outcome:?}");
+        assert_eq!(received(&server, "SendMessage").await.len(), 1, "after {description:?}");
+    }
+    Ok(())
+}
+
+/// A group that became a supergroup: the reply goes to the supergroup.
+#[tokio::test]
+async fn a_reply_to_a_migrated_group_goes_to_its_supergroup() -> TestResult {
+    let migrated = ResponseTemplate::new(400).set_body_json(json!({
+        "ok": false,
+        "error_code": 400,
+        "description": "Bad Request: group chat was upgraded to a supergroup chat",
+        "parameters": {"migrate_to_chat_id": -1_001_234_567_890_i64},
+    }));
+    let server = script("SendMessage", vec![migrated, sent()]).await;
+    deliver(&scripted_bot(&server), ChatId(-4001), &reply(), None).await?;
+
+    let chats: Vec<Value> =
+        received(&server, "SendMessage").await.iter().map(|s| s["chat_id"].clone()).collect();
+    assert_eq!(chats, [json!(-4001), json!(-1_001_234_567_890_i64)]);
+    Ok(())
+}
+
+// ───────────────────────────── faults of the whole bot ─────────────────────────────
+
+/// Starts the bot on `fake`, sending through `Throttle` (Telegram's default limits) or not.
+async fn start(fake: &FakeTelegram, throttled: bool) -> bot::RunningBot {
+    if throttled {
+        bot::start_throttled(fake, bot::engine()).await
+    } else {
+        bot::start(fake, bot::engine()).await
+    }
+}
+
+/// One question whose first reply gets a 429 (`retry_after` 1 s), to a bot sending through
+/// `Throttle` or not: the `sendMessage` calls to the asker.
+async fn question_after_429(throttled: bool) -> Vec<common::fake_telegram::Call> {
+    let fake = FakeTelegram::start().await;
+    let running = start(&fake, throttled).await;
+    let asker = user(1001);
+    fake.fail_next("sendMessage", Some(asker.id), Fault::TooManyRequests { retry_after: 1 });
+
+    fake.push_text(TextMessage::private(&asker, PRISONERS));
+    bot::wait_for_delivered(&fake, asker.id, 1, WAIT).await;
+    bot::finish(&fake, running).await;
+    bot::sends_to(&fake, asker.id)
+}
 
 #[tokio::test]
 async fn after_429_the_reply_is_sent_again_once_retry_after_has_passed() -> TestResult {
-    let fake = FakeTelegram::start().await;
-    let running = bot::start(&fake, bot::engine()).await;
-    let alice = user(1001);
-    fake.fail_next("sendMessage", Some(alice.id), Fault::TooManyRequests { retry_after: 1 });
-
-    fake.push_text(TextMessage::private(&alice, PRISONERS));
-    bot::wait_for_delivered(&fake, alice.id, 1, WAIT).await;
-    bot::finish(&fake, running).await;
-
-    let sends = bot::sends_to(&fake, alice.id);
+    let sends = question_after_429(false).await;
     assert_eq!(sends.len(), 2, "{sends:#?}");
     assert_eq!((sends[0].status, sends[1].status), (429, 200));
     let waited = sends[1].at.duration_since(sends[0].at);
@@ -64,127 +266,9 @@ async fn after_429_the_reply_is_sent_again_once_retry_after_has_passed() -> Test
 
 #[tokio::test]
 async fn after_429_a_throttled_bot_delivers_once() -> TestResult {
-    let fake = FakeTelegram::start().await;
-    let running = bot::start_throttled(&fake, bot::engine()).await;
-    let bob = user(1002);
-    fake.fail_next("sendMessage", Some(bob.id), Fault::TooManyRequests { retry_after: 1 });
-
-    fake.push_text(TextMessage::private(&bob, PRISONERS));
-    bot::wait_for_delivered(&fake, bob.id, 1, WAIT).await;
-    bot::finish(&fake, running).await;
-
-    let sends = bot::sends_to(&fake, bob.id);
+    let sends = question_after_429(true).await;
     assert_eq!(sends.iter().filter(|c| c.is_ok()).count(), 1, "{sends:#?}");
     assert_eq!(sends[0].status, 429);
-    Ok(())
-}
-
-/// teloxide waits 10 s before reading a 5xx answer, so this test takes about 11 s.
-#[tokio::test]
-async fn after_502_the_reply_is_sent_again_and_delivered_once() -> TestResult {
-    let fake = FakeTelegram::start().await;
-    let running = bot::start(&fake, bot::engine()).await;
-    let carol = user(1003);
-    fake.fail_next("sendMessage", Some(carol.id), Fault::BadGateway);
-
-    fake.push_text(TextMessage::private(&carol, PRISONERS));
-    bot::wait_for_delivered(&fake, carol.id, 1, Duration::from_secs(25)).await;
-    bot::finish(&fake, running).await;
-
-    let sends = bot::sends_to(&fake, carol.id);
-    assert_eq!(sends.len(), 2, "{sends:#?}");
-    assert_eq!(sends[0].fault, Some(Fault::BadGateway));
-    assert!(sends[1].is_ok());
-    assert_eq!(sends[0].text(), sends[1].text());
-    Ok(())
-}
-
-/// Two 502s in a row with a Bot-API JSON body (`ApiError::Unknown("Bad Gateway")`, which
-/// used to be taken for rejected markup): the reply is sent again as it was, HTML and
-/// buttons kept, and arrives once. teloxide waits 10 s before reading each 5xx: ~21 s.
-#[tokio::test]
-async fn after_two_json_502s_the_reply_arrives_once_with_its_html_and_buttons() -> TestResult {
-    let fake = FakeTelegram::start().await;
-    let running = bot::start(&fake, bot::engine()).await;
-    let ivan = user(1010);
-    fake.fail_times("sendMessage", Some(ivan.id), Fault::BadGatewayJson, 2);
-
-    fake.push_text(TextMessage::private(&ivan, PRISONERS));
-    bot::wait_for_delivered(&fake, ivan.id, 1, Duration::from_secs(40)).await;
-    bot::finish(&fake, running).await;
-
-    let sends = bot::sends_to(&fake, ivan.id);
-    assert_eq!(sends.len(), 3, "two failures, one success: {sends:#?}");
-    assert_eq!(sends.iter().filter(|c| c.is_ok()).count(), 1);
-    for send in &sends {
-        assert_eq!(send.parse_mode(), Some("HTML"), "every try in HTML");
-        assert_eq!(send.text(), sends[0].text(), "the same reply every time");
-        assert_eq!(send.callback_data(), sends[0].callback_data(), "the same buttons every time");
-    }
-    assert!(!sends[2].callback_data().is_empty(), "the answer keeps its buttons");
-    Ok(())
-}
-
-/// Telegram took the message, but its answer cannot be read (`InvalidJson` with
-/// `"ok":true`): sending again would show the reply twice.
-#[tokio::test]
-async fn an_unreadable_answer_to_a_successful_send_is_not_sent_again() -> TestResult {
-    let fake = FakeTelegram::start().await;
-    let running = bot::start(&fake, bot::engine()).await;
-    let judy = user(1011);
-    fake.fail_next("sendMessage", Some(judy.id), Fault::UnreadableSuccess);
-
-    fake.push_text(TextMessage::private(&judy, PRISONERS));
-    bot::wait_for_delivered(&fake, judy.id, 1, WAIT).await;
-    fake.push_text(TextMessage::private(&judy, "他们谈了冰球吗"));
-    bot::wait_for_delivered(&fake, judy.id, 2, WAIT).await;
-    bot::finish(&fake, running).await;
-
-    let sends = bot::sends_to(&fake, judy.id);
-    assert_eq!(sends.len(), 2, "one send per question, no resend: {sends:#?}");
-    assert_eq!(sends[0].fault, Some(Fault::UnreadableSuccess));
-    assert!(bot::shown(&sends[0]).contains("175"));
-    Ok(())
-}
-
-/// A 400 that is not about the markup (here, a chat that does not exist) is not fixed by
-/// sending again, plain or not: one try, logged and dropped.
-#[tokio::test]
-async fn a_refused_send_is_tried_once() -> TestResult {
-    let fake = FakeTelegram::start().await;
-    let running = bot::start(&fake, bot::engine()).await;
-    let (kim, lee) = (user(1012), user(1013));
-    let gone = Fault::Api { status: 400, description: "Bad Request: chat not found".to_owned() };
-    fake.fail_next("sendMessage", Some(kim.id), gone);
-
-    fake.push_text(TextMessage::private(&kim, PRISONERS));
-    fake.push_text(TextMessage::private(&lee, PRISONERS));
-    bot::wait_for_delivered(&fake, lee.id, 1, WAIT).await;
-    bot::finish(&fake, running).await;
-
-    assert_eq!(bot::sends_to(&fake, kim.id).len(), 1);
-    assert_eq!(bot::sends_to(&fake, lee.id).len(), 1);
-    Ok(())
-}
-
-/// Rejected buttons (`BUTTON_DATA_INVALID`): the text once more, plain, without buttons.
-#[tokio::test]
-async fn rejected_buttons_are_dropped_and_the_text_sent_plain() -> TestResult {
-    let fake = FakeTelegram::start().await;
-    let running = bot::start(&fake, bot::engine()).await;
-    let mia = user(1014);
-    let rejected = Fault::Api { status: 400, description: "Bad Request: BUTTON_DATA_INVALID".to_owned() };
-    fake.fail_next("sendMessage", Some(mia.id), rejected);
-
-    fake.push_text(TextMessage::private(&mia, PRISONERS));
-    bot::wait_for_delivered(&fake, mia.id, 1, WAIT).await;
-    bot::finish(&fake, running).await;
-
-    let sends = bot::sends_to(&fake, mia.id);
-    assert_eq!(sends.len(), 2, "{sends:#?}");
-    assert!(!sends[0].callback_data().is_empty());
-    assert!(sends[1].callback_data().is_empty(), "sent without buttons");
-    assert_eq!(sends[1].parse_mode(), None);
     Ok(())
 }
 
@@ -194,13 +278,10 @@ async fn rejected_buttons_are_dropped_and_the_text_sent_plain() -> TestResult {
 async fn non_text_messages_and_unknown_commands_pass_the_flood_gate() -> TestResult {
     let fake = FakeTelegram::start().await;
     // One at once, then one every 0.8 s.
-    let engine = bot::engine_with(|c| {
-        c.telegram.flood_burst = 1;
-        c.telegram.flood_per_second = 1.25;
-    });
+    let engine = flood_gate(1, 1.25);
     let running = bot::start(&fake, engine).await;
     let nia = user(1015);
-    let chat = common::fake_telegram::TestChat::private(&nia);
+    let chat = TestChat::private(&nia);
 
     fake.push_text(TextMessage::private(&nia, PRISONERS));
     fake.push_sticker(&chat, &nia, "👍");
@@ -211,65 +292,6 @@ async fn non_text_messages_and_unknown_commands_pass_the_flood_gate() -> TestRes
     assert_eq!(bot::sends_to(&fake, nia.id).len(), 3, "one reply each");
     let gaps: Vec<Duration> = replies.windows(2).map(|w| w[1].at.duration_since(w[0].at)).collect();
     assert!(gaps.iter().all(|g| *g >= Duration::from_millis(700)), "spaced by the flood gate: {gaps:?}");
-    Ok(())
-}
-
-#[tokio::test]
-async fn a_chat_that_blocked_the_bot_is_dropped_and_others_are_served() -> TestResult {
-    let fake = FakeTelegram::start().await;
-    let running = bot::start(&fake, bot::engine()).await;
-    let (blocker, dave, erin) = (user(1004), user(1005), user(1006));
-    fake.block_chat(blocker.id);
-
-    fake.push_text(TextMessage::private(&blocker, PRISONERS));
-    fake.wait_for(|calls| calls.iter().any(|c| c.status == 403), WAIT).await?;
-    fake.push_text(TextMessage::private(&dave, PRISONERS));
-    fake.push_text(TextMessage::private(&erin, "他们谈了冰球吗"));
-    fake.push_text(TextMessage::private(&blocker, "泽连斯基怎么看"));
-    bot::wait_for_delivered(&fake, dave.id, 1, WAIT).await;
-    bot::wait_for_delivered(&fake, erin.id, 1, WAIT).await;
-    bot::finish(&fake, running).await;
-
-    let to_blocker = bot::sends_to(&fake, blocker.id);
-    assert_eq!(to_blocker.len(), 2, "one attempt per question, no retry of a 403: {to_blocker:#?}");
-    assert!(to_blocker.iter().all(|c| c.status == 403));
-    assert_eq!(bot::sends_to(&fake, dave.id).len(), 1);
-    assert_eq!(bot::sends_to(&fake, erin.id).len(), 1);
-    assert!(bot::delivered_to(&fake, erin.id).iter().all(|c| bot::shown(c).contains("冰球")));
-    Ok(())
-}
-
-#[tokio::test]
-async fn rejected_markup_is_sent_again_as_plain_text() -> TestResult {
-    let fake = FakeTelegram::start().await;
-    let setup = bot::engine();
-    let engine = setup.engine.current();
-    let running = bot::start(&fake, setup).await;
-    let frank = user(1007);
-    let description =
-        "Bad Request: can't parse entities: Unsupported start tag \"blockquote\" at byte offset 0";
-    fake.fail_next(
-        "sendMessage",
-        Some(frank.id),
-        Fault::Api { status: 400, description: description.to_owned() },
-    );
-
-    fake.push_text(TextMessage::private(&frank, PRISONERS));
-    bot::wait_for_delivered(&fake, frank.id, 1, WAIT).await;
-    bot::finish(&fake, running).await;
-
-    let sends = bot::sends_to(&fake, frank.id);
-    assert_eq!(sends.len(), 2, "{sends:#?}");
-    assert_eq!(sends[0].description(), Some(description));
-    assert_eq!(sends[0].parse_mode(), Some("HTML"));
-    let plain = &sends[1];
-    assert!(plain.is_ok(), "{:?}", plain.description());
-    assert_eq!(plain.parse_mode(), None, "sent without markup");
-    let text = plain.text().unwrap_or_default();
-    assert!(!text.contains('<') && !text.contains("&lt;"), "no tags, no entities: {text}");
-    let entry = engine.knowledge.entry("prisoner-swap").ok_or("entry")?;
-    assert!(text.contains(&entry.answer), "the same answer: {text}");
-    assert!(text.contains(entry.quotes[0].text.trim_end_matches('。')), "with its quote: {text}");
     Ok(())
 }
 
@@ -295,10 +317,7 @@ async fn stopping_finishes_the_replies_in_flight() -> TestResult {
 async fn a_reply_waiting_longer_than_the_grace_period_does_not_hold_up_shutdown() -> TestResult {
     let fake = FakeTelegram::start().await;
     // One question at once, then one every 100 s: the second waits in flood control.
-    let engine = bot::engine_with(|c| {
-        c.telegram.flood_burst = 1;
-        c.telegram.flood_per_second = 0.01;
-    });
+    let engine = flood_gate(1, 0.01);
     let running = bot::start(&fake, engine).await;
     let hana = user(1009);
     fake.push_text(TextMessage::private(&hana, PRISONERS));
@@ -312,21 +331,28 @@ async fn a_reply_waiting_longer_than_the_grace_period_does_not_hold_up_shutdown(
 
 // ───────────────────────────── start-up ─────────────────────────────
 
-/// A 5xx from `getMe` at start-up is retried, not the end of the bot. teloxide waits 10 s
-/// before reading the 5xx: ~11 s.
+/// A 5xx from `getMe` at start-up is retried, not the end of the bot: it goes on to poll.
+/// ~10 s (one 5xx).
 #[tokio::test]
 async fn a_server_error_at_start_up_is_retried() -> TestResult {
-    let fake = FakeTelegram::start().await;
-    fake.fail_next("getMe", None, Fault::BadGatewayJson);
-    let running = bot::spawn(fake.bot(), bot::engine());
-    fake.wait_for_calls_of("getUpdates", 1, Duration::from_secs(30)).await?;
-    let oscar = user(1016);
-    fake.push_text(TextMessage::private(&oscar, PRISONERS));
-    bot::wait_for_delivered(&fake, oscar.id, 1, WAIT).await;
-    bot::finish(&fake, running).await;
-    let get_me = fake.calls_of("getMe");
-    assert_eq!(get_me[0].fault, Some(Fault::BadGatewayJson));
-    assert!(get_me[1].is_ok(), "getMe tried again after the 502: {get_me:#?}");
+    let server = script("GetMe", vec![bad_gateway_json(), ok(bot_me_json())]).await;
+    let no_webhook = ok(json!({"url": "", "has_custom_certificate": false, "pending_update_count": 0}));
+    Mock::given(path(format!("/bot{TOKEN}/GetWebhookInfo"))).respond_with(no_webhook).mount(&server).await;
+    let no_updates = ok(json!([])).set_delay(Duration::from_millis(100));
+    Mock::given(path(format!("/bot{TOKEN}/GetUpdates"))).respond_with(no_updates).mount(&server).await;
+    // The command menu and the descriptions.
+    Mock::given(wiremock::matchers::any()).respond_with(ok(json!(true))).mount(&server).await;
+
+    let running = bot::spawn(scripted_bot(&server), bot::engine());
+    let started = Instant::now();
+    while received(&server, "GetUpdates").await.is_empty() {
+        assert!(started.elapsed() < Duration::from_secs(30), "the bot never polled");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    running.stop().await;
+    // serve's two tries; the dispatcher asks once more for itself.
+    let tries = received(&server, "GetMe").await.len();
+    assert!(tries >= 2, "getMe tried again after the 502: {tries} call(s)");
     Ok(())
 }
 
@@ -336,8 +362,7 @@ async fn a_server_error_at_start_up_is_retried() -> TestResult {
 async fn a_stop_signal_ends_the_start_up_retries_at_once() -> TestResult {
     // A port that nothing listens on: every request is a network error.
     let closed = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?;
-    let bot =
-        teloxide::Bot::new(common::fake_telegram::TOKEN).set_api_url(format!("http://{closed}/").parse()?);
+    let bot = teloxide::Bot::new(TOKEN).set_api_url(format!("http://{closed}/").parse()?);
     let running = bot::spawn(bot, bot::engine());
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert!(!running.is_finished(), "network errors at start-up are retried");
@@ -348,48 +373,40 @@ async fn a_stop_signal_ends_the_start_up_retries_at_once() -> TestResult {
 
 // ───────────────────────────── load ─────────────────────────────
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_burst_of_300_chats_gets_exactly_one_reply_each() -> TestResult {
-    const CHATS: i64 = 300;
+/// `chats` chats ask one question each at once, the first chat's id `first`, to a bot
+/// sending through `Throttle` or not; fails unless each chat got exactly one reply, and no
+/// other chat any. Returns how long the replies took.
+async fn burst(chats: i64, first: i64, throttled: bool, within: Duration) -> Result<Duration, WaitError> {
     let fake = FakeTelegram::start().await;
-    let running = bot::start(&fake, bot::engine()).await;
+    let running = start(&fake, throttled).await;
 
     let started = Instant::now();
-    for i in 0..CHATS {
+    for i in 0..chats {
         let question = QUESTIONS[usize::try_from(i)? % QUESTIONS.len()];
-        fake.push_text(TextMessage::private(&user(100_000 + i), question));
+        fake.push_text(TextMessage::private(&user(first + i), question));
     }
-    fake.wait_for_count("sendMessage", true, usize::try_from(CHATS)?, Duration::from_secs(60)).await?;
+    fake.wait_for_count("sendMessage", true, usize::try_from(chats)?, within).await?;
     let elapsed = started.elapsed();
     bot::finish(&fake, running).await;
 
     let per_chat = sends_per_chat(&fake);
-    assert_eq!(per_chat.len(), usize::try_from(CHATS)?, "every chat, and only them, got a reply");
-    for i in 0..CHATS {
-        assert_eq!(per_chat.get(&(100_000 + i)), Some(&(1, 1)), "chat {}", 100_000 + i);
+    assert_eq!(per_chat.len(), usize::try_from(chats)?, "every chat, and only them, got a reply");
+    for chat in first..first + chats {
+        assert_eq!(per_chat.get(&chat), Some(&(1, 1)), "chat {chat}: (accepted, sent)");
     }
+    Ok(elapsed)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_burst_of_300_chats_gets_exactly_one_reply_each() -> TestResult {
+    let elapsed = burst(300, 100_000, false, Duration::from_secs(60)).await?;
     eprintln!("300 chats answered in {elapsed:?}");
     Ok(())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_burst_through_throttle_loses_and_doubles_nothing() -> TestResult {
-    const CHATS: i64 = 30;
-    let fake = FakeTelegram::start().await;
-    let running = bot::start_throttled(&fake, bot::engine()).await;
-
-    for i in 0..CHATS {
-        let question = QUESTIONS[usize::try_from(i)? % QUESTIONS.len()];
-        fake.push_text(TextMessage::private(&user(200_000 + i), question));
-    }
-    fake.wait_for_count("sendMessage", true, usize::try_from(CHATS)?, Duration::from_secs(30)).await?;
-    bot::finish(&fake, running).await;
-
-    let per_chat = sends_per_chat(&fake);
-    assert_eq!(per_chat.len(), usize::try_from(CHATS)?);
-    for i in 0..CHATS {
-        assert_eq!(per_chat.get(&(200_000 + i)), Some(&(1, 1)), "chat {}", 200_000 + i);
-    }
+    burst(30, 200_000, true, Duration::from_secs(30)).await?;
     Ok(())
 }
 
@@ -397,10 +414,7 @@ async fn a_burst_through_throttle_loses_and_doubles_nothing() -> TestResult {
 /// other user waited for the answer and how long the flooder waited for the last one.
 async fn flood(flood: usize, burst: u32, per_second: f64) -> Result<(Duration, Duration), WaitError> {
     let fake = FakeTelegram::start().await;
-    let engine = bot::engine_with(|c| {
-        c.telegram.flood_burst = burst;
-        c.telegram.flood_per_second = per_second;
-    });
+    let engine = flood_gate(burst, per_second);
     let running = bot::start(&fake, engine).await;
     let (flooder, other) = (user(3001), user(3002));
 

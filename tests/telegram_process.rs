@@ -2,7 +2,7 @@
 //! `TELOXIDE_API_URL`, stops cleanly on SIGTERM, never prints its token, and without a
 //! token says how to get one.
 
-mod common;
+use callbot_test_support as common;
 
 use std::process::{Child, Command, ExitStatus};
 use std::time::{Duration, Instant};

@@ -2,7 +2,7 @@
 //! evidence, both readings where there are two; and /discussed lists exactly the points
 //! the article numbers.
 
-mod common;
+use callbot_test_support as common;
 
 use callbot::knowledge::{Category, Status};
 use callbot::screen::{self, Block, Span};

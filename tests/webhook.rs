@@ -2,7 +2,7 @@
 //! client, axum listener, handler tree) against the fake Bot API server, which POSTs
 //! updates to it as Telegram does and sends again what was not acknowledged.
 
-mod common;
+use callbot_test_support as common;
 
 use std::time::Duration;
 

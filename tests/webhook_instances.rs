@@ -2,7 +2,7 @@
 //! real `redis-server`: the fake Bot API server spreads its POSTs round-robin over them
 //! and sends again, to the next one, whatever was not acknowledged.
 
-mod common;
+use callbot_test_support as common;
 
 use std::collections::HashMap;
 use std::io::Read;

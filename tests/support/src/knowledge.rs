@@ -3,13 +3,16 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
-use callbot::config::{Config, Settings};
+use callbot::config::Settings;
 use callbot::engine::{Engine, Paths};
 use callbot::knowledge::Sources;
 
-/// The crate's root folder.
+/// callbot's root folder (this library lives in its `tests/support/`).
 pub fn crate_dir() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .and_then(Path::parent)
+        .expect("tests/support lies two folders below callbot's root")
 }
 
 /// The crate's `knowledge/` and `config/callbot.toml`.
@@ -30,11 +33,6 @@ pub fn engine() -> Arc<Engine> {
 pub fn settings() -> Settings {
     let text = std::fs::read_to_string(paths().config).expect("config readable");
     Settings::from_toml_str(&text, "config/callbot.toml", Vec::new()).expect("config parses")
-}
-
-/// The engine's settings of the real configuration file, without environment overrides.
-pub fn config() -> Config {
-    Config::from_settings(&settings()).expect("config valid")
 }
 
 /// The real knowledge files, with the entry files replaced by these fixture files.

@@ -29,10 +29,10 @@ use super::knowledge::{paths, settings};
 /// How long a test waits for a reply that should come at once.
 pub const WAIT: Duration = Duration::from_secs(10);
 /// How long `serve` may take to return once told to stop.
-pub const STOP_WITHIN: Duration = Duration::from_secs(10);
+const STOP_WITHIN: Duration = Duration::from_secs(10);
 /// How long the fake holds an empty `getUpdates` for bots started here: short, so that a
 /// stop (which waits for the poll in progress) and [`finish`] are quick.
-pub const POLL_WAIT: Duration = Duration::from_millis(200);
+const POLL_WAIT: Duration = Duration::from_millis(200);
 
 /// The project's knowledge, loaded once per test binary.
 pub fn knowledge() -> KnowledgeBase {
@@ -215,7 +215,7 @@ pub async fn finish(fake: &FakeTelegram, running: RunningBot) {
 pub const WEBHOOK_SECRET: &str = "test-secret_1";
 
 /// Webhook options for a listener on a free port of 127.0.0.1, at `/telegram/hook`.
-pub fn webhook_options() -> WebhookOptions {
+fn webhook_options() -> WebhookOptions {
     let listen = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|listener| listener.local_addr())
         .expect("a free port on 127.0.0.1");
@@ -224,7 +224,7 @@ pub fn webhook_options() -> WebhookOptions {
 }
 
 /// Spawns `callbot::telegram::webhook::serve`; returns at once.
-pub fn spawn_webhook<R: Client>(
+fn spawn_webhook<R: Client>(
     client: R,
     setup: Setup,
     options: WebhookOptions,

@@ -11,23 +11,23 @@
 //! ```
 //!
 //! What it does:
-//! * answers `POST`/`GET /bot<token>/<method>` with JSON (and form or query) parameters in Bot
-//!   API form (`{"ok":true,"result":…}` or `{"ok":false,"error_code":…,"description":…}`);
+//! * answers `/bot<token>/<method>` with JSON (or multipart) parameters in Bot API form
+//!   (`{"ok":true,"result":…}` or `{"ok":false,"error_code":…,"description":…}`), for the
+//!   methods the bot calls and only those (others get 404 `Not Found`);
 //! * records every call ([`Call`]) and lets a test wait for a condition ([`FakeTelegram::wait_for`]);
-//! * serves `getUpdates` by long polling over a queue filled by [`FakeTelegram::push_update`] and
-//!   the update builders ([`TextMessage`], [`FakeTelegram::push_callback_query`], …);
+//! * serves `getUpdates` by long polling over a queue filled by the update builders
+//!   ([`TextMessage`], [`FakeTelegram::push_callback_query`], …);
 //! * validates what Telegram validates (text length in UTF-16 code units, HTML markup,
-//!   callback data, inline results, …) and answers with Telegram's own descriptions;
-//! * injects faults ([`Fault`], [`FakeTelegram::fail_next`], [`FakeTelegram::block_chat`]);
+//!   callback data, inline results, the command menu) and answers with Telegram's own
+//!   descriptions, so that a bot bug fails a test;
+//! * answers the next call of a method with a 429 ([`FakeTelegram::fail_next`]), which holds a
+//!   reply in flight (faults of a single call are scripted on wiremock in the tests);
 //! * once the bot calls `setWebhook`, POSTs the queued updates to it instead, as Telegram
 //!   does: with the secret token in `X-Telegram-Bot-Api-Secret-Token`, at most
-//!   `max_connections` ([`WEBHOOK_CONNECTIONS`] by default) at once, an update acknowledged only by a 2xx answer and sent
-//!   again otherwise; [`FakeTelegram::set_webhook_targets`] spreads the POSTs round-robin
-//!   over several listeners, as a load balancer in front of several instances would.
-//!
-//! Beware: teloxide sleeps 10 s before reading any 5xx answer (`DELAY_ON_SERVER_ERROR` in
-//! teloxide-core), so a [`Fault::BadGateway`] seen through teloxide costs a test 10 seconds.
-#![allow(dead_code)]
+//!   `max_connections` (40 by default, as on Telegram) at once, an update acknowledged only
+//!   by a 2xx answer and sent again otherwise; [`FakeTelegram::set_webhook_targets`] spreads
+//!   the POSTs round-robin over several listeners, as a load balancer in front of several
+//!   instances would.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt;
@@ -38,8 +38,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use serde_json::{Map, Value, json};
@@ -49,32 +49,33 @@ use tokio::task::JoinHandle;
 /// The bot token the fake server accepts (`<bot id>:<secret>`, like a real one).
 pub const TOKEN: &str = "123:FAKE";
 /// The bot's user id (the part of [`TOKEN`] before the colon, as on Telegram).
-pub const BOT_ID: i64 = 123;
+const BOT_ID: i64 = 123;
 /// The bot's username, as returned by `getMe`.
 pub const BOT_USERNAME: &str = "callbot_test_bot";
 /// The bot's first name, as returned by `getMe`.
-pub const BOT_FIRST_NAME: &str = "Callbot Test";
+const BOT_FIRST_NAME: &str = "Callbot Test";
 /// Longest message text Telegram accepts, in UTF-16 code units after entity parsing.
-pub const MAX_MESSAGE_UTF16: usize = 4096;
+const MAX_MESSAGE_UTF16: usize = 4096;
 /// Longest `callback_data` of an inline keyboard button, in bytes.
 pub const MAX_CALLBACK_DATA_BYTES: usize = 64;
 /// Longest `answerCallbackQuery` text, in characters.
-pub const MAX_CALLBACK_ANSWER_CHARS: usize = 200;
+const MAX_CALLBACK_ANSWER_CHARS: usize = 200;
 /// Most results one `answerInlineQuery` may carry.
-pub const MAX_INLINE_RESULTS: usize = 50;
+const MAX_INLINE_RESULTS: usize = 50;
 /// Longest inline query result id, in bytes.
-pub const MAX_INLINE_RESULT_ID_BYTES: usize = 64;
+const MAX_INLINE_RESULT_ID_BYTES: usize = 64;
 /// How many webhook POSTs are in progress at once when `setWebhook` gives no
 /// `max_connections` (Telegram's default).
-pub const WEBHOOK_CONNECTIONS: usize = 40;
+const WEBHOOK_CONNECTIONS: usize = 40;
 /// How long an update whose POST failed waits before it is sent again.
-pub const WEBHOOK_RETRY_AFTER: Duration = Duration::from_millis(100);
+const WEBHOOK_RETRY_AFTER: Duration = Duration::from_millis(100);
 /// Default cap on how long one `getUpdates` call waits, whatever its `timeout`.
-pub const DEFAULT_MAX_POLL_WAIT: Duration = Duration::from_secs(1);
+const DEFAULT_MAX_POLL_WAIT: Duration = Duration::from_secs(1);
 
 const DESC_TEXT_EMPTY: &str = "Bad Request: message text is empty";
 const DESC_TOO_LONG: &str = "Bad Request: message is too long";
-const DESC_EDIT_TOO_LONG: &str = "Bad Request: MESSAGE_TOO_LONG";
+/// Too long, said of an inline result's text or of a callback query's answer.
+const DESC_MESSAGE_TOO_LONG: &str = "Bad Request: MESSAGE_TOO_LONG";
 const DESC_CANT_PARSE: &str = "Bad Request: can't parse entities: ";
 const DESC_BUTTON_DATA: &str = "Bad Request: BUTTON_DATA_INVALID";
 const DESC_TEXT_BUTTONS: &str =
@@ -82,28 +83,9 @@ const DESC_TEXT_BUTTONS: &str =
 const DESC_BAD_MARKUP: &str = "Bad Request: can't parse reply keyboard markup JSON object";
 const DESC_QUERY_INVALID: &str =
     "Bad Request: query is too old and response timeout expired or query id is invalid";
-const DESC_NOT_MODIFIED: &str = "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message";
-const DESC_BLOCKED: &str = "Forbidden: bot was blocked by the user";
-const DESC_CHAT_NOT_FOUND: &str = "Bad Request: chat not found";
 const DESC_CONFLICT_POLL: &str =
     "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running";
 const DESC_CONFLICT_WEBHOOK: &str = "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first";
-const NGINX_502: &str = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx/1.18.0</center>\r\n</body>\r\n</html>\r\n";
-
-const CHAT_ACTIONS: &[&str] = &[
-    "typing",
-    "upload_photo",
-    "record_video",
-    "upload_video",
-    "record_voice",
-    "upload_voice",
-    "upload_document",
-    "choose_sticker",
-    "find_location",
-    "record_video_note",
-    "upload_video_note",
-];
-
 const HTML_TAGS: &[&str] = &[
     "a",
     "b",
@@ -128,7 +110,7 @@ const DEFAULT_EXCLUDED_UPDATES: &[&str] = &["chat_member", "message_reaction", "
 
 // ───────────────────────────── public types ─────────────────────────────
 
-/// A fault to inject into the next matching call(s), see [`FakeTelegram::fail_next`].
+/// A fault to inject into the next matching call, see [`FakeTelegram::fail_next`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Fault {
     /// 429 `Too Many Requests: retry after N` with `parameters.retry_after` (teloxide:
@@ -137,35 +119,6 @@ pub enum Fault {
         /// Seconds the client is told to wait.
         retry_after: u32,
     },
-    /// 502 with nginx's HTML page as the body, as Telegram's front end sends it (teloxide sleeps
-    /// 10 s, then fails with `RequestError::InvalidJson`).
-    BadGateway,
-    /// 502 with a Bot-API-style JSON body `{"ok":false,"error_code":502,"description":"Bad
-    /// Gateway"}` (teloxide sleeps 10 s, then fails with `ApiError::Unknown`).
-    BadGatewayJson,
-    /// 403 `Forbidden: bot was blocked by the user` (teloxide: `ApiError::BotBlocked`).
-    Forbidden,
-    /// The call succeeds (a message is sent), but the answer, `{"ok":true,…}`, holds a
-    /// result teloxide cannot read (teloxide: `RequestError::InvalidJson`).
-    UnreadableSuccess,
-    /// Any other Bot API error.
-    Api {
-        /// HTTP status and `error_code`.
-        status: u16,
-        /// The `description`, e.g. `Bad Request: chat not found`.
-        description: String,
-    },
-}
-
-/// How strictly HTML (`parse_mode: HTML`) is checked.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum HtmlStrictness {
-    /// Telegram's parser plus two more rules: a bare `&` that starts no entity and a bare `>` are
-    /// rejected too (real Telegram keeps them as text, but they mean the text was not escaped).
-    #[default]
-    Strict,
-    /// Exactly what Telegram's parser rejects.
-    Telegram,
 }
 
 /// One recorded call to the fake server.
@@ -176,34 +129,32 @@ pub struct Call {
     /// The method name with its first letter lowered, e.g. `sendMessage` (teloxide sends
     /// `SendMessage`; Telegram ignores case in method names).
     pub method: String,
-    /// The parameters, merged from the query string and the JSON or form body.
-    pub params: Value,
+    /// The parameters, from the JSON or multipart body.
+    params: Value,
     /// When the request arrived.
     pub at: Instant,
     /// When the answer was ready to go back (for `getUpdates`, when the poll returned).
     pub answered: Instant,
     /// The HTTP status answered.
     pub status: u16,
-    /// The JSON body answered, `None` when it was not JSON (a [`Fault::BadGateway`]).
-    pub response: Option<Value>,
-    /// The injected fault, if this call was answered by one (including a blocked chat).
-    pub fault: Option<Fault>,
+    /// The JSON body answered.
+    response: Value,
 }
 
 impl Call {
     /// Whether the server answered `{"ok":true,…}`.
     pub fn is_ok(&self) -> bool {
-        self.response.as_ref().and_then(|r| r.get("ok")).and_then(Value::as_bool) == Some(true)
+        self.response.get("ok").and_then(Value::as_bool) == Some(true)
     }
 
     /// The `result` answered, for a successful call.
     pub fn result(&self) -> Option<&Value> {
-        self.response.as_ref().filter(|_| self.is_ok()).and_then(|r| r.get("result"))
+        self.response.get("result").filter(|_| self.is_ok())
     }
 
     /// The error `description` answered, for a failed call.
     pub fn description(&self) -> Option<&str> {
-        self.response.as_ref().and_then(|r| r.get("description")).and_then(Value::as_str)
+        self.response.get("description").and_then(Value::as_str)
     }
 
     /// A parameter, if sent.
@@ -270,8 +221,6 @@ pub struct Pushed {
     pub chat_id: Option<i64>,
     /// The query id, for callback and inline query updates.
     pub query_id: Option<String>,
-    /// The whole update as queued.
-    pub update: Value,
 }
 
 /// One POST of an update to the webhook.
@@ -327,10 +276,6 @@ pub struct TestUser {
     pub id: i64,
     /// First name.
     pub first_name: String,
-    /// Last name.
-    pub last_name: Option<String>,
-    /// Username, without `@`.
-    pub username: Option<String>,
     /// IETF language tag, e.g. `zh-hans`.
     pub language_code: Option<String>,
 }
@@ -338,19 +283,7 @@ pub struct TestUser {
 impl TestUser {
     /// A user with an id and a first name.
     pub fn new(id: i64, first_name: &str) -> Self {
-        Self { id, first_name: first_name.to_owned(), last_name: None, username: None, language_code: None }
-    }
-
-    /// Sets the username (without `@`).
-    pub fn username(mut self, username: &str) -> Self {
-        self.username = Some(username.to_owned());
-        self
-    }
-
-    /// Sets the last name.
-    pub fn last_name(mut self, last_name: &str) -> Self {
-        self.last_name = Some(last_name.to_owned());
-        self
+        Self { id, first_name: first_name.to_owned(), language_code: None }
     }
 
     /// Sets the language code.
@@ -362,12 +295,6 @@ impl TestUser {
     /// The Bot API `User` object.
     pub fn to_json(&self) -> Value {
         let mut u = json!({"id": self.id, "is_bot": false, "first_name": self.first_name});
-        if let Some(v) = &self.last_name {
-            u["last_name"] = json!(v);
-        }
-        if let Some(v) = &self.username {
-            u["username"] = json!(v);
-        }
         if let Some(v) = &self.language_code {
             u["language_code"] = json!(v);
         }
@@ -393,8 +320,6 @@ pub enum TestChat {
         id: i64,
         /// Title.
         title: String,
-        /// Public username, without `@`.
-        username: Option<String>,
     },
 }
 
@@ -411,7 +336,7 @@ impl TestChat {
 
     /// A supergroup.
     pub fn supergroup(id: i64, title: &str) -> Self {
-        Self::Supergroup { id, title: title.to_owned(), username: None }
+        Self::Supergroup { id, title: title.to_owned() }
     }
 
     /// The chat id.
@@ -425,41 +350,22 @@ impl TestChat {
     /// The Bot API `Chat` object.
     pub fn to_json(&self) -> Value {
         match self {
-            Self::Private(u) => {
-                let mut c = json!({"id": u.id, "type": "private", "first_name": u.first_name});
-                if let Some(v) = &u.last_name {
-                    c["last_name"] = json!(v);
-                }
-                if let Some(v) = &u.username {
-                    c["username"] = json!(v);
-                }
-                c
-            }
+            Self::Private(u) => json!({"id": u.id, "type": "private", "first_name": u.first_name}),
             Self::Group { id, title } => json!({"id": id, "type": "group", "title": title}),
-            Self::Supergroup { id, title, username } => {
-                let mut c = json!({"id": id, "type": "supergroup", "title": title});
-                if let Some(v) = username {
-                    c["username"] = json!(v);
-                }
-                c
-            }
+            Self::Supergroup { id, title } => json!({"id": id, "type": "supergroup", "title": title}),
         }
     }
 }
 
 /// An incoming text message, to push with [`FakeTelegram::push_text`].
 ///
-/// `mention` and `bot_command` entities are computed from the text (UTF-16 offsets) unless set
-/// with [`TextMessage::entities`].
+/// `mention` and `bot_command` entities are computed from the text (UTF-16 offsets).
 #[derive(Clone, Debug)]
 pub struct TextMessage {
     chat: TestChat,
     from: TestUser,
     text: String,
-    entities: Option<Vec<Value>>,
     reply_to: Option<Value>,
-    message_id: Option<i64>,
-    date: Option<i64>,
 }
 
 impl TextMessage {
@@ -470,15 +376,7 @@ impl TextMessage {
 
     /// A message from `from` in `chat` (a group or supergroup, or a private chat).
     pub fn in_chat(chat: &TestChat, from: &TestUser, text: &str) -> Self {
-        Self {
-            chat: chat.clone(),
-            from: from.clone(),
-            text: text.to_owned(),
-            entities: None,
-            reply_to: None,
-            message_id: None,
-            date: None,
-        }
+        Self { chat: chat.clone(), from: from.clone(), text: text.to_owned(), reply_to: None }
     }
 
     /// Makes it a reply to `message` (a Bot API `Message`, e.g. from
@@ -493,28 +391,10 @@ impl TextMessage {
         let m = bot_message(&self.chat, message_id, text);
         self.reply_to(m)
     }
-
-    /// Uses these entities instead of the computed ones (`[]` for none).
-    pub fn entities(mut self, entities: Vec<Value>) -> Self {
-        self.entities = Some(entities);
-        self
-    }
-
-    /// Uses this message id instead of the chat's next one.
-    pub fn message_id(mut self, message_id: i64) -> Self {
-        self.message_id = Some(message_id);
-        self
-    }
-
-    /// Uses this date (unix seconds) instead of now.
-    pub fn date(mut self, unix_seconds: i64) -> Self {
-        self.date = Some(unix_seconds);
-        self
-    }
 }
 
 /// The Bot API `User` object of the bot.
-pub fn bot_user_json() -> Value {
+fn bot_user_json() -> Value {
     json!({"id": BOT_ID, "is_bot": true, "first_name": BOT_FIRST_NAME, "username": BOT_USERNAME})
 }
 
@@ -541,12 +421,12 @@ pub fn bot_message(chat: &TestChat, message_id: i64, text: &str) -> Value {
 }
 
 /// Length of `s` in UTF-16 code units, as Telegram counts.
-pub fn utf16_len(s: &str) -> usize {
+fn utf16_len(s: &str) -> usize {
     s.encode_utf16().count()
 }
 
 /// The `mention` and `bot_command` entities Telegram finds in a plain text (UTF-16 offsets).
-pub fn auto_entities(text: &str) -> Vec<Value> {
+fn auto_entities(text: &str) -> Vec<Value> {
     let chars: Vec<char> = text.chars().collect();
     let mut offsets = Vec::with_capacity(chars.len() + 1);
     let mut off = 0;
@@ -616,11 +496,13 @@ pub struct ParsedHtml {
     pub entities: Vec<Value>,
 }
 
-/// Parses `input` as Telegram's HTML parse mode does (a port of TDLib's `parse_html`).
+/// Parses `input` as Telegram's HTML parse mode does (a port of TDLib's `parse_html`), with
+/// two more rules: a bare `&` that starts no entity and a bare `>` are rejected too (Telegram
+/// keeps them as text, but they mean the text was not escaped).
 ///
 /// The error is Telegram's message after `can't parse entities: `, e.g.
 /// `Unsupported start tag "br" at byte offset 5`.
-pub fn parse_html(input: &str, strictness: HtmlStrictness) -> Result<ParsedHtml, String> {
+pub fn parse_html(input: &str) -> Result<ParsedHtml, String> {
     struct Open {
         tag: String,
         arg: String,
@@ -629,7 +511,6 @@ pub fn parse_html(input: &str, strictness: HtmlStrictness) -> Result<ParsedHtml,
     }
     let b = input.as_bytes();
     let n = b.len();
-    let strict = strictness == HtmlStrictness::Strict;
     let mut out = String::with_capacity(n);
     let mut utf16 = 0usize;
     let mut stack: Vec<Open> = Vec::new();
@@ -644,13 +525,11 @@ pub fn parse_html(input: &str, strictness: HtmlStrictness) -> Result<ParsedHtml,
                 i = next;
                 continue;
             }
-            if strict {
-                return Err(format!(
-                    "Unescaped \"&\" at byte offset {i} (write &amp;; strict mode of the fake server)"
-                ));
-            }
+            return Err(format!(
+                "Unescaped \"&\" at byte offset {i} (write &amp;; strict mode of the fake server)"
+            ));
         }
-        if c == b'>' && strict {
+        if c == b'>' {
             return Err(format!(
                 "Unescaped \">\" at byte offset {i} (write &gt;; strict mode of the fake server)"
             ));
@@ -808,7 +687,6 @@ pub fn parse_html(input: &str, strictness: HtmlStrictness) -> Result<ParsedHtml,
 /// A running fake Telegram Bot API server; stops when dropped or on [`FakeTelegram::stop`].
 pub struct FakeTelegram {
     shared: Arc<Shared>,
-    addr: SocketAddr,
     url: reqwest::Url,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
@@ -837,14 +715,12 @@ struct PendingFault {
     method: String,
     chat_id: Option<i64>,
     fault: Fault,
-    remaining: u32,
 }
 
 struct Inner {
     calls: Vec<Call>,
     next_seq: usize,
     updates: VecDeque<Value>,
-    dropped_updates: Vec<Value>,
     next_update_id: i64,
     allowed_updates: Option<Vec<String>>,
     /// The `allowed_updates` the queue was last filtered with, and the newest update then.
@@ -852,37 +728,24 @@ struct Inner {
     checked_upto: i64,
     poll_generation: u64,
     max_poll_wait: Duration,
-    html: HtmlStrictness,
     webhook_url: Option<String>,
     webhook: Option<Webhook>,
     webhook_targets: Vec<SocketAddr>,
     next_target: usize,
     webhook_posts: Vec<WebhookPost>,
     faults: Vec<PendingFault>,
-    blocked: HashSet<i64>,
     chats: HashMap<i64, Value>,
     next_message_id: HashMap<i64, i64>,
     messages: HashMap<(i64, i64), Value>,
     open_callback_queries: HashSet<String>,
     open_inline_queries: HashSet<String>,
     next_query_id: u64,
-    commands: HashMap<(String, String), Value>,
-    custom_results: HashMap<String, Value>,
+    commands: Option<Value>,
 }
 
 enum Outcome {
     Ok(Value),
-    Err {
-        status: u16,
-        description: String,
-        retry_after: Option<u32>,
-    },
-    Raw {
-        status: u16,
-        body: &'static str,
-    },
-    /// A success whose `result` the client cannot read (its `date` is not a number).
-    Unreadable(Value),
+    Err { status: u16, description: String, retry_after: Option<u32> },
 }
 
 impl Outcome {
@@ -901,40 +764,26 @@ impl Outcome {
                 description: format!("Too Many Requests: retry after {retry_after}"),
                 retry_after: Some(*retry_after),
             },
-            Fault::BadGateway => Self::Raw { status: 502, body: NGINX_502 },
-            Fault::BadGatewayJson => Self::err(502, "Bad Gateway"),
-            Fault::Forbidden => Self::err(403, DESC_BLOCKED),
-            Fault::Api { status, description } => Self::err(*status, description.clone()),
-            Fault::UnreadableSuccess => Self::err(500, "UnreadableSuccess is applied to a call's outcome"),
-        }
-    }
-
-    /// This outcome, a success made unreadable.
-    fn unreadable(self) -> Self {
-        match self {
-            Self::Ok(result) => Self::Unreadable(result),
-            other => other,
         }
     }
 
     fn status(&self) -> u16 {
         match self {
-            Self::Ok(_) | Self::Unreadable(_) => 200,
-            Self::Err { status, .. } | Self::Raw { status, .. } => *status,
+            Self::Ok(_) => 200,
+            Self::Err { status, .. } => *status,
         }
     }
 
-    fn body_json(&self) -> Option<Value> {
+    fn body_json(&self) -> Value {
         match self {
-            Self::Ok(result) | Self::Unreadable(result) => Some(json!({"ok": true, "result": result})),
+            Self::Ok(result) => json!({"ok": true, "result": result}),
             Self::Err { status, description, retry_after } => {
                 let mut v = json!({"ok": false, "error_code": status, "description": description});
                 if let Some(r) = retry_after {
                     v["parameters"] = json!({"retry_after": r});
                 }
-                Some(v)
+                v
             }
-            Self::Raw { .. } => None,
         }
     }
 }
@@ -972,17 +821,12 @@ impl FakeTelegram {
                 eprintln!("fake Telegram server error: {e}");
             }
         });
-        Self { shared, addr, url, shutdown: Some(tx), task: Some(task) }
+        Self { shared, url, shutdown: Some(tx), task: Some(task) }
     }
 
     /// The base URL to give teloxide's `Bot::set_api_url`.
     pub fn url(&self) -> reqwest::Url {
         self.url.clone()
-    }
-
-    /// The socket address the server listens on.
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
     }
 
     /// The token the server accepts ([`TOKEN`]); others get 401 `Unauthorized`.
@@ -1016,15 +860,10 @@ impl FakeTelegram {
 
     // ── updates ──
 
-    /// Queues a raw update; its `update_id` is replaced by the next one (returned).
-    ///
-    /// Chats, messages and query ids in it are remembered (for `sendMessage` results, replies,
-    /// `answerCallbackQuery` and `answerInlineQuery`).
-    pub fn push_update(&self, update: Value) -> i64 {
-        self.enqueue(update).0
-    }
-
-    fn enqueue(&self, mut update: Value) -> (i64, Value) {
+    /// Queues an update with the next `update_id` (returned); chats, messages and query ids
+    /// in it are remembered (for `sendMessage` results, replies, `answerCallbackQuery` and
+    /// `answerInlineQuery`).
+    fn enqueue(&self, mut update: Value) -> i64 {
         let queued = {
             let mut inner = self.shared.lock();
             let id = inner.next_update_id;
@@ -1035,8 +874,8 @@ impl FakeTelegram {
                 update = json!({"update_id": id});
             }
             inner.remember_update(&update);
-            inner.updates.push_back(update.clone());
-            (id, update)
+            inner.updates.push_back(update);
+            id
         };
         self.shared.updates_tx.send_modify(|v| *v += 1);
         queued
@@ -1052,15 +891,15 @@ impl FakeTelegram {
             let next = inner.next_message_id.entry(chat_id).or_insert(1);
             *next = (*next).max(replied + 1);
         }
-        let message_id = self.take_message_id(chat_id, msg.message_id);
+        let message_id = self.take_message_id(chat_id);
         let mut m = json!({
             "message_id": message_id,
             "from": msg.from.to_json(),
             "chat": msg.chat.to_json(),
-            "date": msg.date.unwrap_or_else(now_unix),
+            "date": now_unix(),
             "text": msg.text,
         });
-        let entities = msg.entities.unwrap_or_else(|| auto_entities(&msg.text));
+        let entities = auto_entities(&msg.text);
         if !entities.is_empty() {
             m["entities"] = Value::Array(entities);
         }
@@ -1072,7 +911,7 @@ impl FakeTelegram {
 
     /// Queues a `message` update with a (regular, static) sticker.
     pub fn push_sticker(&self, chat: &TestChat, from: &TestUser, emoji: &str) -> Pushed {
-        let message_id = self.take_message_id(chat.id(), None);
+        let message_id = self.take_message_id(chat.id());
         let m = json!({
             "message_id": message_id,
             "from": from.to_json(),
@@ -1140,25 +979,16 @@ impl FakeTelegram {
                 "data": data,
             }
         });
-        let (update_id, update) = self.enqueue(update);
-        Pushed { update_id, message_id: None, chat_id, query_id: Some(query_id), update }
+        let update_id = self.enqueue(update);
+        Pushed { update_id, message_id: None, chat_id, query_id: Some(query_id) }
     }
 
     /// Queues an `inline_query` update from `from` with `query` (chat type `sender`).
     pub fn push_inline_query(&self, from: &TestUser, query: &str) -> Pushed {
-        self.push_inline_query_in(from, query, Some("sender"))
-    }
-
-    /// Queues an `inline_query` update with a given `chat_type` (`sender`, `private`, `group`,
-    /// `supergroup`, `channel`, or none).
-    pub fn push_inline_query_in(&self, from: &TestUser, query: &str, chat_type: Option<&str>) -> Pushed {
         let query_id = self.next_query_id("iq");
-        let mut q = json!({"id": query_id, "from": from.to_json(), "query": query, "offset": ""});
-        if let Some(t) = chat_type {
-            q["chat_type"] = json!(t);
-        }
-        let (update_id, update) = self.enqueue(json!({ "inline_query": q }));
-        Pushed { update_id, message_id: None, chat_id: None, query_id: Some(query_id), update }
+        let q = json!({"id": query_id, "from": from.to_json(), "query": query, "offset": "", "chat_type": "sender"});
+        let update_id = self.enqueue(json!({ "inline_query": q }));
+        Pushed { update_id, message_id: None, chat_id: None, query_id: Some(query_id) }
     }
 
     /// How many updates are queued and not yet confirmed by a `getUpdates` offset.
@@ -1166,26 +996,13 @@ impl FakeTelegram {
         self.shared.lock().updates.len()
     }
 
-    /// Updates removed unseen because `allowed_updates` excluded them.
-    pub fn dropped_updates(&self) -> Vec<Value> {
-        self.shared.lock().dropped_updates.clone()
-    }
-
     fn push_message_update(&self, kind: &str, message: Value, chat_id: i64, message_id: i64) -> Pushed {
-        let (update_id, update) = self.enqueue(json!({ kind: message }));
-        Pushed { update_id, message_id: Some(message_id), chat_id: Some(chat_id), query_id: None, update }
+        let update_id = self.enqueue(json!({ kind: message }));
+        Pushed { update_id, message_id: Some(message_id), chat_id: Some(chat_id), query_id: None }
     }
 
-    fn take_message_id(&self, chat_id: i64, wanted: Option<i64>) -> i64 {
-        let mut inner = self.shared.lock();
-        match wanted {
-            Some(id) => {
-                let next = inner.next_message_id.entry(chat_id).or_insert(1);
-                *next = (*next).max(id + 1);
-                id
-            }
-            None => inner.take_message_id(chat_id),
-        }
+    fn take_message_id(&self, chat_id: i64) -> i64 {
+        self.shared.lock().take_message_id(chat_id)
     }
 
     fn next_query_id(&self, prefix: &str) -> String {
@@ -1226,43 +1043,19 @@ impl FakeTelegram {
         count: usize,
         timeout: Duration,
     ) -> Result<usize, WaitTimeout> {
-        let start = Instant::now();
-        let deadline = tokio::time::Instant::now() + timeout;
-        loop {
-            let mut rx = self.shared.calls_tx.subscribe();
-            let n = self.count_calls(method, ok_only);
-            if n >= count {
-                return Ok(n);
-            }
-            tokio::select! {
-                changed = rx.changed() => {
-                    if changed.is_err() {
-                        return Err(WaitTimeout { waited: start.elapsed(), calls: self.calls() });
-                    }
-                }
-                () = tokio::time::sleep_until(deadline) => {
-                    let n = self.count_calls(method, ok_only);
-                    if n >= count {
-                        return Ok(n);
-                    }
-                    return Err(WaitTimeout { waited: start.elapsed(), calls: self.calls() });
-                }
-            }
-        }
+        self.wait_until(
+            || {
+                let n = self.count_calls(method, ok_only);
+                (n >= count).then_some(n)
+            },
+            timeout,
+        )
+        .await
     }
 
     /// Forgets the recorded calls (sequence numbers go on).
     pub fn clear_calls(&self) {
         self.shared.lock().calls.clear();
-    }
-
-    /// The `text` parameter, as sent, of each successful `sendMessage` to `chat_id`.
-    pub fn sent_texts(&self, chat_id: i64) -> Vec<String> {
-        self.calls_of("sendMessage")
-            .into_iter()
-            .filter(|c| c.is_ok() && c.chat_id() == Some(chat_id))
-            .filter_map(|c| c.text().map(str::to_owned))
-            .collect()
     }
 
     /// The bot's messages in `chat_id` as they stand now (after edits), by message id.
@@ -1283,11 +1076,10 @@ impl FakeTelegram {
         self.bot_messages(chat_id).pop()
     }
 
-    /// The commands stored by `setMyCommands` for a scope (`None` = default) and language
-    /// (`None` = all languages).
-    pub fn commands(&self, scope: Option<Value>, language_code: Option<&str>) -> Option<Value> {
-        let key = commands_key(scope.as_ref(), language_code);
-        self.shared.lock().commands.get(&key).cloned()
+    /// The command menu stored by `setMyCommands` (the bot sets only the default one, for
+    /// every language).
+    pub fn commands(&self) -> Option<Value> {
+        self.shared.lock().commands.clone()
     }
 
     /// Waits until `pred` holds for the recorded calls, or `timeout` passes.
@@ -1297,27 +1089,37 @@ impl FakeTelegram {
     where
         F: FnMut(&[Call]) -> bool,
     {
+        self.wait_until(
+            || {
+                let calls = self.calls();
+                pred(&calls).then_some(calls)
+            },
+            timeout,
+        )
+        .await
+    }
+
+    /// Waits until `check` gives a value, checking again on every recorded call, or until
+    /// `timeout` passes.
+    async fn wait_until<T>(
+        &self,
+        mut check: impl FnMut() -> Option<T>,
+        timeout: Duration,
+    ) -> Result<T, WaitTimeout> {
         let start = Instant::now();
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
+            // Subscribed before the check, so that no call between the two is missed.
             let mut rx = self.shared.calls_tx.subscribe();
-            let calls = self.calls();
-            if pred(&calls) {
-                return Ok(calls);
+            if let Some(value) = check() {
+                return Ok(value);
             }
-            tokio::select! {
-                changed = rx.changed() => {
-                    if changed.is_err() {
-                        return Err(WaitTimeout { waited: start.elapsed(), calls: self.calls() });
-                    }
-                }
-                () = tokio::time::sleep_until(deadline) => {
-                    let calls = self.calls();
-                    if pred(&calls) {
-                        return Ok(calls);
-                    }
-                    return Err(WaitTimeout { waited: start.elapsed(), calls });
-                }
+            let gave_up = tokio::select! {
+                changed = rx.changed() => changed.is_err(),
+                () = tokio::time::sleep_until(deadline) => true,
+            };
+            if gave_up {
+                return check().ok_or_else(|| WaitTimeout { waited: start.elapsed(), calls: self.calls() });
             }
         }
     }
@@ -1348,46 +1150,12 @@ impl FakeTelegram {
 
     /// The next call of `method` (to `chat_id`, or to any chat if `None`) gets `fault`.
     pub fn fail_next(&self, method: &str, chat_id: Option<i64>, fault: Fault) {
-        self.fail_times(method, chat_id, fault, 1);
+        self.shared.lock().faults.push(PendingFault { method: method.to_ascii_lowercase(), chat_id, fault });
     }
 
-    /// The next `times` calls of `method` (to `chat_id`, or any chat if `None`) get `fault`.
-    pub fn fail_times(&self, method: &str, chat_id: Option<i64>, fault: Fault, times: u32) {
-        if times == 0 {
-            return;
-        }
-        self.shared.lock().faults.push(PendingFault {
-            method: method.to_ascii_lowercase(),
-            chat_id,
-            fault,
-            remaining: times,
-        });
-    }
-
-    /// Every `send*` call to `chat_id` gets 403 `Forbidden: bot was blocked by the user` from now on.
-    pub fn block_chat(&self, chat_id: i64) {
-        self.shared.lock().blocked.insert(chat_id);
-    }
-
-    /// Undoes [`FakeTelegram::block_chat`].
-    pub fn unblock_chat(&self, chat_id: i64) {
-        self.shared.lock().blocked.remove(&chat_id);
-    }
-
-    /// Answers `method` with `{"ok":true,"result":result}` from now on (no validation); also
-    /// makes methods the fake does not know available, e.g. `getChat`.
-    pub fn set_method_result(&self, method: &str, result: Value) {
-        self.shared.lock().custom_results.insert(method.to_ascii_lowercase(), result);
-    }
-
-    /// Caps how long a `getUpdates` waits ([`DEFAULT_MAX_POLL_WAIT`] by default).
+    /// Caps how long a `getUpdates` waits (1 s by default).
     pub fn set_max_poll_wait(&self, wait: Duration) {
         self.shared.lock().max_poll_wait = wait;
-    }
-
-    /// Chooses how strictly HTML is checked ([`HtmlStrictness::Strict`] by default).
-    pub fn set_html_strictness(&self, strictness: HtmlStrictness) {
-        self.shared.lock().html = strictness;
     }
 
     /// Sends webhook POSTs round-robin to these listeners (on the path of the URL given
@@ -1399,11 +1167,6 @@ impl FakeTelegram {
     /// Every webhook POST so far, in the order they were answered.
     pub fn webhook_posts(&self) -> Vec<WebhookPost> {
         self.shared.lock().webhook_posts.clone()
-    }
-
-    /// Pretends a webhook is set (`getUpdates` then fails with 409), or not.
-    pub fn set_webhook_url(&self, url: Option<&str>) {
-        self.shared.lock().webhook_url = url.map(str::to_owned);
     }
 }
 
@@ -1421,7 +1184,7 @@ impl Shared {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn record(&self, method: &str, params: Value, at: Instant, outcome: &Outcome, fault: Option<Fault>) {
+    fn record(&self, method: &str, params: Value, at: Instant, outcome: &Outcome) {
         {
             let mut inner = self.lock();
             let seq = inner.next_seq;
@@ -1434,7 +1197,6 @@ impl Shared {
                 answered: Instant::now(),
                 status: outcome.status(),
                 response: outcome.body_json(),
-                fault,
             });
         }
         self.calls_tx.send_modify(|v| *v += 1);
@@ -1447,29 +1209,25 @@ impl Inner {
             calls: Vec::new(),
             next_seq: 0,
             updates: VecDeque::new(),
-            dropped_updates: Vec::new(),
             next_update_id: 100_000_001,
             allowed_updates: None,
             checked_for: None,
             checked_upto: i64::MIN,
             poll_generation: 0,
             max_poll_wait: DEFAULT_MAX_POLL_WAIT,
-            html: HtmlStrictness::default(),
             webhook_url: None,
             webhook: None,
             webhook_targets: Vec::new(),
             next_target: 0,
             webhook_posts: Vec::new(),
             faults: Vec::new(),
-            blocked: HashSet::new(),
             chats: HashMap::new(),
             next_message_id: HashMap::new(),
             messages: HashMap::new(),
             open_callback_queries: HashSet::new(),
             open_inline_queries: HashSet::new(),
             next_query_id: 0,
-            commands: HashMap::new(),
-            custom_results: HashMap::new(),
+            commands: None,
         }
     }
 
@@ -1545,36 +1303,14 @@ impl Inner {
             .faults
             .iter()
             .position(|f| f.method == method_lc && (f.chat_id.is_none() || f.chat_id == chat_id))?;
-        let f = &mut self.faults[idx];
-        let fault = f.fault.clone();
-        f.remaining -= 1;
-        if f.remaining == 0 {
-            self.faults.remove(idx);
-        }
-        Some(fault)
+        Some(self.faults.remove(idx).fault)
     }
 
     /// Forgets updates confirmed by `offset`, as Telegram does.
     fn confirm(&mut self, offset: Option<i64>) {
-        match offset {
-            Some(o) if o > 0 => {
-                while self
-                    .updates
-                    .front()
-                    .and_then(|u| u.get("update_id"))
-                    .and_then(Value::as_i64)
-                    .is_some_and(|id| id < o)
-                {
-                    self.updates.pop_front();
-                }
-            }
-            Some(o) if o < 0 => {
-                let keep = usize::try_from(o.unsigned_abs()).unwrap_or(usize::MAX);
-                while self.updates.len() > keep {
-                    self.updates.pop_front();
-                }
-            }
-            _ => {}
+        let Some(offset) = offset else { return };
+        while self.updates.front().is_some_and(|u| update_id(u) < offset) {
+            self.updates.pop_front();
         }
     }
 
@@ -1597,9 +1333,7 @@ impl Inner {
             self.checked_upto = self.updates.back().map_or(checked_upto, update_id);
             return;
         }
-        let (keep, drop): (VecDeque<Value>, VecDeque<Value>) = self.updates.drain(..).partition(is_allowed);
-        self.updates = keep;
-        self.dropped_updates.extend(drop);
+        self.updates.retain(is_allowed);
         self.checked_for = allowed;
         self.checked_upto = self.updates.back().map_or(i64::MIN, update_id);
     }
@@ -1653,9 +1387,6 @@ impl Inner {
     // ── methods ──
 
     fn dispatch(&mut self, method_lc: &str, p: &Map<String, Value>) -> Outcome {
-        if let Some(v) = self.custom_results.get(method_lc) {
-            return Outcome::Ok(v.clone());
-        }
         let result = match method_lc {
             "getme" => Ok(bot_me_json()),
             "getwebhookinfo" => Ok(json!({
@@ -1686,66 +1417,28 @@ impl Inner {
             "deletewebhook" => {
                 self.webhook_url = None;
                 self.webhook = None;
-                if param_bool(p, "drop_pending_updates") {
-                    self.updates.clear();
-                }
                 Ok(json!(true))
             }
             "setmycommands" => self.set_my_commands(p),
-            "getmycommands" => {
-                let key = commands_key(p.get("scope"), param_str(p, "language_code"));
-                Ok(self.commands.get(&key).cloned().unwrap_or_else(|| json!([])))
-            }
-            "deletemycommands" => {
-                let key = commands_key(p.get("scope"), param_str(p, "language_code"));
-                self.commands.remove(&key);
-                Ok(json!(true))
-            }
             "sendmessage" => self.send_message(p),
-            "editmessagetext" => self.edit_message(p, true),
-            "editmessagereplymarkup" => self.edit_message(p, false),
-            "sendchataction" => self.send_chat_action(p),
             "answercallbackquery" => self.answer_callback_query(p),
             "answerinlinequery" => self.answer_inline_query(p),
-            "deletemessage" => {
-                if let (Some(c), Some(m)) = (param_i64(p, "chat_id"), param_i64(p, "message_id")) {
-                    self.messages.remove(&(c, m));
-                }
-                Ok(json!(true))
-            }
-            "setmydescription"
-            | "setmyshortdescription"
-            | "setmyname"
-            | "setchatmenubutton"
-            | "close"
-            | "logout" => Ok(json!(true)),
+            "setmydescription" | "setmyshortdescription" => Ok(json!(true)),
             _ => Err(Outcome::err(404, "Not Found")),
         };
         result.map_or_else(|e| e, Outcome::Ok)
     }
 
-    fn resolve_chat(&self, p: &Map<String, Value>) -> Checked<i64> {
+    fn resolve_chat(p: &Map<String, Value>) -> Checked<i64> {
         match p.get("chat_id") {
             None | Some(Value::Null) => Err(Outcome::bad("Bad Request: chat_id is empty")),
-            Some(v) => {
-                if let Some(id) = value_i64(v) {
-                    return Ok(id);
-                }
-                let name = v.as_str().unwrap_or_default();
-                let name = name.strip_prefix('@').unwrap_or(name);
-                self.chats
-                    .iter()
-                    .find(|(_, c)| c.get("username").and_then(Value::as_str) == Some(name))
-                    .map(|(id, _)| *id)
-                    .ok_or_else(|| Outcome::bad(DESC_CHAT_NOT_FOUND))
-            }
+            Some(v) => value_i64(v).ok_or_else(|| Outcome::bad("Bad Request: chat not found")),
         }
     }
 
     fn send_message(&mut self, p: &Map<String, Value>) -> Checked<Value> {
-        let chat_id = self.resolve_chat(p)?;
-        let (text, mut entities) =
-            check_text(p.get("text"), param_str(p, "parse_mode"), self.html, DESC_TOO_LONG)?;
+        let chat_id = Self::resolve_chat(p)?;
+        let (text, mut entities) = check_text(p.get("text"), param_str(p, "parse_mode"), DESC_TOO_LONG)?;
         if entities.is_empty()
             && let Some(Value::Array(given)) = p.get("entities").map(markup_value)
         {
@@ -1781,81 +1474,13 @@ impl Inner {
         Ok(m)
     }
 
-    fn edit_message(&mut self, p: &Map<String, Value>, text_too: bool) -> Checked<Value> {
-        let new_text = if text_too {
-            Some(check_text(p.get("text"), param_str(p, "parse_mode"), self.html, DESC_EDIT_TOO_LONG)?)
-        } else {
-            None
-        };
-        let markup =
-            check_reply_markup(p.get("reply_markup"))?.filter(|k| k.get("inline_keyboard").is_some());
-        if param_str(p, "inline_message_id").is_some() {
-            return Ok(json!(true));
-        }
-        let chat_id = self.resolve_chat(p)?;
-        let Some(message_id) = param_i64(p, "message_id") else {
-            return Err(Outcome::bad("Bad Request: message identifier is not specified"));
-        };
-        let old = self.messages.get(&(chat_id, message_id)).cloned();
-        if let Some(old) = &old {
-            if !is_from_bot(old) {
-                return Err(Outcome::bad("Bad Request: message can't be edited"));
-            }
-            let same_text = match &new_text {
-                Some((t, e)) => {
-                    old.get("text").and_then(Value::as_str) == Some(t.as_str())
-                        && old.get("entities").cloned().unwrap_or_else(|| json!([])) == json!(e)
-                }
-                None => true,
-            };
-            if same_text && old.get("reply_markup") == markup.as_ref() {
-                return Err(Outcome::bad(DESC_NOT_MODIFIED));
-            }
-        }
-        let mut m = old.unwrap_or_else(|| {
-            json!({
-                "message_id": message_id,
-                "from": bot_user_json(),
-                "chat": self.chat_json(chat_id),
-                "date": now_unix(),
-                "text": "",
-            })
-        });
-        if let Some((t, e)) = new_text {
-            m["text"] = json!(t);
-            if let Some(obj) = m.as_object_mut() {
-                obj.remove("entities");
-            }
-            if !e.is_empty() {
-                m["entities"] = Value::Array(e);
-            }
-        }
-        if let Some(obj) = m.as_object_mut() {
-            obj.remove("reply_markup");
-        }
-        if let Some(k) = markup {
-            m["reply_markup"] = k;
-        }
-        m["edit_date"] = json!(now_unix());
-        self.messages.insert((chat_id, message_id), m.clone());
-        Ok(m)
-    }
-
-    fn send_chat_action(&mut self, p: &Map<String, Value>) -> Checked<Value> {
-        self.resolve_chat(p)?;
-        match param_str(p, "action") {
-            Some(a) if CHAT_ACTIONS.contains(&a) => Ok(json!(true)),
-            _ => Err(Outcome::bad("Bad Request: wrong parameter action in request")),
-        }
-    }
-
     fn answer_callback_query(&mut self, p: &Map<String, Value>) -> Checked<Value> {
         let id = param_str(p, "callback_query_id").unwrap_or_default().to_owned();
         if !self.open_callback_queries.contains(&id) {
             return Err(Outcome::bad(DESC_QUERY_INVALID));
         }
         if param_str(p, "text").is_some_and(|t| t.chars().count() > MAX_CALLBACK_ANSWER_CHARS) {
-            return Err(Outcome::bad("Bad Request: MESSAGE_TOO_LONG"));
+            return Err(Outcome::bad(DESC_MESSAGE_TOO_LONG));
         }
         self.open_callback_queries.remove(&id);
         Ok(json!(true))
@@ -1907,8 +1532,7 @@ impl Inner {
                     check_text(
                         content.get("message_text"),
                         content.get("parse_mode").and_then(Value::as_str),
-                        self.html,
-                        DESC_EDIT_TOO_LONG,
+                        DESC_MESSAGE_TOO_LONG,
                     )?;
                 }
             }
@@ -1945,12 +1569,7 @@ impl Inner {
             }
             stored.push(json!({"command": command, "description": description}));
         }
-        let key = commands_key(p.get("scope"), param_str(p, "language_code"));
-        if stored.is_empty() {
-            self.commands.remove(&key);
-        } else {
-            self.commands.insert(key, Value::Array(stored));
-        }
+        self.commands = (!stored.is_empty()).then_some(Value::Array(stored));
         Ok(json!(true))
     }
 }
@@ -1964,50 +1583,43 @@ async fn not_found() -> Response {
 async fn handle(
     State(shared): State<Arc<Shared>>,
     Path((token_segment, method)): Path<(String, String)>,
-    uri: Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     let at = Instant::now();
     // teloxide sends `SendMessage`; Telegram's names are case-insensitive, its docs say `sendMessage`.
     let method = lower_first(&method);
-    let params = match parse_params(&uri, &headers, &body) {
+    let params = match parse_params(&headers, &body) {
         Ok(p) => p,
         Err(desc) => {
             let outcome = Outcome::bad(desc);
-            shared.record(&method, Value::Null, at, &outcome, None);
+            shared.record(&method, Value::Null, at, &outcome);
             return json_response(&outcome);
         }
     };
     if token_segment.strip_prefix("bot") != Some(shared.token.as_str()) {
         let outcome = Outcome::err(401, "Unauthorized");
-        shared.record(&method, Value::Object(params), at, &outcome, None);
+        shared.record(&method, Value::Object(params), at, &outcome);
         return json_response(&outcome);
     }
     let method_lc = method.to_ascii_lowercase();
     let chat_id = params.get("chat_id").and_then(value_i64);
 
-    let pre = {
+    let answered = {
         let mut inner = shared.lock();
         if let Some(fault) = inner.take_fault(&method_lc, chat_id) {
-            if fault == Fault::UnreadableSuccess {
-                Some((inner.dispatch(&method_lc, &params).unreadable(), Some(fault)))
-            } else {
-                Some((Outcome::from_fault(&fault), Some(fault)))
-            }
-        } else if method_lc.starts_with("send") && chat_id.is_some_and(|c| inner.blocked.contains(&c)) {
-            Some((Outcome::from_fault(&Fault::Forbidden), Some(Fault::Forbidden)))
+            Some(Outcome::from_fault(&fault))
         } else if method_lc == "getupdates" {
             None
         } else {
-            Some((inner.dispatch(&method_lc, &params), None))
+            Some(inner.dispatch(&method_lc, &params))
         }
     };
-    let (outcome, fault) = match pre {
-        Some(done) => done,
-        None => (get_updates(&shared, &params).await, None),
+    let outcome = match answered {
+        Some(outcome) => outcome,
+        None => get_updates(&shared, &params).await,
     };
-    shared.record(&method, Value::Object(params), at, &outcome, fault);
+    shared.record(&method, Value::Object(params), at, &outcome);
     json_response(&outcome)
 }
 
@@ -2055,26 +1667,12 @@ async fn get_updates(shared: &Arc<Shared>, p: &Map<String, Value>) -> Outcome {
 
 fn json_response(outcome: &Outcome) -> Response {
     let status = StatusCode::from_u16(outcome.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    match outcome {
-        Outcome::Raw { body, .. } => (status, [(header::CONTENT_TYPE, "text/html")], *body).into_response(),
-        Outcome::Unreadable(result) => {
-            let mut result = result.clone();
-            result["date"] = json!("not a date");
-            let body = json!({"ok": true, "result": result}).to_string();
-            (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
-        }
-        _ => {
-            let body = outcome.body_json().unwrap_or(Value::Null).to_string();
-            (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
-        }
-    }
+    (status, [(header::CONTENT_TYPE, "application/json")], outcome.body_json().to_string()).into_response()
 }
 
-fn parse_params(uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Result<Map<String, Value>, String> {
+/// The parameters of a call: teloxide sends them as JSON, or as multipart/form-data.
+fn parse_params(headers: &HeaderMap, body: &[u8]) -> Result<Map<String, Value>, String> {
     let mut map = Map::new();
-    if let Some(q) = uri.query() {
-        form_pairs(q, &mut map)?;
-    }
     if body.is_empty() {
         return Ok(map);
     }
@@ -2082,11 +1680,6 @@ fn parse_params(uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Result<Map<Strin
     let ct = content_type.to_ascii_lowercase();
     if ct.starts_with("multipart/form-data") {
         multipart_fields(content_type, body, &mut map)?;
-        return Ok(map);
-    }
-    if ct.starts_with("application/x-www-form-urlencoded") {
-        let s = std::str::from_utf8(body).map_err(|_| "Bad Request: can't parse parameters".to_owned())?;
-        form_pairs(s, &mut map)?;
         return Ok(map);
     }
     match serde_json::from_slice::<Value>(body) {
@@ -2115,22 +1708,6 @@ fn multipart_fields(content_type: &str, body: &[u8], map: &mut Map<String, Value
             _ => Value::String(value.to_owned()),
         };
         map.insert(name.to_owned(), parsed);
-    }
-    Ok(())
-}
-
-fn form_pairs(query: &str, map: &mut Map<String, Value>) -> Result<(), String> {
-    let uri: Uri =
-        format!("/?{query}").parse().map_err(|_| "Bad Request: can't parse parameters".to_owned())?;
-    let Query(pairs) = Query::<Vec<(String, String)>>::try_from_uri(&uri)
-        .map_err(|_| "Bad Request: can't parse parameters".to_owned())?;
-    for (k, v) in pairs {
-        let value = if v.starts_with('{') || v.starts_with('[') {
-            serde_json::from_str(&v).unwrap_or(Value::String(v))
-        } else {
-            Value::String(v)
-        };
-        map.insert(k, value);
     }
     Ok(())
 }
@@ -2196,7 +1773,6 @@ async fn post_update(
 fn check_text(
     text: Option<&Value>,
     parse_mode: Option<&str>,
-    html: HtmlStrictness,
     too_long: &str,
 ) -> Checked<(String, Vec<Value>)> {
     let raw = match text {
@@ -2210,10 +1786,9 @@ fn check_text(
     let (plain, entities) = match parse_mode.map(str::to_ascii_lowercase).as_deref() {
         None | Some("") => (raw, Vec::new()),
         Some("html") => {
-            let parsed = parse_html(&raw, html).map_err(|e| Outcome::bad(format!("{DESC_CANT_PARSE}{e}")))?;
+            let parsed = parse_html(&raw).map_err(|e| Outcome::bad(format!("{DESC_CANT_PARSE}{e}")))?;
             (parsed.text, parsed.entities)
         }
-        Some("markdown" | "markdownv2") => (raw, Vec::new()),
         Some(_) => return Err(Outcome::bad("Bad Request: unsupported parse_mode")),
     };
     let (text, entities) = trim_text(&plain, entities);
@@ -2429,16 +2004,16 @@ fn param_str<'a>(p: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
     p.get(key).and_then(Value::as_str)
 }
 
-fn param_bool(p: &Map<String, Value>, key: &str) -> bool {
-    match p.get(key) {
-        Some(Value::Bool(b)) => *b,
-        Some(Value::String(s)) => s == "true" || s == "1",
-        Some(Value::Number(n)) => n.as_i64() == Some(1),
-        _ => false,
-    }
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-fn commands_key(scope: Option<&Value>, language_code: Option<&str>) -> (String, String) {
-    let scope = scope.map(markup_value).unwrap_or_else(|| json!({"type": "default"}));
-    (scope.to_string(), language_code.unwrap_or_default().to_owned())
+    #[test]
+    fn auto_entities_skip_words_and_urls() {
+        assert!(auto_entities("a/b http://x.com/start user@example.com").is_empty());
+        assert_eq!(auto_entities("/start"), [json!({"type": "bot_command", "offset": 0, "length": 6})]);
+        assert_eq!(auto_entities("hi @ab"), Vec::<Value>::new());
+        assert_eq!(auto_entities("中文/help"), Vec::<Value>::new());
+        assert_eq!(auto_entities("问 /help。"), [json!({"type": "bot_command", "offset": 2, "length": 5})]);
+    }
 }
