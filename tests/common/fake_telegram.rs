@@ -868,6 +868,7 @@ struct Inner {
     next_query_id: u64,
     commands: HashMap<(String, String), Value>,
     custom_results: HashMap<String, Value>,
+    send_delays: HashMap<i64, Duration>,
 }
 
 enum Outcome {
@@ -1380,6 +1381,12 @@ impl FakeTelegram {
         self.shared.lock().custom_results.insert(method.to_ascii_lowercase(), result);
     }
 
+    /// Holds every `send*` call to `chat_id` this long before answering it (`Duration::ZERO`:
+    /// not at all); a call whose client hangs up meanwhile is neither answered nor recorded.
+    pub fn delay_sends(&self, chat_id: i64, delay: Duration) {
+        self.shared.lock().send_delays.insert(chat_id, delay);
+    }
+
     /// Caps how long a `getUpdates` waits ([`DEFAULT_MAX_POLL_WAIT`] by default).
     pub fn set_max_poll_wait(&self, wait: Duration) {
         self.shared.lock().max_poll_wait = wait;
@@ -1470,6 +1477,7 @@ impl Inner {
             next_query_id: 0,
             commands: HashMap::new(),
             custom_results: HashMap::new(),
+            send_delays: HashMap::new(),
         }
     }
 
@@ -1986,6 +1994,10 @@ async fn handle(
     }
     let method_lc = method.to_ascii_lowercase();
     let chat_id = params.get("chat_id").and_then(value_i64);
+    let delay = chat_id.filter(|_| method_lc.starts_with("send")).and_then(|c| shared.lock().send_delays.get(&c).copied());
+    if let Some(delay) = delay {
+        tokio::time::sleep(delay).await;
+    }
 
     let pre = {
         let mut inner = shared.lock();
