@@ -14,6 +14,7 @@ use callbot::telegram::polling::RECHECK_EVERY;
 use common::bot::{self, WAIT};
 use common::fake_telegram::{Call, FakeTelegram, TOKEN, TestUser, TextMessage};
 use common::process::{callbot, drain};
+use common::redis::RedisServer;
 
 type TestResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
 
@@ -27,8 +28,16 @@ struct BotProcess {
 }
 
 impl BotProcess {
-    fn start(fake: &FakeTelegram) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
-        let mut child = callbot(&["bot"])
+    /// Starts `callbot bot`, with its state in the Redis at `redis` when given.
+    fn start(
+        fake: &FakeTelegram,
+        redis: Option<&str>,
+    ) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        let mut command = callbot(&["bot"]);
+        if let Some(url) = redis {
+            command.env("CALLBOT__STORAGE__REDIS_URL", url);
+        }
+        let mut child = command
             .env("TELOXIDE_TOKEN", TOKEN)
             .env("TELOXIDE_API_URL", fake.url().as_str())
             .env("CALLBOT__TELEGRAM__POLL_TIMEOUT_SECS", "1")
@@ -81,7 +90,9 @@ fn push_burst(fake: &FakeTelegram, users: &[TestUser], per_chat: usize) -> Vec<i
     let mut ids = Vec::new();
     for round in 0..per_chat {
         for user in users {
-            ids.push(fake.push_text(TextMessage::private(user, QUESTIONS[round % QUESTIONS.len()])).update_id);
+            ids.push(
+                fake.push_text(TextMessage::private(user, QUESTIONS[round % QUESTIONS.len()])).update_id,
+            );
         }
     }
     ids
@@ -107,87 +118,124 @@ fn offset(call: &Call) -> i64 {
 
 /// Waits until a `getUpdates` answer has delivered update `id`.
 async fn wait_fetched(fake: &FakeTelegram, id: i64) -> TestResult {
-    fake.wait_for(|calls| calls.iter().any(|c| c.method == "getUpdates" && c.update_ids().contains(&id)), WAIT)
-        .await?;
+    fake.wait_for(
+        |calls| calls.iter().any(|c| c.method == "getUpdates" && c.update_ids().contains(&id)),
+        WAIT,
+    )
+    .await?;
     Ok(())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_bot_killed_mid_burst_leaves_what_it_had_not_answered_to_the_next_start() -> TestResult {
-    const CHATS: i64 = 50;
+/// What a bot killed with SIGKILL halfway through a burst left, once a second one has
+/// answered everything.
+struct Killed {
+    /// Replies sent when it was killed.
+    answered: usize,
+    /// Updates acknowledged when it was killed.
+    acknowledged: usize,
+    /// Updates answered twice in all.
+    doubled: usize,
+}
+
+/// Pushes 4 questions from each of 50 chats to a `callbot bot`, kills it with SIGKILL once
+/// half are answered, starts another: checks that no update was acknowledged before it
+/// was answered and that every chat got all its replies.
+async fn kill_mid_burst(redis: Option<&str>) -> Result<Killed, Box<dyn std::error::Error + Send + Sync>> {
     const PER_CHAT: usize = 4;
-    let total = usize::try_from(CHATS)? * PER_CHAT;
     let fake = FakeTelegram::start().await;
-    let mut first = BotProcess::start(&fake)?;
+    let mut first = BotProcess::start(&fake, redis)?;
     fake.wait_for_calls_of("getUpdates", 1, WAIT).await?;
-    let users = users(5_000, CHATS);
-    push_burst(&fake, &users, PER_CHAT);
+    let users = users(5_000, 50);
+    let total = push_burst(&fake, &users, PER_CHAT).len();
     fake.wait_for_count("sendMessage", true, total / 2, WAIT).await?;
     first.signal("-KILL")?;
     first.wait_exit(WAIT).await.ok_or("SIGKILL did not end the bot")?;
-    let answered_then = replies(&fake);
-    let acknowledged_then = total - fake.pending_updates();
-    assert!(
-        acknowledged_then <= answered_then,
-        "{acknowledged_then} updates acknowledged, {answered_then} answered when killed"
-    );
-    assert!(answered_then < total, "killed mid-burst, not after it: {answered_then} of {total} answered");
+    let answered = replies(&fake);
+    let acknowledged = total - fake.pending_updates();
+    assert!(acknowledged <= answered, "{acknowledged} updates acknowledged, {answered} answered when killed");
+    assert!(answered < total, "killed mid-burst, not after it: {answered} of {total} answered");
 
-    let _second = BotProcess::start(&fake)?;
-    fake.wait_for_count("sendMessage", true, total, WAIT).await?;
+    let _second = BotProcess::start(&fake, redis)?;
     fake.wait_for_updates_confirmed(WAIT).await?;
+    fake.wait_for_count("sendMessage", true, total, WAIT).await?;
     let per_chat = replies_per_chat(&fake);
     for user in &users {
         let got = per_chat.get(&user.id).copied().unwrap_or_default();
         assert!(got >= PER_CHAT, "chat {} got {got} of its {PER_CHAT} replies", user.id);
     }
-    // Answered and not yet acknowledged when killed: those may be answered again.
     let doubled = replies(&fake) - total;
-    let in_flight = answered_then - acknowledged_then;
     println!(
-        "killed with {answered_then} of {total} answered, {acknowledged_then} acknowledged: {doubled} answered twice"
+        "killed with {answered} of {total} answered, {acknowledged} acknowledged: {doubled} answered twice"
     );
-    assert!(doubled <= in_flight, "{doubled} answered twice, only {in_flight} were answered and not acknowledged");
+    Ok(Killed { answered, acknowledged, doubled })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bot_killed_mid_burst_leaves_what_it_had_not_answered_to_the_next_start() -> TestResult {
+    let killed = kill_mid_burst(None).await?;
+    // Answered and not yet acknowledged when killed: those may be answered again.
+    let in_flight = killed.answered - killed.acknowledged;
+    assert!(
+        killed.doubled <= in_flight,
+        "{} answered twice, only {in_flight} were answered and not acknowledged",
+        killed.doubled
+    );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_redis_a_bot_killed_mid_burst_answers_again_at_most_the_replies_on_their_way() -> TestResult {
+    let redis = RedisServer::start();
+    let killed = kill_mid_burst(Some(&redis.url())).await?;
+    // Only a reply sent but not yet marked done in Redis is answered twice: at most one
+    // per chat, as each chat's questions are answered one at a time.
+    assert!(killed.doubled <= 50, "{} answered twice", killed.doubled);
     Ok(())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bot_stopped_mid_burst_acknowledges_what_it_answered_and_leaves_the_rest() -> TestResult {
-    const CHATS: i64 = 20;
-    // Each reply takes this long: the first round is sent within the grace period, the
-    // second, which waits for the first in each chat, is not.
-    let slow = SHUTDOWN_GRACE * 4 / 5;
+    // Quick chats' replies take a tenth of the grace period each (two questions each, in
+    // order: both sent well within it); stuck chats' replies take far longer than the
+    // grace period, and were asked last, so those answered come before those given up.
     let fake = FakeTelegram::start().await;
-    let users = users(6_000, CHATS);
-    for user in &users {
-        fake.delay_sends(user.id, slow);
+    let quick = users(6_000, 5);
+    let stuck = users(6_100, 5);
+    for user in &quick {
+        fake.delay_sends(user.id, SHUTDOWN_GRACE / 10);
     }
-    let mut first = BotProcess::start(&fake)?;
+    for user in &stuck {
+        fake.delay_sends(user.id, SHUTDOWN_GRACE * 6);
+    }
+    let mut first = BotProcess::start(&fake, None)?;
     fake.wait_for_calls_of("getUpdates", 1, WAIT).await?;
-    let ids = push_burst(&fake, &users, 2);
-    wait_fetched(&fake, ids[ids.len() - 1]).await?;
+    let answerable = push_burst(&fake, &quick, 2);
+    let given_up = push_burst(&fake, &stuck, 1);
+    wait_fetched(&fake, given_up[given_up.len() - 1]).await?;
     first.signal("-TERM")?;
     let status = first.wait_exit(SHUTDOWN_GRACE + Duration::from_secs(3)).await;
     let stderr = first.stderr();
     let status = status.ok_or_else(|| format!("still running after the grace period; stderr:\n{stderr}"))?;
     assert!(status.success(), "exit status {status:?}; stderr:\n{stderr}");
 
-    let answered = replies(&fake);
-    let acknowledged = ids.len() - fake.pending_updates();
-    assert_eq!(answered, users.len(), "the first round was answered within the grace period; stderr:\n{stderr}");
-    assert_eq!(acknowledged, answered, "exactly the updates answered were acknowledged; stderr:\n{stderr}");
+    assert_eq!(
+        replies(&fake),
+        answerable.len(),
+        "the quick chats were answered in the grace period; stderr:\n{stderr}"
+    );
+    assert_eq!(fake.pending_updates(), given_up.len(), "exactly the updates answered were acknowledged");
     let last_poll = fake.calls_of("getUpdates").pop().ok_or("no getUpdates")?;
-    assert_eq!(offset(&last_poll), ids[users.len()], "the last getUpdates acknowledged the first round");
+    assert_eq!(offset(&last_poll), given_up[0], "the last getUpdates acknowledged up to the first given up");
 
-    for user in &users {
+    for user in &stuck {
         fake.delay_sends(user.id, Duration::ZERO);
     }
     let second = bot::start(&fake, bot::engine()).await;
-    fake.wait_for_count("sendMessage", true, 2 * answered, WAIT).await?;
+    fake.wait_for_count("sendMessage", true, answerable.len() + given_up.len(), WAIT).await?;
     bot::finish(&fake, second).await;
     let per_chat = replies_per_chat(&fake);
-    for user in &users {
-        assert_eq!(per_chat.get(&user.id), Some(&2), "chat {}: each question answered once", user.id);
+    for (user, expected) in quick.iter().map(|u| (u, 2)).chain(stuck.iter().map(|u| (u, 1))) {
+        assert_eq!(per_chat.get(&user.id), Some(&expected), "chat {}: each question answered once", user.id);
     }
     Ok(())
 }
@@ -223,9 +271,17 @@ async fn no_poll_passes_an_update_not_answered() -> TestResult {
     let polls = fake.calls_of("getUpdates");
     let mut held_back = 0;
     for poll in &polls {
-        let passed_unanswered =
-            answered_at.iter().filter(|&(&id, &at)| id < offset(poll) && at > poll.at).map(|(id, _)| *id).min();
-        assert_eq!(passed_unanswered, None, "getUpdates with offset {} passed an update not answered", offset(poll));
+        let passed_unanswered = answered_at
+            .iter()
+            .filter(|&(&id, &at)| id < offset(poll) && at > poll.at)
+            .map(|(id, _)| *id)
+            .min();
+        assert_eq!(
+            passed_unanswered,
+            None,
+            "getUpdates with offset {} passed an update not answered",
+            offset(poll)
+        );
         held_back += usize::from(answered_at.iter().any(|(&id, &at)| id >= offset(poll) && at < poll.at));
     }
     assert!(held_back > 0, "some polls held the offset back behind a slow reply");
@@ -260,11 +316,8 @@ async fn a_stuck_reply_neither_makes_the_poller_spin_nor_holds_up_other_chats() 
     }
     bot::finish(&fake, running).await;
 
-    let during_stall = fake
-        .calls_of("getUpdates")
-        .iter()
-        .filter(|c| c.at > started && c.at < stuck_answered)
-        .count();
+    let during_stall =
+        fake.calls_of("getUpdates").iter().filter(|c| c.at > started && c.at < stuck_answered).count();
     let most = usize::try_from(stall.as_millis() / RECHECK_EVERY.as_millis())? + 2;
     println!("{during_stall} getUpdates calls during a {stall:?} stall");
     assert!(during_stall <= most, "{during_stall} getUpdates calls during the stall (at most {most})");

@@ -304,8 +304,8 @@ where
         timeout: Duration::from_secs(u64::from(config.poll_timeout_secs)),
         allowed_updates: allowed_updates(&config),
     };
-    let state = Arc::new(BotState::new(setup, shared));
-    polling::poll(bot, me, state, options, stop).await;
+    let state = Arc::new(BotState::new(setup, shared.clone()));
+    polling::poll(bot, me, state, shared, options, stop).await;
     log::info!("stopped");
     Ok(())
 }

@@ -18,6 +18,10 @@
 //!   [`SHUTDOWN_GRACE`] to be answered, then a last `getUpdates` acknowledges everything
 //!   below the first one left unanswered; those stay with Telegram for the next start.
 //!
+//! With Redis ([`Shared`]) each update is claimed before it is handled and marked done
+//! after, as in webhook mode: an update answered by a process that was killed before it
+//! could acknowledge it is not answered again by the next.
+//!
 //! Telegram returns at most 100 updates past the offset, so while one update is held
 //! back no more than 100 can be in progress: a reply that takes long (flood control makes
 //! a flooding user's questions wait up to `flood::MAX_WAIT`) can slow others' updates by
@@ -35,6 +39,7 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use super::metrics::METRICS;
+use super::shared::{CLAIM_TTL, Claim, ClaimKeeper, Shared};
 use super::{BotState, Client, SHUTDOWN_GRACE, Stop};
 
 /// The most a held-back poll waits before it looks for new updates (see the module's doc).
@@ -57,18 +62,28 @@ struct Workers<R> {
     me: Me,
     state: Arc<BotState>,
     handler: UpdateHandler<Box<dyn std::error::Error + Send + Sync>>,
+    shared: Option<Shared>,
     queues: Queues,
     ledger: watch::Sender<Ledger>,
 }
 
 /// Polls until `stop`, handing each new update to its user's queue; then finishes what
-/// was fetched within [`SHUTDOWN_GRACE`] and acknowledges what was answered.
-pub async fn poll<R: Client>(bot: R, me: Me, state: Arc<BotState>, options: PollOptions, mut stop: Stop) {
+/// was fetched within [`SHUTDOWN_GRACE`] and acknowledges what was answered. With
+/// `shared`, updates answered already (by an earlier process) are skipped.
+pub async fn poll<R: Client>(
+    bot: R,
+    me: Me,
+    state: Arc<BotState>,
+    shared: Option<Shared>,
+    options: PollOptions,
+    mut stop: Stop,
+) {
     let workers = Arc::new(Workers {
         bot: bot.clone(),
         me,
         state,
         handler: super::schema::<R>(),
+        shared,
         queues: Queues::default(),
         ledger: watch::Sender::new(Ledger::default()),
     });
@@ -172,12 +187,35 @@ fn as_offset(id: u32) -> i32 {
 impl<R: Client> Workers<R> {
     /// Handles a user's queue until it is empty.
     async fn work(&self, user: Option<UserId>) {
-        while let Some((update, fetched)) = self.queues.next(user) {
+        while let Some(Queued { update, fetched }) = self.queues.next(user) {
             let id = update.id.0;
             let kind = super::update_kind(&update);
-            self.handle(update).await;
+            self.answer(update).await;
             self.ledger.send_modify(|ledger| ledger.finish(id));
             METRICS.latency.with_label_values(&[kind]).observe(fetched.elapsed().as_secs_f64());
+        }
+    }
+
+    /// Handles an update unless Redis says it was answered already.
+    async fn answer(&self, update: Update) {
+        let Some(shared) = &self.shared else {
+            return self.handle(update).await;
+        };
+        let id = update.id.0;
+        match claim(shared, id).await {
+            Claimed::Taken(keeper) => {
+                self.handle(update).await;
+                // Renewals stop before the done mark, which they would otherwise overwrite.
+                drop(keeper);
+                if let Err(error) = shared.done(id).await {
+                    log::warn!("update {id}: answered, but cannot mark it so: {error}");
+                }
+            }
+            Claimed::Answered => {
+                log::debug!("update {id} was answered already");
+                METRICS.duplicates.inc();
+            }
+            Claimed::Unknown => self.handle(update).await,
         }
     }
 
@@ -192,11 +230,50 @@ impl<R: Client> Workers<R> {
     }
 }
 
+/// What Redis says of an update.
+enum Claimed {
+    /// Ours to answer; the claim lives while the keeper does.
+    Taken(ClaimKeeper),
+    /// Answered already.
+    Answered,
+    /// Redis cannot be reached, or a claim never ends: answered all the same (rather
+    /// twice than never).
+    Unknown,
+}
+
+/// Claims an update in Redis. A claim left by a process that died mid-reply expires
+/// within [`CLAIM_TTL`] and is waited out (only one process polls at a time); one that
+/// lasts three times as long is not waited for any more.
+async fn claim(shared: &Shared, id: u32) -> Claimed {
+    let started = Instant::now();
+    loop {
+        match shared.claim(id).await {
+            Ok(Claim::Taken) => return Claimed::Taken(shared.keep_claim(id)),
+            Ok(Claim::Done) => return Claimed::Answered,
+            Ok(Claim::Busy) if started.elapsed() < CLAIM_TTL * 3 => tokio::time::sleep(CLAIM_TTL / 50).await,
+            Ok(Claim::Busy) => {
+                log::warn!("update {id}: still claimed after {:?}; answering it", CLAIM_TTL * 3);
+                return Claimed::Unknown;
+            }
+            Err(error) => {
+                log::warn!("update {id}: Redis unavailable ({error}); answering it all the same");
+                return Claimed::Unknown;
+            }
+        }
+    }
+}
+
 /// The updates waiting, one queue per user (updates without a user share one); a queue
 /// exists while its worker runs.
 #[derive(Default)]
 struct Queues {
-    waiting: Mutex<HashMap<Option<UserId>, VecDeque<(Update, Instant)>>>,
+    waiting: Mutex<HashMap<Option<UserId>, VecDeque<Queued>>>,
+}
+
+/// An update waiting in its user's queue, and when it was fetched.
+struct Queued {
+    update: Update,
+    fetched: Instant,
 }
 
 impl Queues {
@@ -205,11 +282,11 @@ impl Queues {
         let mut waiting = self.waiting.lock().unwrap_or_else(PoisonError::into_inner);
         match waiting.get_mut(&key) {
             Some(queue) => {
-                queue.push_back((update, fetched));
+                queue.push_back(Queued { update, fetched });
                 false
             }
             None => {
-                waiting.insert(key, VecDeque::from([(update, fetched)]));
+                waiting.insert(key, VecDeque::from([Queued { update, fetched }]));
                 true
             }
         }
@@ -217,7 +294,7 @@ impl Queues {
 
     /// The next update of a user's queue, or `None` (and the queue is gone) when it is
     /// empty.
-    fn next(&self, key: Option<UserId>) -> Option<(Update, Instant)> {
+    fn next(&self, key: Option<UserId>) -> Option<Queued> {
         let mut waiting = self.waiting.lock().unwrap_or_else(PoisonError::into_inner);
         let next = waiting.get_mut(&key).and_then(VecDeque::pop_front);
         if next.is_none() {

@@ -1994,7 +1994,9 @@ async fn handle(
     }
     let method_lc = method.to_ascii_lowercase();
     let chat_id = params.get("chat_id").and_then(value_i64);
-    let delay = chat_id.filter(|_| method_lc.starts_with("send")).and_then(|c| shared.lock().send_delays.get(&c).copied());
+    let delay = chat_id
+        .filter(|_| method_lc.starts_with("send"))
+        .and_then(|c| shared.lock().send_delays.get(&c).copied());
     if let Some(delay) = delay {
         tokio::time::sleep(delay).await;
     }
