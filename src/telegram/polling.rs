@@ -89,20 +89,10 @@ pub async fn poll<R: Client>(
     });
     let mut running = JoinSet::new();
     let mut failures: u32 = 0;
-    let timeout = u32::try_from(options.timeout.as_secs()).unwrap_or(u32::MAX);
     log::info!("callbot is polling for updates");
     loop {
         while running.try_join_next().is_some() {}
-        let (offset, held) = {
-            let ledger = workers.ledger.borrow();
-            (ledger.offset(), ledger.held())
-        };
-        let request = bot
-            .get_updates()
-            .offset(as_offset(offset))
-            .limit(BATCH)
-            .timeout(if held == 0 { timeout } else { 0 })
-            .allowed_updates(options.allowed_updates.clone());
+        let request = next_request(&bot, &workers.ledger.borrow(), &options);
         let result = tokio::select! {
             result = request.send() => result,
             () = stop.wait() => break,
@@ -110,19 +100,7 @@ pub async fn poll<R: Client>(
         match result {
             Ok(updates) => {
                 failures = 0;
-                let fetched = Instant::now();
-                for update in updates {
-                    let id = update.id.0;
-                    if !workers.ledger.send_if_modified(|ledger| ledger.take(id)) {
-                        log::debug!("update {id} is in progress or answered already");
-                        continue;
-                    }
-                    let user = update.from().map(|user| user.id);
-                    if workers.queues.push(user, update, fetched) {
-                        let workers = workers.clone();
-                        running.spawn(async move { workers.work(user).await });
-                    }
-                }
+                hand_on(&workers, &mut running, updates);
             }
             Err(error) => {
                 let delay = retry_delay(&error, failures);
@@ -134,14 +112,9 @@ pub async fn poll<R: Client>(
                 }
             }
         }
-        let floor = workers.ledger.borrow().offset();
-        if workers.ledger.borrow().held() > 0 {
-            let mut ledger = workers.ledger.subscribe();
-            let worth_polling = ledger.wait_for(|ledger| ledger.worth_polling(floor));
-            tokio::select! {
-                _ = tokio::time::timeout(RECHECK_EVERY, worth_polling) => {}
-                () = stop.wait() => break,
-            }
+        tokio::select! {
+            () = wait_for_room(&workers.ledger) => {}
+            () = stop.wait() => break,
         }
     }
     log::info!("shutting down: stopped fetching, finishing replies in flight");
@@ -159,6 +132,48 @@ pub async fn poll<R: Client>(
         let offset = workers.ledger.borrow().offset();
         acknowledge(&bot, offset).await;
     }
+}
+
+/// The next `getUpdates`: from the offset, waiting on Telegram's side only when nothing
+/// is held back (Telegram answers at once when it has updates at or past the offset).
+fn next_request<R: Client>(bot: &R, ledger: &Ledger, options: &PollOptions) -> R::GetUpdates {
+    let timeout =
+        if ledger.held() == 0 { u32::try_from(options.timeout.as_secs()).unwrap_or(u32::MAX) } else { 0 };
+    bot.get_updates()
+        .offset(as_offset(ledger.offset()))
+        .limit(BATCH)
+        .timeout(timeout)
+        .allowed_updates(options.allowed_updates.clone())
+}
+
+/// Takes the new updates of a batch in hand and queues each for its user, starting the
+/// user's worker when it has none.
+fn hand_on<R: Client>(workers: &Arc<Workers<R>>, running: &mut JoinSet<()>, updates: Vec<Update>) {
+    let fetched = Instant::now();
+    for update in updates {
+        let id = update.id.0;
+        if !workers.ledger.send_if_modified(|ledger| ledger.take(id)) {
+            log::debug!("update {id} is in progress or answered already");
+            continue;
+        }
+        let user = update.from().map(|user| user.id);
+        if workers.queues.push(user, update, fetched) {
+            let workers = workers.clone();
+            running.spawn(async move { workers.work(user).await });
+        }
+    }
+}
+
+/// After a poll: when updates are held back, waits until the offset moves on with room
+/// for new ones, or [`RECHECK_EVERY`] passes.
+async fn wait_for_room(ledger: &watch::Sender<Ledger>) {
+    let floor = ledger.borrow().offset();
+    if ledger.borrow().held() == 0 {
+        return;
+    }
+    let mut ledger = ledger.subscribe();
+    let room = ledger.wait_for(|ledger| ledger.worth_polling(floor));
+    let _ = tokio::time::timeout(RECHECK_EVERY, room).await;
 }
 
 /// Tells Telegram to forget the updates below `offset`.
@@ -396,15 +411,15 @@ mod tests {
             ledger.take(id);
         }
         let floor = ledger.offset();
-        for id in 2..=50 {
+        for id in 2..=49 {
             ledger.finish(id);
         }
         assert!(!ledger.worth_polling(floor), "the offset has not moved: 1 is in progress");
         ledger.finish(1);
-        assert!(!ledger.worth_polling(floor), "the offset moved, but 50 are in progress");
-        ledger.finish(51);
+        assert!(!ledger.worth_polling(floor), "the offset moved, but 51 are in progress");
+        ledger.finish(50);
         assert!(ledger.worth_polling(floor), "half a batch is free");
-        for id in 52..=100 {
+        for id in 51..=100 {
             ledger.finish(id);
         }
         assert!(ledger.worth_polling(ledger.offset()), "nothing is held back");
