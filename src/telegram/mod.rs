@@ -6,13 +6,14 @@
 //!
 //! Start-up runs in named steps: [`connect`] (getMe, retried while Telegram cannot be
 //! reached, given up at once on a stop signal), [`introduce`] (commands and descriptions),
-//! then polling ([`serve`]) or the webhook listener ([`webhook::serve`]).
+//! then polling ([`serve`], [`polling`]) or the webhook listener ([`webhook::serve`]).
 
 mod commands;
 mod config;
 mod flood;
 mod handlers;
 pub mod metrics;
+pub mod polling;
 mod render;
 mod send;
 pub mod shared;
@@ -23,10 +24,9 @@ use std::time::Duration;
 
 use teloxide::adaptors::Throttle;
 use teloxide::adaptors::throttle::Limits;
-use teloxide::dispatching::{Dispatcher, UpdateHandler};
+use teloxide::dispatching::UpdateHandler;
 use teloxide::prelude::*;
-use teloxide::types::{AllowedUpdate, BotCommand, Me, UpdateKind, UserId};
-use teloxide::update_listeners::Polling;
+use teloxide::types::{AllowedUpdate, BotCommand, Me, UpdateKind};
 
 pub use config::TelegramConfig;
 pub use flood::FloodGate;
@@ -74,6 +74,7 @@ pub trait Client:
         GetUpdates: Send,
         GetMe: Send,
         DeleteWebhook: Send,
+        GetWebhookInfo: Send,
         SetWebhook: Send,
     > + Clone
     + Send
@@ -135,25 +136,6 @@ pub fn update_kind(update: &Update) -> &'static str {
         UpdateKind::InlineQuery(_) => "inline_query",
         _ => "other",
     }
-}
-
-/// Builds the dispatcher for a client and the handlers' state. Updates of one user are
-/// handled in order, different users' at once.
-pub fn dispatcher<R: Client>(
-    bot: R,
-    state: Arc<BotState>,
-) -> Dispatcher<R, Box<dyn std::error::Error + Send + Sync>, UserId> {
-    Dispatcher::builder(bot, schema::<R>())
-        .dependencies(dptree::deps![state])
-        .distribution_function(|update: &Update| update.from().map(|user| user.id))
-        // A user's questions wait in their worker's queue (flood control): make room,
-        // so that one user's backlog never blocks the dispatcher for everyone.
-        .worker_queue_size(1024)
-        .default_handler(|update| async move {
-            log::debug!("update={:?} ignored", update.kind);
-        })
-        .error_handler(teloxide::error_handlers::LoggingErrorHandler::with_custom_text("handler failed"))
-        .build()
 }
 
 /// How the bot gets its updates.
@@ -294,8 +276,9 @@ impl Stop {
     }
 }
 
-/// Connects, registers the commands and descriptions, then polls until `stop` resolves; replies in flight
-/// are finished before it returns (within [`SHUTDOWN_GRACE`]).
+/// Connects, registers the commands and descriptions, removes a webhook if one is set,
+/// then polls until `stop` resolves ([`polling`]): replies in flight are finished before
+/// it returns (within [`SHUTDOWN_GRACE`]), and only the updates answered are acknowledged.
 ///
 /// # Errors
 /// If Telegram rejects the token.
@@ -311,54 +294,36 @@ where
 {
     let mut stop = Stop::new(stop);
     let config = setup.telegram.clone();
-    if connect(&bot, &mut stop).await?.is_none() {
+    let Some(me) = connect(&bot, &mut stop).await? else {
         log::info!("stopped before start-up finished");
         return Ok(());
-    }
-    introduce(&bot, &config).await;
-    let listener = Polling::builder(bot.clone())
-        .timeout(Duration::from_secs(u64::from(config.poll_timeout_secs)))
-        .allowed_updates(allowed_updates(&config))
-        .delete_webhook()
-        .await
-        .build();
-    let state = Arc::new(BotState::new(setup, shared));
-    let mut dispatcher = dispatcher(bot.clone(), state);
-    let shutdown = dispatcher.shutdown_token();
-    let (stopping, stopped) = tokio::sync::oneshot::channel();
-    tokio::spawn(async move {
-        stop.wait().await;
-        log::info!("shutting down: finishing replies in flight");
-        let _ = stopping.send(());
-        // The dispatcher refuses to stop before it has started: try again until it has.
-        loop {
-            match shutdown.shutdown() {
-                Ok(done) => break done.await,
-                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
-            }
-        }
-    });
-    log::info!("callbot is polling for updates");
-    let dispatching = dispatcher.try_dispatch_with_listener(
-        listener,
-        teloxide::error_handlers::LoggingErrorHandler::with_custom_text("polling failed"),
-    );
-    // Replies in flight get `SHUTDOWN_GRACE` to finish; a reply still waiting after that
-    // (for flood control, or Telegram's rate limits) is given up, and the log says so.
-    let deadline = async {
-        if stopped.await.is_ok() {
-            tokio::time::sleep(SHUTDOWN_GRACE).await;
-        } else {
-            std::future::pending::<()>().await;
-        }
     };
-    tokio::select! {
-        result = dispatching => result?,
-        () = deadline => log::warn!("replies still in flight {SHUTDOWN_GRACE:?} after the stop signal were given up"),
-    }
+    introduce(&bot, &config).await;
+    delete_webhook(&bot).await;
+    let options = polling::PollOptions {
+        timeout: Duration::from_secs(u64::from(config.poll_timeout_secs)),
+        allowed_updates: allowed_updates(&config),
+    };
+    let state = Arc::new(BotState::new(setup, shared.clone()));
+    polling::poll(bot, me, state, shared, options, stop).await;
     log::info!("stopped");
     Ok(())
 }
+
+/// Removes the webhook if one is set (`getUpdates` fails while it is); a failure is
+/// logged, and polling then says what is wrong.
+async fn delete_webhook<R: Client>(bot: &R) {
+    match bot.get_webhook_info().await {
+        Ok(info) if info.url.is_some() => {
+            if let Err(error) = bot.delete_webhook().await {
+                log::error!("could not delete the webhook: {error}");
+            }
+        }
+        Ok(_) => {}
+        Err(error) => log::error!("could not read the webhook's settings: {error}"),
+    }
+}
+
 /// A future that resolves on SIGINT or SIGTERM. The handlers are installed at once, when
 /// this is called, so a signal that comes before the future is first polled is not lost
 /// (nor does it kill the process).

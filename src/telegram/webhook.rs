@@ -264,7 +264,7 @@ async fn claim(shared: &Shared, id: u32) -> Result<Option<super::shared::ClaimKe
     }
 }
 
-/// Runs the handler tree on one update, as the dispatcher does in polling mode.
+/// Runs the handler tree on one update, as the poller does ([`super::polling`]).
 async fn handle<R: Client>(listener: &Listener<R>, update: Update) {
     let deps = dptree::deps![listener.bot.clone(), listener.me.clone(), listener.state.clone(), update];
     match listener.handler.dispatch(deps).await {

@@ -741,6 +741,7 @@ struct Inner {
     open_inline_queries: HashSet<String>,
     next_query_id: u64,
     commands: Option<Value>,
+    send_delays: HashMap<i64, Duration>,
 }
 
 enum Outcome {
@@ -1153,6 +1154,12 @@ impl FakeTelegram {
         self.shared.lock().faults.push(PendingFault { method: method.to_ascii_lowercase(), chat_id, fault });
     }
 
+    /// Holds every `send*` call to `chat_id` this long before answering it (`Duration::ZERO`:
+    /// not at all); a call whose client hangs up meanwhile is neither answered nor recorded.
+    pub fn delay_sends(&self, chat_id: i64, delay: Duration) {
+        self.shared.lock().send_delays.insert(chat_id, delay);
+    }
+
     /// Caps how long a `getUpdates` waits (1 s by default).
     pub fn set_max_poll_wait(&self, wait: Duration) {
         self.shared.lock().max_poll_wait = wait;
@@ -1228,6 +1235,7 @@ impl Inner {
             open_inline_queries: HashSet::new(),
             next_query_id: 0,
             commands: None,
+            send_delays: HashMap::new(),
         }
     }
 
@@ -1604,6 +1612,12 @@ async fn handle(
     }
     let method_lc = method.to_ascii_lowercase();
     let chat_id = params.get("chat_id").and_then(value_i64);
+    let delay = chat_id
+        .filter(|_| method_lc.starts_with("send"))
+        .and_then(|c| shared.lock().send_delays.get(&c).copied());
+    if let Some(delay) = delay {
+        tokio::time::sleep(delay).await;
+    }
 
     let answered = {
         let mut inner = shared.lock();

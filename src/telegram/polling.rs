@@ -1,0 +1,427 @@
+//! Long polling that acknowledges to Telegram only the updates that were answered.
+//!
+//! Telegram forgets every update below the `offset` of a `getUpdates` call. teloxide's
+//! stock `Polling` moves the offset past each update as soon as it hands it on, and sends
+//! a last `getUpdates` when it stops, so a process that dies, or whose grace period runs
+//! out, loses what it fetched and had not answered. Here:
+//! - the offset sent is the lowest update still in progress (fetched, its reply not yet
+//!   sent nor its failure logged), or one past the last fetched when none is; updates that
+//!   come back because the offset was held back are skipped, not answered twice;
+//! - a poll whose offset is held back comes back at once (Telegram has updates for it), so
+//!   the next one waits until the offset can move on with room for new updates — half a
+//!   batch — or [`RECHECK_EVERY`] passes: this adds at most [`RECHECK_EVERY`] to the wait
+//!   of a new update that comes while an older one is still in progress, and a stuck reply
+//!   costs at most one `getUpdates` per [`RECHECK_EVERY`];
+//! - one user's updates are handled in order, one at a time, different users' at once
+//!   (as teloxide's dispatcher does);
+//! - on a stop signal, the poll in progress is dropped, the updates fetched get
+//!   [`SHUTDOWN_GRACE`] to be answered, then a last `getUpdates` acknowledges everything
+//!   below the first one left unanswered; those stay with Telegram for the next start.
+//!
+//! With Redis ([`Shared`]) each update is claimed before it is handled and marked done
+//! after, as in webhook mode: an update answered by a process that was killed before it
+//! could acknowledge it is not answered again by the next.
+//!
+//! Telegram returns at most 100 updates past the offset, so while one update is held
+//! back no more than 100 can be in progress: a reply that takes long (flood control makes
+//! a flooding user's questions wait up to `flood::MAX_WAIT`) can slow others' updates by
+//! as much when 100 came after it in the meantime.
+
+use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use teloxide::RequestError;
+use teloxide::dispatching::UpdateHandler;
+use teloxide::prelude::*;
+use teloxide::types::{AllowedUpdate, Me, UserId};
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+use super::metrics::METRICS;
+use super::shared::{CLAIM_TTL, Claim, ClaimKeeper, Shared};
+use super::{BotState, Client, SHUTDOWN_GRACE, Stop};
+
+/// The most a held-back poll waits before it looks for new updates (see the module's doc).
+pub const RECHECK_EVERY: Duration = Duration::from_millis(250);
+/// The most updates one `getUpdates` brings (Telegram's most).
+const BATCH: u8 = 100;
+
+/// How the poller asks for updates.
+#[derive(Debug, Clone)]
+pub struct PollOptions {
+    /// How long Telegram may hold a poll when there is nothing to send.
+    pub timeout: Duration,
+    /// The update kinds wanted.
+    pub allowed_updates: Vec<AllowedUpdate>,
+}
+
+/// What the workers handling updates share.
+struct Workers<R> {
+    bot: R,
+    me: Me,
+    state: Arc<BotState>,
+    handler: UpdateHandler<Box<dyn std::error::Error + Send + Sync>>,
+    shared: Option<Shared>,
+    queues: Queues,
+    ledger: watch::Sender<Ledger>,
+}
+
+/// Polls until `stop`, handing each new update to its user's queue; then finishes what
+/// was fetched within [`SHUTDOWN_GRACE`] and acknowledges what was answered. With
+/// `shared`, updates answered already (by an earlier process) are skipped.
+pub async fn poll<R: Client>(
+    bot: R,
+    me: Me,
+    state: Arc<BotState>,
+    shared: Option<Shared>,
+    options: PollOptions,
+    mut stop: Stop,
+) {
+    let workers = Arc::new(Workers {
+        bot: bot.clone(),
+        me,
+        state,
+        handler: super::schema::<R>(),
+        shared,
+        queues: Queues::default(),
+        ledger: watch::Sender::new(Ledger::default()),
+    });
+    let mut running = JoinSet::new();
+    let mut failures: u32 = 0;
+    log::info!("callbot is polling for updates");
+    loop {
+        while running.try_join_next().is_some() {}
+        let request = next_request(&bot, &workers.ledger.borrow(), &options);
+        let result = tokio::select! {
+            result = request.send() => result,
+            () = stop.wait() => break,
+        };
+        match result {
+            Ok(updates) => {
+                failures = 0;
+                hand_on(&workers, &mut running, updates);
+            }
+            Err(error) => {
+                let delay = retry_delay(&error, failures);
+                failures = failures.saturating_add(1);
+                log::warn!("polling failed: {error}; trying again in {delay:?}");
+                tokio::select! {
+                    () = tokio::time::sleep(delay) => continue,
+                    () = stop.wait() => break,
+                }
+            }
+        }
+        tokio::select! {
+            () = wait_for_room(&workers.ledger) => {}
+            () = stop.wait() => break,
+        }
+    }
+    log::info!("shutting down: stopped fetching, finishing replies in flight");
+    let mut ledger = workers.ledger.subscribe();
+    let finished = ledger.wait_for(|ledger| ledger.in_progress.is_empty());
+    if tokio::time::timeout(SHUTDOWN_GRACE, finished).await.is_err() {
+        let left = workers.ledger.borrow().in_progress.len();
+        log::warn!(
+            "{left} update(s) still in flight {SHUTDOWN_GRACE:?} after the stop signal were given up; Telegram keeps them for the next start"
+        );
+    }
+    running.abort_all();
+    let fetched_any = workers.ledger.borrow().next > 0;
+    if fetched_any {
+        let offset = workers.ledger.borrow().offset();
+        acknowledge(&bot, offset).await;
+    }
+}
+
+/// The next `getUpdates`: from the offset, waiting on Telegram's side only when nothing
+/// is held back (Telegram answers at once when it has updates at or past the offset).
+fn next_request<R: Client>(bot: &R, ledger: &Ledger, options: &PollOptions) -> R::GetUpdates {
+    let timeout =
+        if ledger.held() == 0 { u32::try_from(options.timeout.as_secs()).unwrap_or(u32::MAX) } else { 0 };
+    bot.get_updates()
+        .offset(as_offset(ledger.offset()))
+        .limit(BATCH)
+        .timeout(timeout)
+        .allowed_updates(options.allowed_updates.clone())
+}
+
+/// Takes the new updates of a batch in hand and queues each for its user, starting the
+/// user's worker when it has none.
+fn hand_on<R: Client>(workers: &Arc<Workers<R>>, running: &mut JoinSet<()>, updates: Vec<Update>) {
+    let fetched = Instant::now();
+    for update in updates {
+        let id = update.id.0;
+        if !workers.ledger.send_if_modified(|ledger| ledger.take(id)) {
+            log::debug!("update {id} is in progress or answered already");
+            continue;
+        }
+        let user = update.from().map(|user| user.id);
+        if workers.queues.push(user, update, fetched) {
+            let workers = workers.clone();
+            running.spawn(async move { workers.work(user).await });
+        }
+    }
+}
+
+/// After a poll: when updates are held back, waits until the offset moves on with room
+/// for new ones, or [`RECHECK_EVERY`] passes.
+async fn wait_for_room(ledger: &watch::Sender<Ledger>) {
+    let floor = ledger.borrow().offset();
+    if ledger.borrow().held() == 0 {
+        return;
+    }
+    let mut ledger = ledger.subscribe();
+    let room = ledger.wait_for(|ledger| ledger.worth_polling(floor));
+    let _ = tokio::time::timeout(RECHECK_EVERY, room).await;
+}
+
+/// Tells Telegram to forget the updates below `offset`.
+async fn acknowledge<R: Client>(bot: &R, offset: u32) {
+    let request = bot.get_updates().offset(as_offset(offset)).limit(1).timeout(0);
+    match request.send().await {
+        Ok(_) => log::info!("updates below {offset} acknowledged"),
+        Err(error) => log::warn!("could not acknowledge the updates answered: {error}"),
+    }
+}
+
+/// How long to wait before polling again after `failures` failures in a row and `error`:
+/// what Telegram asks for, or 1 s doubled with each failure up to 64 s (as teloxide does).
+fn retry_delay(error: &RequestError, failures: u32) -> Duration {
+    match error {
+        RequestError::RetryAfter(seconds) => seconds.duration(),
+        _ => teloxide::backoff::exponential_backoff_strategy(failures),
+    }
+}
+
+/// An update id as `getUpdates` takes it (ids stay far below `i32::MAX` in practice).
+fn as_offset(id: u32) -> i32 {
+    i32::try_from(id).unwrap_or(i32::MAX)
+}
+
+impl<R: Client> Workers<R> {
+    /// Handles a user's queue until it is empty.
+    async fn work(&self, user: Option<UserId>) {
+        while let Some(Queued { update, fetched }) = self.queues.next(user) {
+            let id = update.id.0;
+            let kind = super::update_kind(&update);
+            self.answer(update).await;
+            self.ledger.send_modify(|ledger| ledger.finish(id));
+            METRICS.latency.with_label_values(&[kind]).observe(fetched.elapsed().as_secs_f64());
+        }
+    }
+
+    /// Handles an update unless Redis says it was answered already.
+    async fn answer(&self, update: Update) {
+        let Some(shared) = &self.shared else {
+            return self.handle(update).await;
+        };
+        let id = update.id.0;
+        match claim(shared, id).await {
+            Claimed::Taken(keeper) => {
+                self.handle(update).await;
+                // Renewals stop before the done mark, which they would otherwise overwrite.
+                drop(keeper);
+                if let Err(error) = shared.done(id).await {
+                    log::warn!("update {id}: answered, but cannot mark it so: {error}");
+                }
+            }
+            Claimed::Answered => {
+                log::debug!("update {id} was answered already");
+                METRICS.duplicates.inc();
+            }
+            Claimed::Unknown => self.handle(update).await,
+        }
+    }
+
+    /// Runs the handler tree on one update, as the webhook listener does.
+    async fn handle(&self, update: Update) {
+        let deps = dptree::deps![self.bot.clone(), self.me.clone(), self.state.clone(), update];
+        match self.handler.dispatch(deps).await {
+            std::ops::ControlFlow::Break(Ok(())) => {}
+            std::ops::ControlFlow::Break(Err(error)) => log::warn!("handler failed: {error}"),
+            std::ops::ControlFlow::Continue(_) => log::debug!("update ignored"),
+        }
+    }
+}
+
+/// What Redis says of an update.
+enum Claimed {
+    /// Ours to answer; the claim lives while the keeper does.
+    Taken(ClaimKeeper),
+    /// Answered already.
+    Answered,
+    /// Redis cannot be reached, or a claim never ends: answered all the same (rather
+    /// twice than never).
+    Unknown,
+}
+
+/// Claims an update in Redis. A claim left by a process that died mid-reply expires
+/// within [`CLAIM_TTL`] and is waited out (only one process polls at a time); one that
+/// lasts three times as long is not waited for any more.
+async fn claim(shared: &Shared, id: u32) -> Claimed {
+    let started = Instant::now();
+    loop {
+        match shared.claim(id).await {
+            Ok(Claim::Taken) => return Claimed::Taken(shared.keep_claim(id)),
+            Ok(Claim::Done) => return Claimed::Answered,
+            Ok(Claim::Busy) if started.elapsed() < CLAIM_TTL * 3 => tokio::time::sleep(CLAIM_TTL / 50).await,
+            Ok(Claim::Busy) => {
+                log::warn!("update {id}: still claimed after {:?}; answering it", CLAIM_TTL * 3);
+                return Claimed::Unknown;
+            }
+            Err(error) => {
+                log::warn!("update {id}: Redis unavailable ({error}); answering it all the same");
+                return Claimed::Unknown;
+            }
+        }
+    }
+}
+
+/// The updates waiting, one queue per user (updates without a user share one); a queue
+/// exists while its worker runs.
+#[derive(Default)]
+struct Queues {
+    waiting: Mutex<HashMap<Option<UserId>, VecDeque<Queued>>>,
+}
+
+/// An update waiting in its user's queue, and when it was fetched.
+struct Queued {
+    update: Update,
+    fetched: Instant,
+}
+
+impl Queues {
+    /// Queues a user's update; `true` when the user had no queue, so a worker must start.
+    fn push(&self, key: Option<UserId>, update: Update, fetched: Instant) -> bool {
+        let mut waiting = self.waiting.lock().unwrap_or_else(PoisonError::into_inner);
+        match waiting.get_mut(&key) {
+            Some(queue) => {
+                queue.push_back(Queued { update, fetched });
+                false
+            }
+            None => {
+                waiting.insert(key, VecDeque::from([Queued { update, fetched }]));
+                true
+            }
+        }
+    }
+
+    /// The next update of a user's queue, or `None` (and the queue is gone) when it is
+    /// empty.
+    fn next(&self, key: Option<UserId>) -> Option<Queued> {
+        let mut waiting = self.waiting.lock().unwrap_or_else(PoisonError::into_inner);
+        let next = waiting.get_mut(&key).and_then(VecDeque::pop_front);
+        if next.is_none() {
+            waiting.remove(&key);
+        }
+        next
+    }
+}
+
+/// The updates fetched and not yet acknowledged to Telegram.
+#[derive(Debug, Default)]
+struct Ledger {
+    /// Fetched, not yet answered.
+    in_progress: BTreeSet<u32>,
+    /// Answered, but above the offset: Telegram sends them again until it passes them.
+    answered: BTreeSet<u32>,
+    /// One past the highest update fetched (0 before the first).
+    next: u32,
+}
+
+impl Ledger {
+    /// The offset to poll with: the first update in progress, or one past the last fetched.
+    fn offset(&self) -> u32 {
+        self.in_progress.first().copied().unwrap_or(self.next)
+    }
+
+    /// How many updates at or above the offset are known (in progress or answered): a
+    /// poll brings back these before any new one.
+    fn held(&self) -> usize {
+        self.in_progress.len() + self.answered.len()
+    }
+
+    /// Takes a fetched update in hand; `false` when it was seen before (Telegram sends
+    /// updates in order, so a new one is past all those fetched).
+    fn take(&mut self, id: u32) -> bool {
+        if id < self.next {
+            return false;
+        }
+        self.next = id.saturating_add(1);
+        self.in_progress.insert(id)
+    }
+
+    /// Marks an update answered.
+    fn finish(&mut self, id: u32) {
+        if self.in_progress.remove(&id) {
+            self.answered.insert(id);
+        }
+        let offset = self.offset();
+        self.answered = self.answered.split_off(&offset);
+    }
+
+    /// Whether a poll is worth making now, after one that left the offset at `floor`:
+    /// nothing is held back, or the offset moved on and half a batch is free for new updates.
+    fn worth_polling(&self, floor: u32) -> bool {
+        self.held() == 0 || (self.offset() > floor && self.held() <= usize::from(BATCH / 2))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_offset_stays_at_the_first_update_not_answered() {
+        let mut ledger = Ledger::default();
+        assert_eq!(ledger.offset(), 0);
+        for id in 10..15 {
+            assert!(ledger.take(id));
+        }
+        assert_eq!(ledger.offset(), 10);
+        ledger.finish(12);
+        ledger.finish(11);
+        assert_eq!(ledger.offset(), 10, "10 is still in progress");
+        ledger.finish(10);
+        assert_eq!(ledger.offset(), 13);
+        assert_eq!(ledger.held(), 2, "13 and 14 are in progress; 10 to 12 are below the offset");
+        ledger.finish(14);
+        ledger.finish(13);
+        assert_eq!(ledger.offset(), 15, "all answered: one past the last fetched");
+        assert_eq!(ledger.held(), 0);
+    }
+
+    #[test]
+    fn updates_sent_again_are_not_taken_twice() {
+        let mut ledger = Ledger::default();
+        assert!(ledger.take(1) && ledger.take(2) && ledger.take(3));
+        ledger.finish(2);
+        // The offset is held at 1: Telegram sends 1, 2 and 3 again, and 4 is new.
+        assert!(!ledger.take(1), "in progress");
+        assert!(!ledger.take(2), "answered");
+        assert!(!ledger.take(3), "in progress");
+        assert!(ledger.take(4));
+    }
+
+    #[test]
+    fn a_held_back_poll_waits_for_room_or_for_nothing_held() {
+        let mut ledger = Ledger::default();
+        for id in 1..=100 {
+            ledger.take(id);
+        }
+        let floor = ledger.offset();
+        for id in 2..=49 {
+            ledger.finish(id);
+        }
+        assert!(!ledger.worth_polling(floor), "the offset has not moved: 1 is in progress");
+        ledger.finish(1);
+        assert!(!ledger.worth_polling(floor), "the offset moved, but 51 are in progress");
+        ledger.finish(50);
+        assert!(ledger.worth_polling(floor), "half a batch is free");
+        for id in 51..=100 {
+            ledger.finish(id);
+        }
+        assert!(ledger.worth_polling(ledger.offset()), "nothing is held back");
+    }
+}
