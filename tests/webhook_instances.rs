@@ -82,6 +82,21 @@ impl Instance {
         Err("the instance never became healthy".into())
     }
 
+    /// Waits until `/healthz` answers 503: the signal has been taken and new updates are
+    /// refused (the process takes it asynchronously, so a POST sent at once could still be
+    /// served).
+    async fn wait_stopping(&self) -> TestResult {
+        let url = format!("http://{}/healthz", self.listen);
+        let started = Instant::now();
+        while started.elapsed() < WAIT {
+            if reqwest::get(&url).await.is_ok_and(|r| r.status().as_u16() == 503) {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        Err("the instance never began to stop".into())
+    }
+
     fn sigterm(&self) -> TestResult {
         let status = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status()?;
         assert!(status.success(), "kill -TERM failed");
@@ -211,6 +226,7 @@ async fn a_terminated_instance_finishes_what_it_took_and_exits_0() -> TestResult
     fake.wait_for(|calls| calls.iter().filter(|c| c.status == 429).count() == 3, WAIT).await?;
 
     instances[0].sigterm()?;
+    instances[0].wait_stopping().await?;
     push_burst(&fake, 31_000, 12);
     let status = instances[0].wait_exit(Duration::from_secs(10)).await;
     fake.wait_for_updates_confirmed(Duration::from_secs(30)).await?;

@@ -1,12 +1,18 @@
 //! Runs the real bot — `callbot::telegram::serve`, the real dispatcher and handler tree —
 //! in-process against a [`FakeTelegram`], and reads its replies back.
 //!
-//! ```ignore
+//! ```no_run
+//! # async fn example() -> Result<(), Box<dyn std::error::Error>> {
+//! use callbot_test_support::bot;
+//! use callbot_test_support::fake_telegram::{FakeTelegram, TestUser, TextMessage};
+//!
 //! let fake = FakeTelegram::start().await;
 //! let bot = bot::start(&fake, bot::engine()).await; // polling once this returns
-//! fake.push_text(TextMessage::private(&user, "俄乌交换多少战俘"));
+//! fake.push_text(TextMessage::private(&TestUser::new(42, "Alice"), "俄乌交换多少战俘"));
 //! let replies = fake.wait_for_calls_of("sendMessage", 1, bot::WAIT).await?;
 //! bot.stop().await; // replies in flight are finished first
+//! # Ok(())
+//! # }
 //! ```
 
 use std::sync::{Arc, OnceLock};

@@ -2,12 +2,19 @@
 //!
 //! The real teloxide client talks to it over HTTP on 127.0.0.1:
 //!
-//! ```ignore
+//! ```no_run
+//! # async fn example() -> Result<(), Box<dyn std::error::Error>> {
+//! use std::time::Duration;
+//!
+//! use callbot_test_support::fake_telegram::{FakeTelegram, TestUser, TextMessage};
+//!
 //! let fake = FakeTelegram::start().await;
 //! let bot = fake.bot(); // == Bot::new(TOKEN).set_api_url(fake.url())
 //! fake.push_text(TextMessage::private(&TestUser::new(42, "Alice"), "/start"));
 //! // … run the bot …
 //! let calls = fake.wait_for_calls_of("sendMessage", 1, Duration::from_secs(5)).await?;
+//! # Ok(())
+//! # }
 //! ```
 //!
 //! What it does:

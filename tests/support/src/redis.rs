@@ -4,7 +4,9 @@
 //! `bash .ci/test` installs `redis-server` where it is missing. A test that needs Redis
 //! and cannot start it fails with a message saying so; it never skips.
 //!
-//! ```ignore
+//! ```no_run
+//! use callbot_test_support::redis::RedisServer;
+//!
 //! let redis = RedisServer::start();
 //! let url = redis.url(); // redis://127.0.0.1:PORT/
 //! ```
