@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use callbot::telegram::{Outgoing, SendError, deliver};
 use common::bot::{self, WAIT};
 use common::fake_telegram::{
-    FakeTelegram, Fault, TOKEN, TestChat, TestUser, TextMessage, bot_me_json, bot_message,
+    Call, FakeTelegram, Fault, TOKEN, TestChat, TestUser, TextMessage, bot_me_json, bot_message,
 };
 use serde_json::{Value, json};
 use teloxide::types::{ChatId, InlineKeyboardButton, InlineKeyboardMarkup};
@@ -316,16 +316,32 @@ async fn stopping_finishes_the_replies_in_flight() -> TestResult {
 #[tokio::test]
 async fn a_reply_waiting_longer_than_the_grace_period_does_not_hold_up_shutdown() -> TestResult {
     let fake = FakeTelegram::start().await;
-    // One question at once, then one every 100 s: the second waits in flood control.
-    let engine = flood_gate(1, 0.01);
-    let running = bot::start(&fake, engine).await;
+    let running = bot::start(&fake, bot::engine()).await;
     let hana = user(1009);
-    fake.push_text(TextMessage::private(&hana, PRISONERS));
-    fake.push_text(TextMessage::private(&hana, PRISONERS));
-    fake.wait_for_calls_of("sendMessage", 1, WAIT).await?;
+    // Telegram takes a minute to answer the reply: it is still on its way at the stop.
+    fake.delay_sends(hana.id, Duration::from_secs(60));
+    let pushed = fake.push_text(TextMessage::private(&hana, PRISONERS));
+    fake.wait_for(|calls| calls.iter().any(|c| c.update_ids().contains(&pushed.update_id)), WAIT).await?;
     let took = running.stop().await;
     assert!(took < callbot::telegram::SHUTDOWN_GRACE + Duration::from_secs(2), "stopping took {took:?}");
     assert!(took >= callbot::telegram::SHUTDOWN_GRACE, "the reply in flight got its grace period: {took:?}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_question_whose_turn_is_beyond_the_grace_period_is_refused_at_once() -> TestResult {
+    let fake = FakeTelegram::start().await;
+    // One question at once, then one every 100 s: the second one's turn is too far away.
+    let running = bot::start(&fake, flood_gate(1, 0.01)).await;
+    let hana = user(1010);
+    fake.push_text(TextMessage::private(&hana, PRISONERS));
+    fake.push_text(TextMessage::private(&hana, PRISONERS));
+    let calls = fake.wait_for_calls_of("sendMessage", 2, WAIT).await?;
+    let texts: Vec<_> = calls.iter().filter(|c| c.method == "sendMessage").filter_map(Call::text).collect();
+    assert!(texts[0].contains("175"), "the first question is answered: {texts:?}");
+    assert!(!texts[1].contains("175"), "the second gets a request to slow down, not the answer: {texts:?}");
+    let took = running.stop().await;
+    assert!(took < Duration::from_secs(2), "nothing was left waiting: stopping took {took:?}");
     Ok(())
 }
 

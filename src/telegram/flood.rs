@@ -3,9 +3,11 @@
 //!
 //! A keyed GCRA limiter (`governor`): `burst` questions pass at once, then `per_second`;
 //! a question over the rate waits its turn. Questions of one user are handled in order,
-//! so a long backlog would keep that user waiting for minutes: a question over the rate
-//! that has already waited `MAX_WAIT` since it was sent is refused at once instead (the
-//! user is told), and the backlog drains. With Redis configured, the limit is kept there,
+//! so a long backlog would keep that user waiting for minutes: a question whose turn would
+//! come more than `MAX_WAIT` after it was sent is refused at once instead (the user is
+//! told), and the backlog drains. `MAX_WAIT` equals the shutdown grace period, so a
+//! question held back here is answered before a rolling restart ends, and a long poll
+//! (which holds its offset at the oldest question in progress) is held at most that long. With Redis configured, the limit is kept there,
 //! shared by every instance (see [`super::shared`]).
 
 use std::num::NonZeroU32;
@@ -18,8 +20,9 @@ use governor::{Quota, RateLimiter};
 
 use super::shared::Shared;
 
-/// How long a question over the rate may have waited before it is refused.
-pub const MAX_WAIT: Duration = Duration::from_secs(20);
+/// How long after it was sent a question over the rate may still be answered; past that it
+/// is refused.
+pub const MAX_WAIT: Duration = super::SHUTDOWN_GRACE;
 /// Past this many users, those whose limit has fully recovered are forgotten.
 const FORGET_ABOVE: usize = 10_000;
 
@@ -95,7 +98,7 @@ impl<C: Clock + Clone> FloodGate<C> {
         loop {
             match self.admission(user).await {
                 Admission::Now => return true,
-                Admission::Wait(_) if waited >= MAX_WAIT => {
+                Admission::Wait(wait) if waited + wait > MAX_WAIT => {
                     log::info!("flood control: a question refused, its user sends too fast");
                     return false;
                 }
@@ -143,6 +146,15 @@ mod tests {
         let (gate, _) = gate(1, 1.0);
         assert!(gate.admit(1, Duration::ZERO).await);
         assert!(!gate.admit(1, MAX_WAIT).await);
+    }
+
+    #[tokio::test]
+    async fn a_question_whose_turn_comes_too_late_is_refused_without_waiting() {
+        let (gate, _) = gate(1, 0.1);
+        assert!(gate.admit(1, Duration::ZERO).await);
+        // The next turn is 10 s away, beyond MAX_WAIT: refused now (a wait would hang the
+        // test, whose clock never moves).
+        assert!(!gate.admit(1, Duration::ZERO).await);
     }
 
     #[tokio::test]
