@@ -44,6 +44,9 @@ use super::{BotState, Client, SHUTDOWN_GRACE, Stop};
 
 /// The most a held-back poll waits before it looks for new updates (see the module's doc).
 pub const RECHECK_EVERY: Duration = Duration::from_millis(250);
+/// The longest wait before polling again after failed polls: after an outage the bot is
+/// back within this long (teloxide's own strategy would wait up to 64 s).
+const MAX_RETRY_DELAY: Duration = Duration::from_secs(8);
 /// The most updates one `getUpdates` brings (Telegram's most).
 const BATCH: u8 = 100;
 
@@ -186,11 +189,11 @@ async fn acknowledge<R: Client>(bot: &R, offset: u32) {
 }
 
 /// How long to wait before polling again after `failures` failures in a row and `error`:
-/// what Telegram asks for, or 1 s doubled with each failure up to 64 s (as teloxide does).
+/// what Telegram asks for, or 1 s doubled with each failure up to [`MAX_RETRY_DELAY`].
 fn retry_delay(error: &RequestError, failures: u32) -> Duration {
     match error {
         RequestError::RetryAfter(seconds) => seconds.duration(),
-        _ => teloxide::backoff::exponential_backoff_strategy(failures),
+        _ => teloxide::backoff::exponential_backoff_strategy(failures).min(MAX_RETRY_DELAY),
     }
 }
 
@@ -371,6 +374,16 @@ impl Ledger {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn failed_polls_back_off_up_to_a_bound_or_as_telegram_asks() {
+        let network = RequestError::Io(std::io::Error::other("connection refused").into());
+        assert_eq!(retry_delay(&network, 0), Duration::from_secs(1));
+        assert_eq!(retry_delay(&network, 2), Duration::from_secs(4));
+        assert_eq!(retry_delay(&network, 20), MAX_RETRY_DELAY);
+        let asked = RequestError::RetryAfter(teloxide::types::Seconds::from_seconds(30));
+        assert_eq!(retry_delay(&asked, 20), Duration::from_secs(30));
+    }
 
     #[test]
     fn the_offset_stays_at_the_first_update_not_answered() {
