@@ -5,14 +5,14 @@
 use callbot_test_support as common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use callbot::engine::{Location, Reloader};
 use common::bot::{self, WAIT};
 use common::fake_telegram::{FakeTelegram, TOKEN, TestUser, TextMessage};
-use common::process::{callbot, drain};
+use common::process::{callbot, drain, signal};
 
 type TestResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
 
@@ -95,12 +95,6 @@ fn spawn_bot(fake: &FakeTelegram, dir: &Path, knowledge: &Path, extra: &[&str]) 
         .env("RUST_LOG", "info")
         .stdout(Stdio::null())
         .spawn()
-}
-
-fn signal(child: &Child, name: &str) -> TestResult {
-    let status = Command::new("kill").args([&format!("-{name}"), &child.id().to_string()]).status()?;
-    assert!(status.success(), "kill -{name} failed");
-    Ok(())
 }
 
 /// Asks as a new user each time (so no flood control applies); returns what they read.

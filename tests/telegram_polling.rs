@@ -5,7 +5,7 @@
 use callbot_test_support as common;
 
 use std::collections::HashMap;
-use std::process::{Child, Command, ExitStatus};
+use std::process::{Child, ExitStatus};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -13,7 +13,7 @@ use callbot::telegram::SHUTDOWN_GRACE;
 use callbot::telegram::polling::RECHECK_EVERY;
 use common::bot::{self, WAIT};
 use common::fake_telegram::{Call, FakeTelegram, TOKEN, TestUser, TextMessage};
-use common::process::{callbot, drain};
+use common::process::{self, callbot, drain};
 use common::redis::RedisServer;
 
 type TestResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
@@ -49,22 +49,12 @@ impl BotProcess {
         Ok(Self { child, stderr })
     }
 
-    fn signal(&self, signal: &str) -> TestResult {
-        let status = Command::new("kill").args([signal, &self.child.id().to_string()]).status()?;
-        assert!(status.success(), "kill {signal} failed");
-        Ok(())
+    fn signal(&self, name: &str) -> TestResult {
+        Ok(process::signal(&self.child, name)?)
     }
 
-    /// Waits for the process to exit without blocking the runtime the fake runs on.
     async fn wait_exit(&mut self, within: Duration) -> Option<ExitStatus> {
-        let deadline = Instant::now() + within;
-        while Instant::now() < deadline {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                return Some(status);
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        None
+        process::wait_exit(&mut self.child, within).await
     }
 
     /// What the process wrote to stderr (once it has exited).
@@ -148,7 +138,7 @@ async fn kill_mid_burst(redis: Option<&str>) -> Result<Killed, Box<dyn std::erro
     let users = users(5_000, 50);
     let total = push_burst(&fake, &users, PER_CHAT).len();
     fake.wait_for_count("sendMessage", true, total / 2, WAIT).await?;
-    first.signal("-KILL")?;
+    first.signal("KILL")?;
     first.wait_exit(WAIT).await.ok_or("SIGKILL did not end the bot")?;
     let answered = replies(&fake);
     let acknowledged = total - fake.pending_updates();
@@ -212,7 +202,7 @@ async fn a_bot_stopped_mid_burst_acknowledges_what_it_answered_and_leaves_the_re
     let answerable = push_burst(&fake, &quick, 2);
     let given_up = push_burst(&fake, &stuck, 1);
     wait_fetched(&fake, given_up[given_up.len() - 1]).await?;
-    first.signal("-TERM")?;
+    first.signal("TERM")?;
     let status = first.wait_exit(SHUTDOWN_GRACE + Duration::from_secs(3)).await;
     let stderr = first.stderr();
     let status = status.ok_or_else(|| format!("still running after the grace period; stderr:\n{stderr}"))?;

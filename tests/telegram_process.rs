@@ -4,32 +4,14 @@
 
 use callbot_test_support as common;
 
-use std::process::{Child, Command, ExitStatus};
+use std::process::ExitStatus;
 use std::time::{Duration, Instant};
 
 use common::bot::WAIT;
 use common::fake_telegram::{FakeTelegram, TOKEN, TestUser, TextMessage};
-use common::process::{callbot, drain};
+use common::process::{callbot, drain, signal, wait_exit};
 
 type TestResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
-
-/// Waits for the child to exit without blocking the runtime (the fake server runs on it).
-async fn wait_exit(child: &mut Child, within: Duration) -> Option<ExitStatus> {
-    let deadline = Instant::now() + within;
-    while Instant::now() < deadline {
-        if let Ok(Some(status)) = child.try_wait() {
-            return Some(status);
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    None
-}
-
-fn sigterm(child: &Child) -> TestResult {
-    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status()?;
-    assert!(status.success(), "kill -TERM failed");
-    Ok(())
-}
 
 /// Runs `callbot bot` against a fake with `RUST_LOG=log_level`: waits until it polls,
 /// has it answer a question, sends SIGTERM; returns (exit status, time to exit, stdout,
@@ -63,7 +45,7 @@ async fn serve_then_terminate(
         return Err(format!("{error}\nstderr:\n{}", stderr.join().unwrap_or_default()).into());
     }
 
-    sigterm(&child)?;
+    signal(&child, "TERM")?;
     let signalled = Instant::now();
     let status = wait_exit(&mut child, Duration::from_secs(5)).await;
     let took = signalled.elapsed();

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use common::bot::{WAIT, WEBHOOK_SECRET};
 use common::fake_telegram::{Call, FakeTelegram, Fault, TOKEN, TestUser, TextMessage};
+use common::process;
 use common::redis::RedisServer;
 
 type TestResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
@@ -98,21 +99,11 @@ impl Instance {
     }
 
     fn sigterm(&self) -> TestResult {
-        let status = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status()?;
-        assert!(status.success(), "kill -TERM failed");
-        Ok(())
+        Ok(process::signal(&self.child, "TERM")?)
     }
 
-    /// Waits for the process to exit without blocking the runtime the fake runs on.
     async fn wait_exit(&mut self, within: Duration) -> Option<ExitStatus> {
-        let deadline = Instant::now() + within;
-        while Instant::now() < deadline {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                return Some(status);
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        None
+        process::wait_exit(&mut self.child, within).await
     }
 }
 
