@@ -80,6 +80,9 @@ const DISCUSSION_WORDS: [&str; 12] =
 const CALL_ENTITIES: [&str; 3] = ["双方", "通话", "新华社"];
 /// The two presidents: named together, they are the call itself, as 双方 is.
 const PRESIDENTS: [&str; 2] = ["普京", "特朗普"];
+/// The two countries of the call, as the lexicon names them: named together (俄罗斯和美国),
+/// they are the call's two sides, as the presidents are.
+const SIDES: [[&str; 2]; 2] = [["俄罗斯", "美国"], ["俄方", "美方"]];
 
 /// The matcher's settings (`[matcher]` in `config/callbot.toml`).
 #[derive(Debug, Clone, Deserialize)]
@@ -453,11 +456,17 @@ impl Matcher {
         let ideal = self.index.ideal_score(&weighted);
         let question = Phrasing::new(if overview_only { OVERVIEW_QUESTION } else { &normalized });
         let both_presidents = PRESIDENTS.iter().all(|p| analysis.names(p));
+        let both_sides: Vec<&str> =
+            SIDES.iter().filter(|pair| pair.iter().all(|c| analysis.names(c))).flatten().copied().collect();
         let named: Vec<&str> = analysis
             .entities
             .iter()
             .map(|e| e.name.as_str())
-            .filter(|name| !(CALL_ENTITIES.contains(name) || both_presidents && PRESIDENTS.contains(name)))
+            .filter(|name| {
+                !(CALL_ENTITIES.contains(name)
+                    || both_presidents && PRESIDENTS.contains(name)
+                    || both_sides.contains(name))
+            })
             .collect();
         let mut candidates: Vec<Candidate> = self
             .index
@@ -550,6 +559,11 @@ impl Matcher {
         {
             return Some(Facet::HowMany.missing_name().to_owned());
         }
+        if (wanted.contains(&Wanted::Number) || counted(normalized).is_some())
+            && let Some(region) = region_in_a_total(normalized, &facts.text)
+        {
+            return Some(format!("在{region}的具体数字"));
+        }
         None
     }
 
@@ -617,6 +631,25 @@ impl Matcher {
 
 /// How good a match of one sentence of a message is, to choose among its sentences:
 /// an answer beats a specific "not reported", which beats a decline; then the score.
+/// How far after a region its list may run.
+const LIST_SPAN: usize = 40;
+
+/// A region a question asks a count of (苏梅州) that the answer names only inside a list
+/// ending in 等 (苏梅州、敖德萨州、基辅州等6个州): the answer's figure is the total
+/// over the list, not that region's.
+fn region_in_a_total(normalized: &str, answer: &str) -> Option<String> {
+    let chars: Vec<char> = normalized.chars().collect();
+    (0..chars.len()).filter(|&i| chars[i] == '州').find_map(|end| {
+        (2..=4).rev().filter(|len| end >= *len).find_map(|len| {
+            let region: String = chars[end - len..=end].iter().collect();
+            let at = answer.find(&region)?;
+            // The list runs to its first number (等6个州); punctuation is a space by now.
+            let mut list = answer[at..].chars().take(LIST_SPAN).take_while(|c| !c.is_ascii_digit());
+            list.any(|c| c == '等').then_some(region)
+        })
+    })
+}
+
 fn rank(found: &Match) -> f64 {
     let outcome = match found.outcome {
         Outcome::Answer => 2.0,
@@ -712,6 +745,21 @@ impl EntryFacts {
             all.push_str(t);
             all
         });
+        // The entities its own words name before a title stands for a person (美国中东问题特使
+        // is 威特科夫 once normalised, but it names 美国 and 中东 as well).
+        let written = std::iter::once(&entry.answer)
+            .chain(entry.quotes.iter().map(|q| &q.text))
+            .chain(&entry.questions)
+            .map(|t| basic_form(t))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let mut entities: Vec<String> =
+            analyzer.entities_in(&everything).into_iter().map(|e| e.name).collect();
+        for entity in analyzer.entities_in(&written) {
+            if !entities.contains(&entity.name) {
+                entities.push(entity.name);
+            }
+        }
         Self {
             kinds: Wanted::ALL.into_iter().filter(|kind| gives(&text, *kind)).collect(),
             facets: analysis::facets_given(&text, &given),
@@ -719,7 +767,7 @@ impl EntryFacts {
                 && texts.questions.iter().all(|q| EARLIER_CALL.iter().any(|m| q.contains(m))),
             names_place: given.iter().any(|e| e.kind == EntityKind::Place)
                 || PLACE_NAMES.iter().any(|w| text.contains(w)),
-            entities: analyzer.entities_in(&everything).into_iter().map(|e| e.name).collect(),
+            entities,
             text,
             mentions: everything,
         }
@@ -827,6 +875,16 @@ fn compact(normalized: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_region_named_only_in_a_list_has_no_figure_of_its_own() {
+        let answer =
+            "乌克兰苏梅州 敖德萨州 基辅州等6个州遭到袭击 乌军在哈尔科夫州 苏梅州等12个州拦截了72架无人机";
+        assert_eq!(super::region_in_a_total("乌军在苏梅州拦截了几架", answer).as_deref(), Some("苏梅州"));
+        assert_eq!(super::region_in_a_total("哈尔科夫州拦截了多少架", answer).as_deref(), Some("哈尔科夫州"));
+        assert_eq!(super::region_in_a_total("一共有几个州遭到袭击", answer), None);
+        assert_eq!(super::region_in_a_total("12个州拦截了多少架", answer), None);
+    }
 
     #[test]
     fn closest_agrees_with_strsim_over_every_phrasing() {
