@@ -178,7 +178,10 @@ const PLACE_WORDS: [&str; 8] = ["在", "地区", "城市", "州", "境内", "中
 /// How long a message asking a facet the last entry gives may be (他在哪发的这段话).
 const GIVEN_MAX_CHARS: usize = 12;
 /// How long a follow-up naming only a person and a verb may be (普京怎么回应的).
-const PERSON_VERB_MAX_CHARS: usize = 7;
+const PERSON_VERB_MAX_CHARS: usize = 8;
+/// Words that ask how a person reacted, which name no subject of their own (普京什么反应
+/// stays on the last entry's topic).
+const REACTION_WORDS: [&str; 7] = ["反应", "态度", "看法", "回应", "表态", "立场", "评价"];
 /// Words that ask who a person is: their post or title.
 const IDENTITY_WORDS: [&str; 7] = ["职务", "职位", "身份", "头衔", "官职", "什么职", "担任什么"];
 /// Words that ask about another time than the article's: its titles are those of the
@@ -290,6 +293,11 @@ impl Conversation {
                 _ => self.alone(engine, None, question, now),
             };
         };
+        // 在哪交接 / 死了多少人, asked of an entry that does not say it: said so, as the
+        // same question alone would be.
+        if let Some(turn) = self.unreported_detail(engine, context, question, &normalized, now) {
+            return turn;
+        }
         // 在哪发的 / 哪家媒体报道的 / 期限多长, asked of an entry that says it.
         if self.given_by_last(engine, context, &normalized) {
             // The entry is the answer as it stands: opened as for 具体说说.
@@ -568,6 +576,35 @@ impl Conversation {
         Some(Turn { found: None, reply, context: Some(next), usage: Some(usage) })
     }
 
+    /// The reply to a short follow-up that asks of the last entry a detail the article
+    /// does not give (在哪交接 after the swap): which detail, and what the article says.
+    fn unreported_detail(
+        &self,
+        engine: &Engine,
+        context: &Context,
+        question: &str,
+        normalized: &str,
+        now: u64,
+    ) -> Option<Turn> {
+        let compact: String = normalized.chars().filter(|c| !c.is_whitespace()).collect();
+        if compact.chars().count() > GIVEN_MAX_CHARS || self.names_other_subject(context, normalized) {
+            return None;
+        }
+        let id = context.entry.as_deref()?;
+        let position = engine.knowledge.entries.iter().position(|e| e.id == id)?;
+        let entry = &engine.knowledge.entries[position];
+        let missing = engine.matcher.detail_missing(question, position)?;
+        let mut reply = engine.open(id)?;
+        reply.kind = ReplyKind::Unreported;
+        reply.text = format!("文章没有报道{}的{missing}。文章只说：{}", entry.topic, entry.answer);
+        reply.quotes.clear();
+        reply.suggestions.insert(0, suggestion(entry));
+        let mut next = context.clone();
+        next.updated = now;
+        let usage = self.usage("unreported detail", context, missing);
+        Some(Turn { found: None, reply, context: Some(next), usage: Some(usage) })
+    }
+
     /// Whether a short message asks where, through whom, how long or from what point, and
     /// the last entry's own text gives that (社交媒体平台, 电讯社, 记者会, 30天, 从…开始).
     fn given_by_last(&self, engine: &Engine, context: &Context, normalized: &str) -> bool {
@@ -593,8 +630,12 @@ impl Conversation {
         let compact: String = normalized.chars().filter(|c| !c.is_whitespace()).collect();
         let Some(person) = self.person_in(&compact) else { return false };
         let entry = context.entry.as_deref().and_then(|id| self.entries.get(id));
+        let mut rest = compact.replacen(&person, "", 1);
+        for word in REACTION_WORDS {
+            rest = rest.replace(word, "");
+        }
         compact.chars().count() <= PERSON_VERB_MAX_CHARS
-            && self.subject_in(&compact.replacen(&person, "", 1)).is_none()
+            && self.subject_in(&rest).is_none()
             && entry.is_some_and(|view| view.text.contains(&person))
     }
 

@@ -135,6 +135,9 @@ const FACETS: [(Facet, &[&str]); 6] = [
     ),
 ];
 
+/// Bare questions of what the last turn's talks or topic are about (谈什么).
+const TALKS_ABOUT: [&str; 6] = ["谈什么", "谈些什么", "要谈什么", "都谈什么", "谈的什么", "谈哪些"];
+
 /// "More" cues.
 const NEXT: [&str; 17] = [
     "下一",
@@ -204,6 +207,10 @@ pub fn read(normalized: &str) -> Cue {
     }
     if bare(&COMPLETE) {
         return Cue::Complete;
+    }
+    // 谈什么 after a turn about talks asks what they are about: that entry again.
+    if TALKS_ABOUT.contains(&core) {
+        return Cue::Facet { facet: Facet::Detail, exact: true };
     }
     if let Some((facet, exact)) = bare_facet(core) {
         return Cue::Facet { facet, exact };
@@ -407,6 +414,7 @@ mod tests {
         assert_eq!(read("再下一个呢"), Cue::Next);
         assert_eq!(read("泽连斯基为什么怀疑"), Cue::None);
         assert_eq!(read("她是在哪儿说的"), Cue::Facet { facet: Facet::Where, exact: false });
+        assert_eq!(read("谈什么"), Cue::Facet { facet: Facet::Detail, exact: true });
     }
 
     #[test]

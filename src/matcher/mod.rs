@@ -69,6 +69,12 @@ const ENTITY_MISS_PENALTY: f64 = 0.2;
 /// How much an entry loses for each proper noun of the question (拜登) that it never
 /// uses: the question is about another story.
 const STRANGER_PENALTY: f64 = 0.25;
+/// What an entry loses for each verb of the question that tells one event's facts from
+/// another's (拦截, not 发射) that its answer and quotes never use.
+const EVENT_VERB_PENALTY: f64 = 0.15;
+/// Verbs that tell apart facts of one event: the drones intercepted (拦截) are not those
+/// launched (发射).
+const EVENT_VERBS: [&str; 4] = ["拦截", "发射", "互换", "投降"];
 /// The plainest wording of "what did the call cover?", normalised.
 const OVERVIEW_QUESTION: &str = "双方谈了什么";
 /// Verbs of discussing: in "did they discuss X?" the facet already says them, and only X
@@ -468,6 +474,7 @@ impl Matcher {
                     || both_sides.contains(name))
             })
             .collect();
+        let event_verbs: Vec<&str> = EVENT_VERBS.iter().copied().filter(|v| normalized.contains(v)).collect();
         let mut candidates: Vec<Candidate> = self
             .index
             .search(&weighted)
@@ -482,6 +489,7 @@ impl Matcher {
                 let misses = named.iter().filter(|n| !facts.entities.iter().any(|e| e == *n)).count();
                 let misses = misses + usize::from(facts.earlier_call && !asks_earlier);
                 let strangers = names.iter().filter(|n| !facts.mentions.contains(n.as_str())).count();
+                let other_event = event_verbs.iter().filter(|v| !facts.text.contains(*v)).count();
                 Candidate {
                     entry: term.doc,
                     score: (COVERAGE_WEIGHT * term.coverage
@@ -489,7 +497,8 @@ impl Matcher {
                         + RELEVANCE_WEIGHT * relevance
                         + bonus
                         - ENTITY_MISS_PENALTY * misses as f64
-                        - STRANGER_PENALTY * strangers as f64)
+                        - STRANGER_PENALTY * strangers as f64
+                        - EVENT_VERB_PENALTY * other_event as f64)
                         .clamp(0.0, 1.0),
                     bm25: term.bm25,
                     coverage: term.coverage,
@@ -525,6 +534,23 @@ impl Matcher {
             outcome,
             also: None,
         }
+    }
+
+    /// The detail a message asks (交接地点, 具体伤亡, a count in one region of a list)
+    /// that the entry at `entry` (its position in the knowledge) does not give, if any:
+    /// what a follow-up asks of the last entry that the article does not report.
+    pub fn detail_missing(&self, question: &str, entry: usize) -> Option<String> {
+        let facts = self.gives.get(entry)?;
+        let normalized = self.normalizer.normalize(question);
+        if let Some(detail) = self.analyze(question).detail {
+            let (name, given_by) = &self.details[detail];
+            return (!given_by.iter().any(|g| facts.text.contains(g.as_str()))).then(|| name.clone());
+        }
+        let counts = wanted(&normalized).contains(&Wanted::Number) || counted(&normalized).is_some();
+        counts
+            .then(|| region_in_a_total(&normalized, &facts.text))
+            .flatten()
+            .map(|r| format!("在{r}的具体数字"))
     }
 
     /// What a question asks that an entry does not give: a detail (年龄), or a date or
