@@ -174,7 +174,11 @@ fn build_one(knowledge: &KnowledgeBase, found: &Match, ambiguous: bool, config: 
                 Vec::new()
             };
             let verdict = found.about_the_call.then(|| verdict(entry)).flatten();
-            entry_reply(knowledge, entry, config, verdict, did_you_mean)
+            let mut reply = entry_reply(knowledge, entry, config, verdict, did_you_mean);
+            if let Some(place) = &found.wrong_place {
+                reply.text = format!("文章没有说在{place}，它报道的是：{}", reply.text);
+            }
+            reply
         }
         (outcome, _) => declined(knowledge, found, outcome, config),
     }

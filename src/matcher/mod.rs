@@ -136,6 +136,9 @@ pub struct Match {
     /// A second question of the same message, answered by another entry (换俘多少人？
     /// 另外冰球呢): the reply answers both.
     pub also: Option<Box<Match>>,
+    /// A place the question puts an event in that the article does not (多哈 for the
+    /// talks in 吉达): the answer gives the article's place, correcting the premise.
+    pub wrong_place: Option<String>,
 }
 
 /// An entry considered for a question, with the parts of its score.
@@ -426,6 +429,7 @@ impl Matcher {
             candidates: Vec::new(),
             outcome: Outcome::Decline(reason),
             also: None,
+            wrong_place: None,
         };
         if normalized.is_empty() {
             return declined(normalized, Vec::new(), Analysis::empty(), Decline::Empty);
@@ -455,6 +459,16 @@ impl Matcher {
         } else {
             self.weigh(&words, &analysis)
         };
+        // Names the article does not use that stand where a place does (在多哈, 去利雅得):
+        // jieba tags many foreign places as people's names, so the slot tells.
+        let foreign_places: Vec<String> = names
+            .iter()
+            .filter(|name| {
+                words.iter().any(|w| w.place && w.text == **name)
+                    || PLACE_SLOTS.iter().any(|slot| normalized.contains(&format!("{slot}{name}")))
+            })
+            .cloned()
+            .collect();
         let words: Vec<String> = words.into_iter().map(|w| w.text).collect();
         if !analysis.has_content() {
             return declined(normalized, words, analysis, Decline::TooLittle);
@@ -507,6 +521,7 @@ impl Matcher {
             })
             .collect();
         candidates.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
+        let wrong_place = self.wrong_place(&normalized, &foreign_places, &mut candidates);
         let mut missing = None;
         let outcome = match candidates.first() {
             Some(best) if best.score >= self.config.threshold => {
@@ -533,7 +548,41 @@ impl Matcher {
             candidates,
             outcome,
             also: None,
+            wrong_place,
         }
+    }
+
+    /// When the question is declined only for a place name the article does not use
+    /// (美俄为什么要去多哈谈), and the event it asks about is one whose place the article
+    /// gives, that entry is put first with the score it has without the place, and the
+    /// place is returned so the answer can correct the premise.
+    fn wrong_place(
+        &self,
+        normalized: &str,
+        places: &[String],
+        candidates: &mut [Candidate],
+    ) -> Option<String> {
+        let declined = candidates.first().is_none_or(|c| c.score < self.config.threshold);
+        let event = EVENT_WORDS.iter().chain(&["谈"]).any(|w| normalized.contains(w));
+        if !declined || places.is_empty() || !event {
+            return None;
+        }
+        let (position, restored) = candidates
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| self.gives[c.entry].names_place && !self.unreported[c.entry])
+            .map(|(i, c)| {
+                let unknown =
+                    places.iter().filter(|p| !self.gives[c.entry].mentions.contains(p.as_str())).count();
+                (i, (c.score + STRANGER_PENALTY * unknown as f64).min(1.0))
+            })
+            .max_by(|a, b| a.1.total_cmp(&b.1))?;
+        if restored < self.config.threshold {
+            return None;
+        }
+        candidates[position].score = restored;
+        candidates[..=position].rotate_right(1);
+        places.first().cloned()
     }
 
     /// The detail a message asks (交接地点, 具体伤亡, a count in one region of a list)
@@ -732,6 +781,9 @@ const EARLIER_CALL: [&str; 13] = [
 /// asks for a place, where about a statement (在哪个层面, 从哪里开始) it does not.
 const EVENT_WORDS: [&str; 12] =
     ["互换", "被俘人员", "交接", "比赛", "会谈", "会面", "见面", "谈判", "签署", "举行", "举办", "通电话"];
+
+/// Words after which a name stands for a place (在多哈, 去利雅得, 选在日内瓦).
+const PLACE_SLOTS: [&str; 4] = ["在", "去", "到", "于"];
 
 /// Words that make a sentence a question.
 const QUESTION_WORDS: [&str; 16] = [
