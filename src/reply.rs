@@ -219,11 +219,14 @@ fn not_reported(knowledge: &KnowledgeBase, found: &Match, entry: &Entry, config:
         .map_or(entry.topic.as_str(), |e| e.name.as_str());
     let missing = found.missing.as_deref().unwrap_or("这一点");
     let said = entry.answer.split_inclusive('。').next().unwrap_or(&entry.answer).trim_end_matches('。');
+    // A missing role names its country already (波兰的总统): not 波兰的波兰的总统.
+    let what =
+        if missing.starts_with(subject) { missing.to_owned() } else { format!("{subject}的{missing}") };
     Reply {
         kind: ReplyKind::Unreported,
         entry: None,
         verdict: None,
-        text: format!("文章没有报道{subject}的{missing}，只说{said}。"),
+        text: format!("文章没有报道{what}，只说{said}。"),
         quotes: Vec::new(),
         did_you_mean: Vec::new(),
         suggestions: fallback(knowledge, config, vec![suggestion(entry)]),

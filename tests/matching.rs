@@ -344,3 +344,10 @@ fn a_count_asked_of_one_region_of_a_list_is_not_the_lists_total() {
     assert_eq!(kind, ReplyKind::Answer);
     assert!(text.contains("72架"), "{text}");
 }
+
+#[test]
+fn an_unreported_role_is_named_once() {
+    let (_, text, kind) = answer("波兰的总统怎么看这次通话");
+    assert_eq!(kind, ReplyKind::Unreported);
+    assert!(text.starts_with("文章没有报道波兰的总统，"), "{text}");
+}

@@ -183,7 +183,20 @@ const PERSON_VERB_MAX_CHARS: usize = 8;
 /// stays on the last entry's topic).
 const REACTION_WORDS: [&str; 7] = ["反应", "态度", "看法", "回应", "表态", "立场", "评价"];
 /// Words that ask who a person is: their post or title.
-const IDENTITY_WORDS: [&str; 7] = ["职务", "职位", "身份", "头衔", "官职", "什么职", "担任什么"];
+const IDENTITY_WORDS: [&str; 12] = [
+    "职务",
+    "职位",
+    "身份",
+    "头衔",
+    "官职",
+    "什么职",
+    "担任什么",
+    "是谁",
+    "是什么人",
+    "是干什么的",
+    "是做什么的",
+    "是哪位",
+];
 /// Words that ask about another time than the article's: its titles are those of the
 /// day (他之前是什么职务 is not answered by them).
 const EARLIER_WORDS: [&str; 8] = ["之前", "以前", "此前", "曾", "原来", "过去", "后来", "将来"];
@@ -685,6 +698,12 @@ impl Conversation {
             // A message that names its own person (普京呢？他…) needs no context.
             Pronoun::Person(word) if self.person_in(normalized).is_some() => {
                 return self.own_person(engine, context, normalized, word, now);
+            }
+            // 他是谁 with no person known: whose words the last entry gives.
+            Pronoun::Person(_)
+                if context.person.is_none() && IDENTITY_WORDS.iter().any(|w| normalized.contains(w)) =>
+            {
+                return self.facet(engine, context, Facet::Who, now);
             }
             Pronoun::Person(_) => context.person.clone()?,
             Pronoun::Topic(_) => engine.knowledge.entry(context.entry.as_deref()?)?.topic.clone(),
