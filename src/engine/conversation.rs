@@ -179,6 +179,8 @@ const PLACE_WORDS: [&str; 8] = ["在", "地区", "城市", "州", "境内", "中
 const GIVEN_MAX_CHARS: usize = 12;
 /// How long a follow-up naming only a person and a verb may be (普京怎么回应的).
 const PERSON_VERB_MAX_CHARS: usize = 8;
+/// Openings of a question about who said what follows (谁说可能会谈到).
+const WHO_SAID: [&str; 4] = ["是谁说", "谁说过", "谁说", "谁认为"];
 /// Words that ask how a person reacted, which name no subject of their own (普京什么反应
 /// stays on the last entry's topic).
 const REACTION_WORDS: [&str; 7] = ["反应", "态度", "看法", "回应", "表态", "立场", "评价"];
@@ -306,6 +308,10 @@ impl Conversation {
                 _ => self.alone(engine, None, question, now),
             };
         };
+        // 谁说可能会谈到: whose words, among the last entry's quotes, say that.
+        if let Some(turn) = self.who_said(engine, context, &normalized, now) {
+            return turn;
+        }
         // 在哪交接 / 死了多少人, asked of an entry that does not say it: said so, as the
         // same question alone would be.
         if let Some(turn) = self.unreported_detail(engine, context, question, &normalized, now) {
@@ -586,6 +592,35 @@ impl Conversation {
         let mut next = context.clone();
         next.updated = now;
         let usage = self.usage("facet", context, format!("{facet:?}"));
+        Some(Turn { found: None, reply, context: Some(next), usage: Some(usage) })
+    }
+
+    /// 谁说…: the speaker of the last entry's quote that shares most with what follows
+    /// 谁说 (at least one pair of characters), with the entry's answer.
+    fn who_said(&self, engine: &Engine, context: &Context, normalized: &str, now: u64) -> Option<Turn> {
+        let compact: String = normalized.chars().filter(|c| !c.is_whitespace()).collect();
+        let claim = WHO_SAID.iter().find_map(|w| compact.strip_prefix(w))?;
+        let claim: Vec<char> = claim.trim_end_matches(['的', '呢', '吗']).chars().collect();
+        if claim.len() < 2 || self.names_other_subject(context, normalized) {
+            return None;
+        }
+        let entry = engine.knowledge.entry(context.entry.as_deref()?)?;
+        let shared = |text: &str| {
+            let text = self.normalizer.normalize(text);
+            claim.windows(2).filter(|pair| text.contains(&pair.iter().collect::<String>())).count()
+        };
+        let quote = entry
+            .quotes
+            .iter()
+            .map(|q| (shared(&q.text), q))
+            .filter(|(n, _)| *n > 0)
+            .max_by_key(|(n, _)| *n)?
+            .1;
+        let mut reply = engine.open(&entry.id)?;
+        reply.text = format!("据文章，这是{}的说法。{}", quote.speaker, reply.text);
+        let mut next = context.clone();
+        next.updated = now;
+        let usage = self.usage("who said", context, quote.speaker.clone());
         Some(Turn { found: None, reply, context: Some(next), usage: Some(usage) })
     }
 
