@@ -219,9 +219,14 @@ fn not_reported(knowledge: &KnowledgeBase, found: &Match, entry: &Entry, config:
         .map_or(entry.topic.as_str(), |e| e.name.as_str());
     let missing = found.missing.as_deref().unwrap_or("这一点");
     let said = entry.answer.split_inclusive('。').next().unwrap_or(&entry.answer).trim_end_matches('。');
-    // A missing role names its country already (波兰的总统): not 波兰的波兰的总统.
-    let what =
-        if missing.starts_with(subject) { missing.to_owned() } else { format!("{subject}的{missing}") };
+    // A missing fact that names its owner already (波兰的总统, 俄方的回应) is not given
+    // another (波兰的波兰的总统, 泽连斯基的俄方的回应).
+    let owned = found.analysis.entities.iter().any(|e| missing.starts_with(&e.name));
+    let what = if owned || missing.starts_with(subject) {
+        missing.to_owned()
+    } else {
+        format!("{subject}的{missing}")
+    };
     Reply {
         kind: ReplyKind::Unreported,
         entry: None,

@@ -351,3 +351,14 @@ fn an_unreported_role_is_named_once() {
     assert_eq!(kind, ReplyKind::Unreported);
     assert!(text.starts_with("文章没有报道波兰的总统，"), "{text}");
 }
+
+#[test]
+fn a_response_the_article_does_not_report_is_said_to_be_unreported() {
+    let (_, text, kind) = answer("克宫如何回应泽连斯基对俄方诚意的质疑？");
+    assert_eq!(kind, ReplyKind::Unreported);
+    assert!(text.starts_with("文章没有报道俄方的回应"), "{text}");
+    // Putin's answer is Russia's.
+    let (entry, _, kind) = answer("黑海航运安全倡议俄方怎么回应的？");
+    assert_eq!(kind, ReplyKind::Answer);
+    assert_eq!(entry.as_deref(), Some("black-sea"));
+}

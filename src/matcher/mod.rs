@@ -198,6 +198,8 @@ impl Match {
 /// Finds the entry closest to a question. Built once; matching is read-only.
 #[derive(Debug)]
 pub struct Matcher {
+    /// The people who speak for each country or side (俄方 → 普京).
+    speakers_for: HashMap<String, Vec<String>>,
     normalizer: Normalizer,
     segmenter: Segmenter,
     analyzer: Analyzer,
@@ -237,6 +239,22 @@ struct EntryFacts {
     text: String,
     /// All its texts, normalised.
     mentions: String,
+}
+
+/// The people who speak for a country or side, from the lexicon's roles (俄方 → 普京,
+/// 梅德韦杰夫), normalised.
+fn speakers_for(knowledge: &KnowledgeBase, normalizer: &Normalizer) -> HashMap<String, Vec<String>> {
+    let mut speakers: HashMap<String, Vec<String>> = HashMap::new();
+    for role in &knowledge.lexicon.role {
+        let person = normalizer.normalize(role.person.get_ref());
+        for country in &role.countries {
+            let people = speakers.entry(normalizer.normalize(country)).or_default();
+            if !people.contains(&person) {
+                people.push(person.clone());
+            }
+        }
+    }
+    speakers
 }
 
 impl Matcher {
@@ -308,7 +326,9 @@ impl Matcher {
             .iter()
             .map(|d| (d.name.clone(), d.given_by.iter().map(|g| normalizer.normalize(g)).collect()))
             .collect();
+        let speakers_for = speakers_for(knowledge, &normalizer);
         Self {
+            speakers_for,
             normalizer,
             segmenter,
             analyzer,
@@ -616,6 +636,15 @@ impl Matcher {
         {
             return Some(Facet::Where.missing_name().to_owned());
         }
+        if let Some(responder) = responder(normalized, analysis)
+            && !speaks_in(&facts.text, responder)
+            && !self
+                .speakers_for
+                .get(responder)
+                .is_some_and(|people| people.iter().any(|p| speaks_in(&facts.text, p)))
+        {
+            return Some(format!("{responder}的{RESPONSE}"));
+        }
         if let Some(detail) = analysis.detail {
             let (name, given_by) = &self.details[detail];
             if !given_by.iter().any(|g| facts.text.contains(g.as_str())) {
@@ -706,6 +735,39 @@ impl Matcher {
 
 /// How good a match of one sentence of a message is, to choose among its sentences:
 /// an answer beats a specific "not reported", which beats a decline; then the score.
+/// What a question asks for when it asks how someone answered (俄方怎么回应…).
+const RESPONSE: &str = "回应";
+/// Words saying that someone spoke or acted on something, after their name.
+const SPEAKING_WORDS: [&str; 14] = [
+    "回应", "表示", "称", "说", "认为", "欢迎", "强调", "提出", "支持", "同意", "通报", "主张", "乐见",
+    "写道",
+];
+/// How far after a name, within its clause, its verb of speaking may stand (普京对特朗普
+/// 提出的有关黑海航运安全倡议作出建设性回应).
+const SPEAKING_SPAN: usize = 30;
+
+/// Who a question asks the response of: the first person, country or organisation it
+/// names, when it asks how they responded (俄方怎么回应泽连斯基的指责).
+fn responder<'a>(normalized: &str, analysis: &'a Analysis) -> Option<&'a str> {
+    if !normalized.contains(RESPONSE) {
+        return None;
+    }
+    let first = analysis.entities.iter().find(|e| !CALL_ENTITIES.contains(&e.name.as_str()))?;
+    let acts = matches!(first.kind, EntityKind::Person | EntityKind::Country | EntityKind::Organisation);
+    let before =
+        normalized.find(&first.name).is_some_and(|at| normalized.find(RESPONSE).is_some_and(|r| at < r));
+    (acts && before).then_some(first.name.as_str())
+}
+
+/// Whether a text has someone speak or act (a verb of speaking soon after their name).
+fn speaks_in(text: &str, who: &str) -> bool {
+    text.match_indices(who).any(|(at, _)| {
+        let after: String =
+            text[at + who.len()..].chars().take(SPEAKING_SPAN).take_while(|c| !c.is_whitespace()).collect();
+        SPEAKING_WORDS.iter().any(|w| after.contains(w))
+    })
+}
+
 /// How far after a region its list may run.
 const LIST_SPAN: usize = 40;
 
