@@ -174,7 +174,11 @@ fn build_one(knowledge: &KnowledgeBase, found: &Match, ambiguous: bool, config: 
                 Vec::new()
             };
             let verdict = found.about_the_call.then(|| verdict(entry)).flatten();
-            entry_reply(knowledge, entry, config, verdict, did_you_mean)
+            let mut reply = entry_reply(knowledge, entry, config, verdict, did_you_mean);
+            if let Some(place) = &found.wrong_place {
+                reply.text = format!("文章没有说在{place}，它报道的是：{}", reply.text);
+            }
+            reply
         }
         (outcome, _) => declined(knowledge, found, outcome, config),
     }
@@ -215,11 +219,19 @@ fn not_reported(knowledge: &KnowledgeBase, found: &Match, entry: &Entry, config:
         .map_or(entry.topic.as_str(), |e| e.name.as_str());
     let missing = found.missing.as_deref().unwrap_or("这一点");
     let said = entry.answer.split_inclusive('。').next().unwrap_or(&entry.answer).trim_end_matches('。');
+    // A missing fact that names its owner already (波兰的总统, 俄方的回应) is not given
+    // another (波兰的波兰的总统, 泽连斯基的俄方的回应).
+    let owned = found.analysis.entities.iter().any(|e| missing.starts_with(&e.name));
+    let what = if owned || missing.starts_with(subject) {
+        missing.to_owned()
+    } else {
+        format!("{subject}的{missing}")
+    };
     Reply {
         kind: ReplyKind::Unreported,
         entry: None,
         verdict: None,
-        text: format!("文章没有报道{subject}的{missing}，只说{said}。"),
+        text: format!("文章没有报道{what}，只说{said}。"),
         quotes: Vec::new(),
         did_you_mean: Vec::new(),
         suggestions: fallback(knowledge, config, vec![suggestion(entry)]),

@@ -323,3 +323,42 @@ fn english_talks_and_ordinal_dates_are_understood() {
         assert_eq!((entry.as_deref(), kind), (Some("witkoff-jeddah"), ReplyKind::Answer), "{question}");
     }
 }
+
+#[test]
+fn a_wrong_place_for_an_event_is_corrected_with_the_articles_place() {
+    let (entry, text, kind) = answer("美俄为什么要去多哈谈停火细节？");
+    assert_eq!(kind, ReplyKind::Answer);
+    assert_eq!(entry.as_deref(), Some("witkoff-jeddah"));
+    assert!(text.starts_with("文章没有说在多哈") && text.contains("吉达"), "{text}");
+    // A person's name the article does not use is no place.
+    let (_, text, _) = answer("拜登和普京谈了什么");
+    assert!(!text.contains("文章没有说在"), "{text}");
+}
+
+#[test]
+fn a_count_asked_of_one_region_of_a_list_is_not_the_lists_total() {
+    let (_, text, kind) = answer("乌军在敖德萨州拦截了多少架无人机？");
+    assert_eq!(kind, ReplyKind::Unreported);
+    assert!(text.contains("在敖德萨州的具体数字"), "{text}");
+    let (_, text, kind) = answer("乌军一共拦截了多少架无人机？");
+    assert_eq!(kind, ReplyKind::Answer);
+    assert!(text.contains("72架"), "{text}");
+}
+
+#[test]
+fn an_unreported_role_is_named_once() {
+    let (_, text, kind) = answer("波兰的总统怎么看这次通话");
+    assert_eq!(kind, ReplyKind::Unreported);
+    assert!(text.starts_with("文章没有报道波兰的总统，"), "{text}");
+}
+
+#[test]
+fn a_response_the_article_does_not_report_is_said_to_be_unreported() {
+    let (_, text, kind) = answer("克宫如何回应泽连斯基对俄方诚意的质疑？");
+    assert_eq!(kind, ReplyKind::Unreported);
+    assert!(text.starts_with("文章没有报道俄方的回应"), "{text}");
+    // Putin's answer is Russia's.
+    let (entry, _, kind) = answer("黑海航运安全倡议俄方怎么回应的？");
+    assert_eq!(kind, ReplyKind::Answer);
+    assert_eq!(entry.as_deref(), Some("black-sea"));
+}

@@ -178,9 +178,27 @@ const PLACE_WORDS: [&str; 8] = ["在", "地区", "城市", "州", "境内", "中
 /// How long a message asking a facet the last entry gives may be (他在哪发的这段话).
 const GIVEN_MAX_CHARS: usize = 12;
 /// How long a follow-up naming only a person and a verb may be (普京怎么回应的).
-const PERSON_VERB_MAX_CHARS: usize = 7;
+const PERSON_VERB_MAX_CHARS: usize = 8;
+/// Openings of a question about who said what follows (谁说可能会谈到).
+const WHO_SAID: [&str; 4] = ["是谁说", "谁说过", "谁说", "谁认为"];
+/// Words that ask how a person reacted, which name no subject of their own (普京什么反应
+/// stays on the last entry's topic).
+const REACTION_WORDS: [&str; 7] = ["反应", "态度", "看法", "回应", "表态", "立场", "评价"];
 /// Words that ask who a person is: their post or title.
-const IDENTITY_WORDS: [&str; 7] = ["职务", "职位", "身份", "头衔", "官职", "什么职", "担任什么"];
+const IDENTITY_WORDS: [&str; 12] = [
+    "职务",
+    "职位",
+    "身份",
+    "头衔",
+    "官职",
+    "什么职",
+    "担任什么",
+    "是谁",
+    "是什么人",
+    "是干什么的",
+    "是做什么的",
+    "是哪位",
+];
 /// Words that ask about another time than the article's: its titles are those of the
 /// day (他之前是什么职务 is not answered by them).
 const EARLIER_WORDS: [&str; 8] = ["之前", "以前", "此前", "曾", "原来", "过去", "后来", "将来"];
@@ -290,6 +308,15 @@ impl Conversation {
                 _ => self.alone(engine, None, question, now),
             };
         };
+        // 谁说可能会谈到: whose words, among the last entry's quotes, say that.
+        if let Some(turn) = self.who_said(engine, context, &normalized, now) {
+            return turn;
+        }
+        // 在哪交接 / 死了多少人, asked of an entry that does not say it: said so, as the
+        // same question alone would be.
+        if let Some(turn) = self.unreported_detail(engine, context, question, &normalized, now) {
+            return turn;
+        }
         // 在哪发的 / 哪家媒体报道的 / 期限多长, asked of an entry that says it.
         if self.given_by_last(engine, context, &normalized) {
             // The entry is the answer as it stands: opened as for 具体说说.
@@ -568,6 +595,64 @@ impl Conversation {
         Some(Turn { found: None, reply, context: Some(next), usage: Some(usage) })
     }
 
+    /// 谁说…: the speaker of the last entry's quote that shares most with what follows
+    /// 谁说 (at least one pair of characters), with the entry's answer.
+    fn who_said(&self, engine: &Engine, context: &Context, normalized: &str, now: u64) -> Option<Turn> {
+        let compact: String = normalized.chars().filter(|c| !c.is_whitespace()).collect();
+        let claim = WHO_SAID.iter().find_map(|w| compact.strip_prefix(w))?;
+        let claim: Vec<char> = claim.trim_end_matches(['的', '呢', '吗']).chars().collect();
+        if claim.len() < 2 || self.names_other_subject(context, normalized) {
+            return None;
+        }
+        let entry = engine.knowledge.entry(context.entry.as_deref()?)?;
+        let shared = |text: &str| {
+            let text = self.normalizer.normalize(text);
+            claim.windows(2).filter(|pair| text.contains(&pair.iter().collect::<String>())).count()
+        };
+        let quote = entry
+            .quotes
+            .iter()
+            .map(|q| (shared(&q.text), q))
+            .filter(|(n, _)| *n > 0)
+            .max_by_key(|(n, _)| *n)?
+            .1;
+        let mut reply = engine.open(&entry.id)?;
+        reply.text = format!("据文章，这是{}的说法。{}", quote.speaker, reply.text);
+        let mut next = context.clone();
+        next.updated = now;
+        let usage = self.usage("who said", context, quote.speaker.clone());
+        Some(Turn { found: None, reply, context: Some(next), usage: Some(usage) })
+    }
+
+    /// The reply to a short follow-up that asks of the last entry a detail the article
+    /// does not give (在哪交接 after the swap): which detail, and what the article says.
+    fn unreported_detail(
+        &self,
+        engine: &Engine,
+        context: &Context,
+        question: &str,
+        normalized: &str,
+        now: u64,
+    ) -> Option<Turn> {
+        let compact: String = normalized.chars().filter(|c| !c.is_whitespace()).collect();
+        if compact.chars().count() > GIVEN_MAX_CHARS || self.names_other_subject(context, normalized) {
+            return None;
+        }
+        let id = context.entry.as_deref()?;
+        let position = engine.knowledge.entries.iter().position(|e| e.id == id)?;
+        let entry = &engine.knowledge.entries[position];
+        let missing = engine.matcher.detail_missing(question, position)?;
+        let mut reply = engine.open(id)?;
+        reply.kind = ReplyKind::Unreported;
+        reply.text = format!("文章没有报道{}的{missing}。文章只说：{}", entry.topic, entry.answer);
+        reply.quotes.clear();
+        reply.suggestions.insert(0, suggestion(entry));
+        let mut next = context.clone();
+        next.updated = now;
+        let usage = self.usage("unreported detail", context, missing);
+        Some(Turn { found: None, reply, context: Some(next), usage: Some(usage) })
+    }
+
     /// Whether a short message asks where, through whom, how long or from what point, and
     /// the last entry's own text gives that (社交媒体平台, 电讯社, 记者会, 30天, 从…开始).
     fn given_by_last(&self, engine: &Engine, context: &Context, normalized: &str) -> bool {
@@ -593,8 +678,12 @@ impl Conversation {
         let compact: String = normalized.chars().filter(|c| !c.is_whitespace()).collect();
         let Some(person) = self.person_in(&compact) else { return false };
         let entry = context.entry.as_deref().and_then(|id| self.entries.get(id));
+        let mut rest = compact.replacen(&person, "", 1);
+        for word in REACTION_WORDS {
+            rest = rest.replace(word, "");
+        }
         compact.chars().count() <= PERSON_VERB_MAX_CHARS
-            && self.subject_in(&compact.replacen(&person, "", 1)).is_none()
+            && self.subject_in(&rest).is_none()
             && entry.is_some_and(|view| view.text.contains(&person))
     }
 
@@ -644,6 +733,12 @@ impl Conversation {
             // A message that names its own person (普京呢？他…) needs no context.
             Pronoun::Person(word) if self.person_in(normalized).is_some() => {
                 return self.own_person(engine, context, normalized, word, now);
+            }
+            // 他是谁 with no person known: whose words the last entry gives.
+            Pronoun::Person(_)
+                if context.person.is_none() && IDENTITY_WORDS.iter().any(|w| normalized.contains(w)) =>
+            {
+                return self.facet(engine, context, Facet::Who, now);
             }
             Pronoun::Person(_) => context.person.clone()?,
             Pronoun::Topic(_) => engine.knowledge.entry(context.entry.as_deref()?)?.topic.clone(),

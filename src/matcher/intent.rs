@@ -120,6 +120,9 @@ const NUMBER_QUESTIONS: [&str; 9] =
 
 /// Words in an answer that give a time without a number.
 const TIME_WORDS: [&str; 8] = ["凌晨", "当晚", "昨天", "立即", "此前", "结束后", "时隔", "通话后"];
+/// Words in an answer that give an amount without a number: what the article says of a
+/// share (仅获“象征性分成”) is the answer to how much of it.
+const AMOUNT_WORDS: [&str; 2] = ["象征性", "少量"];
 /// Units that make a number a time (18日, 30天).
 const TIME_UNITS: &str = "日号时点月年天周";
 /// Characters in an answer that give a number.
@@ -147,7 +150,7 @@ pub fn wanted(normalized: &str) -> Vec<Wanted> {
 pub fn gives(text: &str, kind: Wanted) -> bool {
     match kind {
         Wanted::Time => TIME_WORDS.iter().any(|w| text.contains(w)) || has_time(text),
-        Wanted::Number => has_quantity(text),
+        Wanted::Number => has_quantity(text) || AMOUNT_WORDS.iter().any(|w| text.contains(w)),
     }
 }
 
@@ -226,6 +229,7 @@ mod wanted_tests {
         assert!(!gives("这是两国总统谈到的第四点", Wanted::Number));
         assert!(!gives("第175号", Wanted::Number));
         assert!(gives("第四点：互换175名", Wanted::Number));
+        assert!(gives("而乌克兰仅获 象征性分成", Wanted::Number));
     }
 
     #[test]

@@ -69,6 +69,12 @@ const ENTITY_MISS_PENALTY: f64 = 0.2;
 /// How much an entry loses for each proper noun of the question (拜登) that it never
 /// uses: the question is about another story.
 const STRANGER_PENALTY: f64 = 0.25;
+/// What an entry loses for each verb of the question that tells one event's facts from
+/// another's (拦截, not 发射) that its answer and quotes never use.
+const EVENT_VERB_PENALTY: f64 = 0.15;
+/// Verbs that tell apart facts of one event: the drones intercepted (拦截) are not those
+/// launched (发射).
+const EVENT_VERBS: [&str; 4] = ["拦截", "发射", "互换", "投降"];
 /// The plainest wording of "what did the call cover?", normalised.
 const OVERVIEW_QUESTION: &str = "双方谈了什么";
 /// Verbs of discussing: in "did they discuss X?" the facet already says them, and only X
@@ -80,6 +86,9 @@ const DISCUSSION_WORDS: [&str; 12] =
 const CALL_ENTITIES: [&str; 3] = ["双方", "通话", "新华社"];
 /// The two presidents: named together, they are the call itself, as 双方 is.
 const PRESIDENTS: [&str; 2] = ["普京", "特朗普"];
+/// The two countries of the call, as the lexicon names them: named together (俄罗斯和美国),
+/// they are the call's two sides, as the presidents are.
+const SIDES: [[&str; 2]; 2] = [["俄罗斯", "美国"], ["俄方", "美方"]];
 
 /// The matcher's settings (`[matcher]` in `config/callbot.toml`).
 #[derive(Debug, Clone, Deserialize)]
@@ -127,6 +136,9 @@ pub struct Match {
     /// A second question of the same message, answered by another entry (换俘多少人？
     /// 另外冰球呢): the reply answers both.
     pub also: Option<Box<Match>>,
+    /// A place the question puts an event in that the article does not (多哈 for the
+    /// talks in 吉达): the answer gives the article's place, correcting the premise.
+    pub wrong_place: Option<String>,
 }
 
 /// An entry considered for a question, with the parts of its score.
@@ -186,6 +198,8 @@ impl Match {
 /// Finds the entry closest to a question. Built once; matching is read-only.
 #[derive(Debug)]
 pub struct Matcher {
+    /// The people who speak for each country or side (俄方 → 普京).
+    speakers_for: HashMap<String, Vec<String>>,
     normalizer: Normalizer,
     segmenter: Segmenter,
     analyzer: Analyzer,
@@ -225,6 +239,22 @@ struct EntryFacts {
     text: String,
     /// All its texts, normalised.
     mentions: String,
+}
+
+/// The people who speak for a country or side, from the lexicon's roles (俄方 → 普京,
+/// 梅德韦杰夫), normalised.
+fn speakers_for(knowledge: &KnowledgeBase, normalizer: &Normalizer) -> HashMap<String, Vec<String>> {
+    let mut speakers: HashMap<String, Vec<String>> = HashMap::new();
+    for role in &knowledge.lexicon.role {
+        let person = normalizer.normalize(role.person.get_ref());
+        for country in &role.countries {
+            let people = speakers.entry(normalizer.normalize(country)).or_default();
+            if !people.contains(&person) {
+                people.push(person.clone());
+            }
+        }
+    }
+    speakers
 }
 
 impl Matcher {
@@ -296,7 +326,9 @@ impl Matcher {
             .iter()
             .map(|d| (d.name.clone(), d.given_by.iter().map(|g| normalizer.normalize(g)).collect()))
             .collect();
+        let speakers_for = speakers_for(knowledge, &normalizer);
         Self {
+            speakers_for,
             normalizer,
             segmenter,
             analyzer,
@@ -417,6 +449,7 @@ impl Matcher {
             candidates: Vec::new(),
             outcome: Outcome::Decline(reason),
             also: None,
+            wrong_place: None,
         };
         if normalized.is_empty() {
             return declined(normalized, Vec::new(), Analysis::empty(), Decline::Empty);
@@ -446,6 +479,16 @@ impl Matcher {
         } else {
             self.weigh(&words, &analysis)
         };
+        // Names the article does not use that stand where a place does (在多哈, 去利雅得):
+        // jieba tags many foreign places as people's names, so the slot tells.
+        let foreign_places: Vec<String> = names
+            .iter()
+            .filter(|name| {
+                words.iter().any(|w| w.place && w.text == **name)
+                    || PLACE_SLOTS.iter().any(|slot| normalized.contains(&format!("{slot}{name}")))
+            })
+            .cloned()
+            .collect();
         let words: Vec<String> = words.into_iter().map(|w| w.text).collect();
         if !analysis.has_content() {
             return declined(normalized, words, analysis, Decline::TooLittle);
@@ -453,12 +496,19 @@ impl Matcher {
         let ideal = self.index.ideal_score(&weighted);
         let question = Phrasing::new(if overview_only { OVERVIEW_QUESTION } else { &normalized });
         let both_presidents = PRESIDENTS.iter().all(|p| analysis.names(p));
+        let both_sides: Vec<&str> =
+            SIDES.iter().filter(|pair| pair.iter().all(|c| analysis.names(c))).flatten().copied().collect();
         let named: Vec<&str> = analysis
             .entities
             .iter()
             .map(|e| e.name.as_str())
-            .filter(|name| !(CALL_ENTITIES.contains(name) || both_presidents && PRESIDENTS.contains(name)))
+            .filter(|name| {
+                !(CALL_ENTITIES.contains(name)
+                    || both_presidents && PRESIDENTS.contains(name)
+                    || both_sides.contains(name))
+            })
             .collect();
+        let event_verbs: Vec<&str> = EVENT_VERBS.iter().copied().filter(|v| normalized.contains(v)).collect();
         let mut candidates: Vec<Candidate> = self
             .index
             .search(&weighted)
@@ -473,6 +523,7 @@ impl Matcher {
                 let misses = named.iter().filter(|n| !facts.entities.iter().any(|e| e == *n)).count();
                 let misses = misses + usize::from(facts.earlier_call && !asks_earlier);
                 let strangers = names.iter().filter(|n| !facts.mentions.contains(n.as_str())).count();
+                let other_event = event_verbs.iter().filter(|v| !facts.text.contains(*v)).count();
                 Candidate {
                     entry: term.doc,
                     score: (COVERAGE_WEIGHT * term.coverage
@@ -480,7 +531,8 @@ impl Matcher {
                         + RELEVANCE_WEIGHT * relevance
                         + bonus
                         - ENTITY_MISS_PENALTY * misses as f64
-                        - STRANGER_PENALTY * strangers as f64)
+                        - STRANGER_PENALTY * strangers as f64
+                        - EVENT_VERB_PENALTY * other_event as f64)
                         .clamp(0.0, 1.0),
                     bm25: term.bm25,
                     coverage: term.coverage,
@@ -489,6 +541,7 @@ impl Matcher {
             })
             .collect();
         candidates.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
+        let wrong_place = self.wrong_place(&normalized, &foreign_places, &mut candidates);
         let mut missing = None;
         let outcome = match candidates.first() {
             Some(best) if best.score >= self.config.threshold => {
@@ -515,7 +568,58 @@ impl Matcher {
             candidates,
             outcome,
             also: None,
+            wrong_place,
         }
+    }
+
+    /// When the question is declined only for a place name the article does not use
+    /// (美俄为什么要去多哈谈), and the event it asks about is one whose place the article
+    /// gives, that entry is put first with the score it has without the place, and the
+    /// place is returned so the answer can correct the premise.
+    fn wrong_place(
+        &self,
+        normalized: &str,
+        places: &[String],
+        candidates: &mut [Candidate],
+    ) -> Option<String> {
+        let declined = candidates.first().is_none_or(|c| c.score < self.config.threshold);
+        let event = EVENT_WORDS.iter().chain(&["谈"]).any(|w| normalized.contains(w));
+        if !declined || places.is_empty() || !event {
+            return None;
+        }
+        let (position, restored) = candidates
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| self.gives[c.entry].names_place && !self.unreported[c.entry])
+            .map(|(i, c)| {
+                let unknown =
+                    places.iter().filter(|p| !self.gives[c.entry].mentions.contains(p.as_str())).count();
+                (i, (c.score + STRANGER_PENALTY * unknown as f64).min(1.0))
+            })
+            .max_by(|a, b| a.1.total_cmp(&b.1))?;
+        if restored < self.config.threshold {
+            return None;
+        }
+        candidates[position].score = restored;
+        candidates[..=position].rotate_right(1);
+        places.first().cloned()
+    }
+
+    /// The detail a message asks (交接地点, 具体伤亡, a count in one region of a list)
+    /// that the entry at `entry` (its position in the knowledge) does not give, if any:
+    /// what a follow-up asks of the last entry that the article does not report.
+    pub fn detail_missing(&self, question: &str, entry: usize) -> Option<String> {
+        let facts = self.gives.get(entry)?;
+        let normalized = self.normalizer.normalize(question);
+        if let Some(detail) = self.analyze(question).detail {
+            let (name, given_by) = &self.details[detail];
+            return (!given_by.iter().any(|g| facts.text.contains(g.as_str()))).then(|| name.clone());
+        }
+        let counts = wanted(&normalized).contains(&Wanted::Number) || counted(&normalized).is_some();
+        counts
+            .then(|| region_in_a_total(&normalized, &facts.text))
+            .flatten()
+            .map(|r| format!("在{r}的具体数字"))
     }
 
     /// What a question asks that an entry does not give: a detail (年龄), or a date or
@@ -531,6 +635,15 @@ impl Matcher {
             && EVENT_WORDS.iter().any(|w| normalized.contains(w))
         {
             return Some(Facet::Where.missing_name().to_owned());
+        }
+        if let Some(responder) = responder(normalized, analysis)
+            && !speaks_in(&facts.text, responder)
+            && !self
+                .speakers_for
+                .get(responder)
+                .is_some_and(|people| people.iter().any(|p| speaks_in(&facts.text, p)))
+        {
+            return Some(format!("{responder}的{RESPONSE}"));
         }
         if let Some(detail) = analysis.detail {
             let (name, given_by) = &self.details[detail];
@@ -549,6 +662,11 @@ impl Matcher {
             && !gives_count_of(&facts.text, counter)
         {
             return Some(Facet::HowMany.missing_name().to_owned());
+        }
+        if (wanted.contains(&Wanted::Number) || counted(normalized).is_some())
+            && let Some(region) = region_in_a_total(normalized, &facts.text)
+        {
+            return Some(format!("在{region}的具体数字"));
         }
         None
     }
@@ -617,6 +735,58 @@ impl Matcher {
 
 /// How good a match of one sentence of a message is, to choose among its sentences:
 /// an answer beats a specific "not reported", which beats a decline; then the score.
+/// What a question asks for when it asks how someone answered (俄方怎么回应…).
+const RESPONSE: &str = "回应";
+/// Words saying that someone spoke or acted on something, after their name.
+const SPEAKING_WORDS: [&str; 14] = [
+    "回应", "表示", "称", "说", "认为", "欢迎", "强调", "提出", "支持", "同意", "通报", "主张", "乐见",
+    "写道",
+];
+/// How far after a name, within its clause, its verb of speaking may stand (普京对特朗普
+/// 提出的有关黑海航运安全倡议作出建设性回应).
+const SPEAKING_SPAN: usize = 30;
+
+/// Who a question asks the response of: the first person, country or organisation it
+/// names, when it asks how they responded (俄方怎么回应泽连斯基的指责).
+fn responder<'a>(normalized: &str, analysis: &'a Analysis) -> Option<&'a str> {
+    if !normalized.contains(RESPONSE) {
+        return None;
+    }
+    let first = analysis.entities.iter().find(|e| !CALL_ENTITIES.contains(&e.name.as_str()))?;
+    let acts = matches!(first.kind, EntityKind::Person | EntityKind::Country | EntityKind::Organisation);
+    let before =
+        normalized.find(&first.name).is_some_and(|at| normalized.find(RESPONSE).is_some_and(|r| at < r));
+    (acts && before).then_some(first.name.as_str())
+}
+
+/// Whether a text has someone speak or act (a verb of speaking soon after their name).
+fn speaks_in(text: &str, who: &str) -> bool {
+    text.match_indices(who).any(|(at, _)| {
+        let after: String =
+            text[at + who.len()..].chars().take(SPEAKING_SPAN).take_while(|c| !c.is_whitespace()).collect();
+        SPEAKING_WORDS.iter().any(|w| after.contains(w))
+    })
+}
+
+/// How far after a region its list may run.
+const LIST_SPAN: usize = 40;
+
+/// A region a question asks a count of (苏梅州) that the answer names only inside a list
+/// ending in 等 (苏梅州、敖德萨州、基辅州等6个州): the answer's figure is the total
+/// over the list, not that region's.
+fn region_in_a_total(normalized: &str, answer: &str) -> Option<String> {
+    let chars: Vec<char> = normalized.chars().collect();
+    (0..chars.len()).filter(|&i| chars[i] == '州').find_map(|end| {
+        (2..=4).rev().filter(|len| end >= *len).find_map(|len| {
+            let region: String = chars[end - len..=end].iter().collect();
+            let at = answer.find(&region)?;
+            // The list runs to its first number (等6个州); punctuation is a space by now.
+            let mut list = answer[at..].chars().take(LIST_SPAN).take_while(|c| !c.is_ascii_digit());
+            list.any(|c| c == '等').then_some(region)
+        })
+    })
+}
+
 fn rank(found: &Match) -> f64 {
     let outcome = match found.outcome {
         Outcome::Answer => 2.0,
@@ -674,6 +844,9 @@ const EARLIER_CALL: [&str; 13] = [
 const EVENT_WORDS: [&str; 12] =
     ["互换", "被俘人员", "交接", "比赛", "会谈", "会面", "见面", "谈判", "签署", "举行", "举办", "通电话"];
 
+/// Words after which a name stands for a place (在多哈, 去利雅得, 选在日内瓦).
+const PLACE_SLOTS: [&str; 4] = ["在", "去", "到", "于"];
+
 /// Words that make a sentence a question.
 const QUESTION_WORDS: [&str; 16] = [
     "什么",
@@ -712,6 +885,21 @@ impl EntryFacts {
             all.push_str(t);
             all
         });
+        // The entities its own words name before a title stands for a person (美国中东问题特使
+        // is 威特科夫 once normalised, but it names 美国 and 中东 as well).
+        let written = std::iter::once(&entry.answer)
+            .chain(entry.quotes.iter().map(|q| &q.text))
+            .chain(&entry.questions)
+            .map(|t| basic_form(t))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let mut entities: Vec<String> =
+            analyzer.entities_in(&everything).into_iter().map(|e| e.name).collect();
+        for entity in analyzer.entities_in(&written) {
+            if !entities.contains(&entity.name) {
+                entities.push(entity.name);
+            }
+        }
         Self {
             kinds: Wanted::ALL.into_iter().filter(|kind| gives(&text, *kind)).collect(),
             facets: analysis::facets_given(&text, &given),
@@ -719,7 +907,7 @@ impl EntryFacts {
                 && texts.questions.iter().all(|q| EARLIER_CALL.iter().any(|m| q.contains(m))),
             names_place: given.iter().any(|e| e.kind == EntityKind::Place)
                 || PLACE_NAMES.iter().any(|w| text.contains(w)),
-            entities: analyzer.entities_in(&everything).into_iter().map(|e| e.name).collect(),
+            entities,
             text,
             mentions: everything,
         }
@@ -827,6 +1015,16 @@ fn compact(normalized: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_region_named_only_in_a_list_has_no_figure_of_its_own() {
+        let answer =
+            "乌克兰苏梅州 敖德萨州 基辅州等6个州遭到袭击 乌军在哈尔科夫州 苏梅州等12个州拦截了72架无人机";
+        assert_eq!(super::region_in_a_total("乌军在苏梅州拦截了几架", answer).as_deref(), Some("苏梅州"));
+        assert_eq!(super::region_in_a_total("哈尔科夫州拦截了多少架", answer).as_deref(), Some("哈尔科夫州"));
+        assert_eq!(super::region_in_a_total("一共有几个州遭到袭击", answer), None);
+        assert_eq!(super::region_in_a_total("12个州拦截了多少架", answer), None);
+    }
 
     #[test]
     fn closest_agrees_with_strsim_over_every_phrasing() {

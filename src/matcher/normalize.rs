@@ -227,7 +227,15 @@ impl English {
                 out.push('日');
             } else if !self.stopwords.contains(word) {
                 // The word as written first (talks, the noun), then its stem (talk).
-                match self.written.get(word).or_else(|| self.glossary.get(self.stemmer.stem(word).as_ref())) {
+                // A glossary word written as a stem (propos) is found by the stem of the
+                // question's word (proposed → propos) as well.
+                let stem = self.stemmer.stem(word);
+                let found = self
+                    .written
+                    .get(word)
+                    .or_else(|| self.glossary.get(stem.as_ref()))
+                    .or_else(|| self.written.get(stem.as_ref()));
+                match found {
                     Some(target) => out.push_str(target),
                     None => out.push_str(word),
                 }

@@ -15,6 +15,8 @@ pub struct Word {
     /// Whether jieba's dictionary tags it as a proper noun (a person, a place, an
     /// organisation): a name the knowledge does not know means another story.
     pub proper: bool,
+    /// Whether it is tagged as a place name (多哈, 利雅得).
+    pub place: bool,
 }
 
 /// Part-of-speech tags (jieba's, from the ICTCLAS set) of function words. Negations
@@ -25,6 +27,8 @@ const NEGATIONS: [&str; 5] = ["没", "没有", "未", "不", "并未"];
 /// Part-of-speech tags (and their subtags: nrt, nrfg) of proper nouns: people, places,
 /// organisations.
 const PROPER_TAGS: [&str; 3] = ["nr", "ns", "nt"];
+/// The part-of-speech tag of place names.
+const PLACE_TAG: &str = "ns";
 
 /// jieba's own dictionary, parsed once and kept when a process will build matchers again.
 static KEPT_DICTIONARY: std::sync::OnceLock<Jieba> = std::sync::OnceLock::new();
@@ -77,8 +81,8 @@ impl Segmenter {
             if text.trim().is_empty() || self.stopwords.contains(text) {
                 continue;
             }
-            let (function, proper) = self.kind_of(text);
-            words.push(Word { text: text.to_owned(), function, proper });
+            let (function, proper, place) = self.kind_of(text);
+            words.push(Word { text: text.to_owned(), function, proper, place });
             let chars: Vec<char> = text.chars().collect();
             if chars.len() < 3 {
                 continue;
@@ -87,7 +91,7 @@ impl Segmenter {
                 for window in chars.windows(len) {
                     let inner: String = window.iter().collect();
                     if self.jieba.has_word(&inner) && !self.stopwords.contains(&inner) {
-                        words.push(Word { text: inner, function, proper: false });
+                        words.push(Word { text: inner, function, proper: false, place: false });
                     }
                 }
             }
@@ -100,19 +104,18 @@ impl Segmenter {
     /// Whether a word is a function word by its part of speech in jieba's dictionary.
     /// Words the dictionary does not have (names found by jieba's HMM) are content words;
     /// asking for their tag would load jieba's tagging model, which start-up can spare.
-    /// Also whether it is a proper noun, by the same tag.
-    fn kind_of(&self, word: &str) -> (bool, bool) {
-        if NEGATIONS.contains(&word) {
-            return (false, false);
-        }
-        if !self.jieba.has_word(word) {
-            return (false, false);
+    /// Also whether it is a proper noun, and whether a place name, by the same tag.
+    fn kind_of(&self, word: &str) -> (bool, bool, bool) {
+        if NEGATIONS.contains(&word) || !self.jieba.has_word(word) {
+            return (false, false, false);
         }
         match self.jieba.tag(word, false).as_slice() {
-            [tagged] => {
-                (FUNCTION_TAGS.contains(&tagged.tag), PROPER_TAGS.iter().any(|t| tagged.tag.starts_with(t)))
-            }
-            _ => (false, false),
+            [tagged] => (
+                FUNCTION_TAGS.contains(&tagged.tag),
+                PROPER_TAGS.iter().any(|t| tagged.tag.starts_with(t)),
+                tagged.tag.starts_with(PLACE_TAG),
+            ),
+            _ => (false, false, false),
         }
     }
 }
