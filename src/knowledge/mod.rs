@@ -11,6 +11,39 @@ mod lexicon;
 mod raw;
 mod validate;
 
+/// Words that make a sentence ask something. Validation requires one in an entry's first
+/// phrasing, which is shown on buttons and so must be a whole question (鲁比奥承认了什么？,
+/// not 鲁比奥?); the matcher looks for one in each sentence of a long message. Words that
+/// also occur in statements (任何's 何, 没有) are left out.
+pub(crate) const QUESTION_WORDS: [&str; 26] = [
+    "吗",
+    "呢",
+    "么",
+    "什么",
+    "啥",
+    "谁",
+    "哪",
+    "几",
+    "多少",
+    "多久",
+    "怎",
+    "咋",
+    "如何",
+    "为何",
+    "为什么",
+    "为啥",
+    "是否",
+    "有没有",
+    "了没",
+    "是不是",
+    "会不会",
+    "能否",
+    "可否",
+    "何时",
+    "作何",
+    "何处",
+];
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 

@@ -23,32 +23,6 @@ const MAX_ANSWER_SENTENCES: usize = 3;
 /// relative to its publication, so the bot never repeats one as if it were today.
 const RELATIVE_DATES: [&str; 10] =
     ["昨天", "今天", "明天", "前天", "后天", "昨日", "今日", "明日", "上周", "下周"];
-/// Words that make a phrasing ask something. The first phrasing of an entry is shown on
-/// buttons, so it must be a whole question (鲁比奥承认了什么？), not a bare name (鲁比奥?).
-const QUESTION_WORDS: [&str; 22] = [
-    "吗",
-    "呢",
-    "么",
-    "什么",
-    "啥",
-    "谁",
-    "哪",
-    "几",
-    "多少",
-    "多久",
-    "怎",
-    "如何",
-    "为何",
-    "为什么",
-    "是否",
-    "有没有",
-    "没有",
-    "了没",
-    "是不是",
-    "会不会",
-    "能否",
-    "何",
-];
 /// A whole question has at least this many characters besides its punctuation.
 const MIN_QUESTION_CHARS: usize = 4;
 
@@ -483,7 +457,7 @@ impl EntryCheck<'_> {
 fn is_whole_question(question: &str) -> bool {
     let chars: Vec<char> = question.chars().filter(|c| c.is_alphanumeric()).collect();
     let words: String = chars.iter().collect();
-    let asks = QUESTION_WORDS.iter().any(|w| words.contains(w))
+    let asks = super::QUESTION_WORDS.iter().any(|w| words.contains(w))
         || chars.windows(3).any(|w| w[0] == w[2] && (w[1] == '没' || w[1] == '不'));
     chars.len() >= MIN_QUESTION_CHARS && asks
 }

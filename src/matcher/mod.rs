@@ -815,7 +815,7 @@ fn sentences_of(message: &str) -> Vec<&str> {
 /// Whether a sentence asks something: it holds a question word or asks yes or no.
 fn asks(sentence: &str) -> bool {
     let normalized = basic_form(sentence);
-    QUESTION_WORDS.iter().any(|w| normalized.contains(w)) || is_yes_no(&normalized)
+    crate::knowledge::QUESTION_WORDS.iter().any(|w| normalized.contains(w)) || is_yes_no(&normalized)
 }
 
 /// Words of an answer that place an event more closely than a country does.
@@ -846,26 +846,6 @@ const EVENT_WORDS: [&str; 12] =
 
 /// Words after which a name stands for a place (在多哈, 去利雅得, 选在日内瓦).
 const PLACE_SLOTS: [&str; 4] = ["在", "去", "到", "于"];
-
-/// Words that make a sentence a question.
-const QUESTION_WORDS: [&str; 16] = [
-    "什么",
-    "啥",
-    "谁",
-    "哪",
-    "几",
-    "多少",
-    "怎么",
-    "咋",
-    "如何",
-    "为什么",
-    "为啥",
-    "吗",
-    "呢",
-    "么",
-    "是否",
-    "有没有",
-];
 
 impl EntryFacts {
     fn new(
