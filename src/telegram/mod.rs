@@ -217,6 +217,24 @@ pub async fn connect<R: Client>(bot: &R, stop: &mut Stop) -> Result<Option<Me>, 
     }
 }
 
+/// Start-up common to polling and the webhook: [`connect`], then [`introduce`]; `None`
+/// (and a log line) if `stop` came first.
+///
+/// # Errors
+/// If Telegram refuses the token.
+async fn start_up<R: Client>(
+    bot: &R,
+    config: &TelegramConfig,
+    stop: &mut Stop,
+) -> Result<Option<Me>, teloxide::RequestError> {
+    let Some(me) = connect(bot, stop).await? else {
+        log::info!("stopped before start-up finished");
+        return Ok(None);
+    };
+    introduce(bot, config).await;
+    Ok(Some(me))
+}
+
 /// Tells Telegram the command menu, and the descriptions an empty chat and the bot's
 /// profile show; a failure is logged, and the bot serves all the same.
 pub async fn introduce<R: Client>(bot: &R, config: &TelegramConfig) {
@@ -294,11 +312,9 @@ where
 {
     let mut stop = Stop::new(stop);
     let config = setup.telegram.clone();
-    let Some(me) = connect(&bot, &mut stop).await? else {
-        log::info!("stopped before start-up finished");
+    let Some(me) = start_up(&bot, &config, &mut stop).await? else {
         return Ok(());
     };
-    introduce(&bot, &config).await;
     delete_webhook(&bot).await;
     let options = polling::PollOptions {
         timeout: Duration::from_secs(u64::from(config.poll_timeout_secs)),

@@ -30,7 +30,7 @@ use tokio::sync::Notify;
 
 use super::metrics::METRICS;
 use super::shared::{CLAIM_TTL, Claim, Shared};
-use super::{BotState, Client, SHUTDOWN_GRACE, Setup, StartError, Stop, allowed_updates, connect, introduce};
+use super::{BotState, Client, SHUTDOWN_GRACE, Setup, StartError, Stop, allowed_updates, start_up};
 
 /// The environment variable that holds the webhook's secret token.
 pub const SECRET_VARIABLE: &str = "CALLBOT_WEBHOOK_SECRET";
@@ -109,11 +109,9 @@ where
 {
     let mut stop = Stop::new(stop);
     let config = setup.telegram.clone();
-    let Some(me) = connect(&bot, &mut stop).await? else {
-        log::info!("stopped before start-up finished");
+    let Some(me) = start_up(&bot, &config, &mut stop).await? else {
         return Ok(());
     };
-    introduce(&bot, &config).await;
     let tcp = tokio::net::TcpListener::bind(options.listen)
         .await
         .map_err(|source| StartError::Listen { address: options.listen, source })?;
