@@ -392,14 +392,20 @@ impl Matcher {
                 *current = resolved;
             }
         }
-        // A bare last question (一共换多少人？) takes its topic from the sentence before.
-        if let Some((last, bare)) = found.last_mut()
-            && rank(bare) < 1.0
-            && *last > 0
-        {
-            let joined = format!("{}，{}", sentences[*last - 1], sentences[*last]);
-            let filled = self.find_one(&joined);
-            if rank(&filled) >= 1.0 {
+        // A bare last question (一共换多少人？) takes its topic from the sentence before;
+        // a question that names no topic at all (数量多少？) is about the sentences before
+        // it, even when some entry answers it alone.
+        let count = found.len();
+        for (k, (at, bare)) in found.iter_mut().enumerate() {
+            // An ordinal (第三点) names its own topic: the point of the list.
+            let topicless = self.topic_of(sentences[*at]).is_none() && !sentences[*at].contains('第');
+            let unanswered = k + 1 == count && rank(bare) < 1.0;
+            if *at == 0 || !(unanswered || topicless) {
+                continue;
+            }
+            if let Some(filled) = self.fill(&sentences, *at, topicless)
+                && rank(&filled) >= if unanswered { 1.0 } else { 2.0 }
+            {
                 *bare = filled;
             }
         }
@@ -432,6 +438,23 @@ impl Matcher {
             }
             None => found.swap_remove(best).1,
         }
+    }
+
+    /// The sentence at `at` read with what comes before it: joined to the sentence
+    /// before, and, when it names no topic, with the topic named nearest before put in
+    /// front of it and of each of its asking clauses, which leaves out the chatter around
+    /// (听广播说黑海也谈到了。我不太明白，到底谈了什么？). The best reading.
+    fn fill(&self, sentences: &[&str], at: usize, topicless: bool) -> Option<Match> {
+        let sentence = sentences[at];
+        let joined = self.find_one(&format!("{}，{sentence}", sentences[at - 1]));
+        let topic = (0..at).rev().find_map(|i| self.topic_of(sentences[i])).filter(|_| topicless);
+        let clauses = sentence.split(['，', ',']).filter(|c| *c != sentence && asks(c));
+        let named = topic.iter().flat_map(|topic| {
+            std::iter::once(sentence).chain(clauses.clone()).map(move |c| format!("{topic}{c}"))
+        });
+        std::iter::once(joined)
+            .chain(named.map(|q| self.find_one(&q)))
+            .max_by(|a, b| rank(a).total_cmp(&rank(b)))
     }
 
     fn find_one(&self, question: &str) -> Match {
@@ -668,6 +691,11 @@ impl Matcher {
         {
             return Some(format!("在{region}的具体数字"));
         }
+        if (wanted.contains(&Wanted::Number) || counted(normalized).is_some())
+            && let Some(total) = part_of_a_total(normalized, &facts.text)
+        {
+            return Some(format!("{total}中各部分的具体数字"));
+        }
         None
     }
 
@@ -785,6 +813,34 @@ fn region_in_a_total(normalized: &str, answer: &str) -> Option<String> {
             list.any(|c| c == '等').then_some(region)
         })
     })
+}
+
+/// Words that take a part out of a whole named before them (175名被俘人员里有多少…).
+const PART_OF: [&str; 6] = ["其中", "当中", "之中", "里", "中有", "中的"];
+/// How far after a figure the word taking a part of it may stand.
+const PART_SPAN: usize = 8;
+
+/// A total the question names (175名被俘人员) and asks a part of, when the answer gives
+/// only that total: the article does not split it.
+fn part_of_a_total(normalized: &str, answer: &str) -> Option<String> {
+    let chars: Vec<char> = normalized.chars().collect();
+    let mut start = 0;
+    while start < chars.len() {
+        if !chars[start].is_ascii_digit() || (start > 0 && chars[start - 1].is_ascii_digit()) {
+            start += 1;
+            continue;
+        }
+        let digits = chars[start..].iter().take_while(|c| c.is_ascii_digit()).count();
+        let number: String = chars[start..start + digits].iter().collect();
+        let after: String = chars[start + digits..].iter().take(PART_SPAN).collect();
+        if let Some(at) = PART_OF.iter().filter_map(|w| after.find(w)).min()
+            && answer.contains(&number)
+        {
+            return Some(format!("{number}{}", &after[..at]).trim().to_owned());
+        }
+        start += digits;
+    }
+    None
 }
 
 fn rank(found: &Match) -> f64 {
