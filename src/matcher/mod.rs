@@ -659,14 +659,14 @@ impl Matcher {
         {
             return Some(Facet::Where.missing_name().to_owned());
         }
-        if let Some(responder) = responder(normalized, analysis)
+        if let Some((responder, asked)) = responder(normalized, analysis)
             && !speaks_in(&facts.text, responder)
             && !self
                 .speakers_for
                 .get(responder)
                 .is_some_and(|people| people.iter().any(|p| speaks_in(&facts.text, p)))
         {
-            return Some(format!("{responder}的{RESPONSE}"));
+            return Some(format!("{responder}的{asked}"));
         }
         if let Some(detail) = analysis.detail {
             let (name, given_by) = &self.details[detail];
@@ -763,8 +763,9 @@ impl Matcher {
 
 /// How good a match of one sentence of a message is, to choose among its sentences:
 /// an answer beats a specific "not reported", which beats a decline; then the score.
-/// What a question asks for when it asks how someone answered (俄方怎么回应…).
-const RESPONSE: &str = "回应";
+/// What a question asks for when it asks how someone answered or judged something
+/// (俄方怎么回应…, 法国怎么评价…).
+const RESPONSES: [&str; 2] = ["回应", "评价"];
 /// Words saying that someone spoke or acted on something, after their name.
 const SPEAKING_WORDS: [&str; 14] = [
     "回应", "表示", "称", "说", "认为", "欢迎", "强调", "提出", "支持", "同意", "通报", "主张", "乐见",
@@ -774,17 +775,18 @@ const SPEAKING_WORDS: [&str; 14] = [
 /// 提出的有关黑海航运安全倡议作出建设性回应).
 const SPEAKING_SPAN: usize = 30;
 
-/// Who a question asks the response of: the first person, country or organisation it
-/// names, when it asks how they responded (俄方怎么回应泽连斯基的指责).
-fn responder<'a>(normalized: &str, analysis: &'a Analysis) -> Option<&'a str> {
-    if !normalized.contains(RESPONSE) {
-        return None;
-    }
-    let first = analysis.entities.iter().find(|e| !CALL_ENTITIES.contains(&e.name.as_str()))?;
+/// Who a question asks the response of, and the word it asks it with: the first
+/// person, country or organisation it names, when it asks how they responded or judged
+/// something (俄方怎么回应泽连斯基的指责, 法国怎么评价俄方的条件).
+fn responder<'a>(normalized: &str, analysis: &'a Analysis) -> Option<(&'a str, &'static str)> {
+    let (word, asked_at) = RESPONSES.iter().find_map(|w| normalized.find(w).map(|at| (*w, at)))?;
+    // The one after 对 is what is judged, not who judges (他对普京的话怎么评价).
+    let judged = |name: &str| normalized.find(name).is_some_and(|at| normalized[..at].ends_with('对'));
+    let first =
+        analysis.entities.iter().find(|e| !CALL_ENTITIES.contains(&e.name.as_str()) && !judged(&e.name))?;
     let acts = matches!(first.kind, EntityKind::Person | EntityKind::Country | EntityKind::Organisation);
-    let before =
-        normalized.find(&first.name).is_some_and(|at| normalized.find(RESPONSE).is_some_and(|r| at < r));
-    (acts && before).then_some(first.name.as_str())
+    let before = normalized.find(&first.name).is_some_and(|at| at < asked_at);
+    (acts && before).then_some((first.name.as_str(), word))
 }
 
 /// Whether a text has someone speak or act (a verb of speaking soon after their name).
