@@ -609,13 +609,25 @@ impl Conversation {
             let text = self.normalizer.normalize(text);
             claim.windows(2).filter(|pair| text.contains(&pair.iter().collect::<String>())).count()
         };
-        let quote = entry
+        let (n, quote) = entry
             .quotes
             .iter()
             .map(|q| (shared(&q.text), q))
             .filter(|(n, _)| *n > 0)
-            .max_by_key(|(n, _)| *n)?
-            .1;
+            .max_by_key(|(n, _)| *n)?;
+        // A claim that shares only a word or two with the last entry (谈判) and more with
+        // the entry found afresh is that entry's: matched afresh.
+        if 2 * n < claim.len() - 1 {
+            let fresh = engine.matcher.find(normalized);
+            let other = fresh
+                .best()
+                .filter(|_| fresh.outcome == Outcome::Answer)
+                .and_then(|c| engine.knowledge.entries.get(c.entry))
+                .filter(|other| other.id != entry.id);
+            if other.is_some_and(|other| other.quotes.iter().any(|q| shared(&q.text) > n)) {
+                return None;
+            }
+        }
         let mut reply = engine.open(&entry.id)?;
         reply.text = format!("据文章，这是{}的说法。{}", quote.speaker, reply.text);
         let mut next = context.clone();
