@@ -180,6 +180,12 @@ const GIVEN_MAX_CHARS: usize = 12;
 /// How long a follow-up naming only a person and a verb may be (普京怎么回应的).
 const PERSON_VERB_MAX_CHARS: usize = 8;
 /// Openings of a question about who said what follows (谁说可能会谈到).
+/// Words a question asks for several things with (哪些条件, 哪几个).
+const LIST_QUESTION_WORDS: [&str; 3] = ["哪些", "哪几", "几个"];
+/// What the points of the call are counted in (哪几点): the list of the seven points.
+const POINT: char = '点';
+/// The mark that separates the items of a list inside an answer.
+const LIST_MARK: char = '、';
 const WHO_SAID: [&str; 4] = ["是谁说", "谁说过", "谁说", "谁认为"];
 /// Words that ask how a person reacted, which name no subject of their own (普京什么反应
 /// stays on the last entry's topic).
@@ -332,6 +338,11 @@ impl Conversation {
             Cue::None => None,
             // 第二个条件 after the entry that lists the conditions: that entry.
             Cue::Ordinal(_) if self.counts_in_last(engine, context, &normalized) => {
+                self.facet(engine, context, Facet::Detail, now)
+            }
+            // 第二个是什么 / 最后一个呢 after 提了哪些条件 with no list shown: the items of
+            // that entry's own answer.
+            Cue::Ordinal(_) | Cue::Last if self.listed_by_last(engine, context) => {
                 self.facet(engine, context, Facet::Detail, now)
             }
             Cue::Ordinal(n) => {
@@ -683,6 +694,16 @@ impl Conversation {
     fn counts_in_last(&self, engine: &Engine, context: &Context, normalized: &str) -> bool {
         let entry = context.entry.as_deref().and_then(|id| engine.knowledge.entry(id));
         cues::ordinal_noun(normalized).is_some_and(|noun| entry.is_some_and(|e| e.answer.contains(&noun)))
+    }
+
+    /// Whether the last question asked for several things (哪些条件, not 哪几点) and its
+    /// entry's answer lists them (…、…), with no list shown: an ordinal counts in that answer.
+    fn listed_by_last(&self, engine: &Engine, context: &Context) -> bool {
+        let entry = context.entry.as_deref().and_then(|id| engine.knowledge.entry(id));
+        context.list.is_none()
+            && LIST_QUESTION_WORDS.iter().any(|w| context.question.contains(w))
+            && !context.question.contains(POINT)
+            && entry.is_some_and(|e| e.answer.contains(LIST_MARK))
     }
 
     /// Whether a short message names only a person the last entry speaks of, and a verb.
