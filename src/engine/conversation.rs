@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use super::Engine;
 use super::cues::{self, Cue, Facet, Pronoun};
 use crate::knowledge::{EntityKind, Entry, KnowledgeBase};
-use crate::matcher::{Match, Normalizer, Outcome, Wanted, asks_if_discussed, gives};
+use crate::matcher::{Match, Normalizer, Outcome, Wanted, asks_if_discussed, counted, gives, gives_count_of};
 use crate::reply::{Reply, ReplyKind, SCOPE, Suggestion};
 
 /// The version of [`Context`]'s stored form. A stored context of another version is
@@ -180,6 +180,15 @@ const GIVEN_MAX_CHARS: usize = 12;
 /// How long a follow-up naming only a person and a verb may be (普京怎么回应的).
 const PERSON_VERB_MAX_CHARS: usize = 8;
 /// Openings of a question about who said what follows (谁说可能会谈到).
+/// Whether a message asks a count in a measure word (多少架无人机) that a text gives,
+/// of the thing the message names after it.
+fn counts_given_in(compact: &str, text: &str) -> bool {
+    counted(compact).is_some_and(|counter| {
+        let thing = compact.split(counter).nth(1).unwrap_or_default().trim_end_matches(['呢', '吗']);
+        !thing.is_empty() && gives_count_of(text, counter) && text.contains(&format!("{counter}{thing}"))
+    })
+}
+
 /// Words a question asks for several things with (哪些条件, 哪几个).
 const LIST_QUESTION_WORDS: [&str; 3] = ["哪些", "哪几", "几个"];
 /// What the points of the call are counted in (哪几点): the list of the seven points.
@@ -676,8 +685,9 @@ impl Conversation {
         Some(Turn { found: None, reply, context: Some(next), usage: Some(usage) })
     }
 
-    /// Whether a short message asks where, through whom, how long or from what point, and
-    /// the last entry's own text gives that (社交媒体平台, 电讯社, 记者会, 30天, 从…开始).
+    /// Whether a short message asks where, through whom, how long, from what point or how
+    /// many of a thing, and the last entry's own text gives that (社交媒体平台, 电讯社,
+    /// 记者会, 30天, 从…开始, 145架无人机).
     fn given_by_last(&self, engine: &Engine, context: &Context, normalized: &str) -> bool {
         let compact: String = normalized.chars().filter(|c| !c.is_whitespace()).collect();
         if compact.chars().count() > GIVEN_MAX_CHARS || self.names_other_subject(context, normalized) {
@@ -687,7 +697,7 @@ impl Conversation {
             return false;
         };
         let text = entry.quotes.iter().fold(entry.answer.clone(), |text, q| text + &q.text);
-        cues::given_in(&compact, &text)
+        cues::given_in(&compact, &text) || counts_given_in(&compact, &text)
     }
 
     /// Whether a message counts something (第二个条件) that the last entry's answer names.

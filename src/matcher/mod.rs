@@ -38,14 +38,13 @@ use std::collections::HashMap;
 use serde::Deserialize;
 
 use analysis::Analyzer;
-use intent::{counted, gives_count_of};
 
 pub use crate::knowledge::EntityKind;
 pub use analysis::{Analysis, Entity, Facet};
 pub use normalize::basic_form;
 
 use index::{DocumentWords, Index};
-pub(crate) use intent::{Wanted, asks_if_discussed, gives};
+pub(crate) use intent::{Wanted, asks_if_discussed, counted, gives, gives_count_of};
 use intent::{is_yes_no, wanted};
 pub(crate) use normalize::Normalizer;
 pub use segment::keep_dictionary;
