@@ -189,6 +189,10 @@ fn counts_given_in(compact: &str, text: &str) -> bool {
     })
 }
 
+/// The question word a message ends in when it asks what follows a word.
+const WHAT: &str = "什么";
+/// How long the word before 什么 may be for it to ask what follows that word.
+const WHAT_FOLLOWS_MAX_CHARS: usize = 4;
 /// Words a question asks for several things with (哪些条件, 哪几个).
 const LIST_QUESTION_WORDS: [&str; 3] = ["哪些", "哪几", "几个"];
 /// What the points of the call are counted in (哪几点): the list of the seven points.
@@ -338,6 +342,12 @@ impl Conversation {
             if let Some(turn) = self.facet(engine, context, Facet::Detail, now) {
                 return turn;
             }
+        }
+        // 依照什么 after 依照俄方法律保障…: the last entry says it.
+        if self.asks_what_follows_in_last(engine, context, &normalized)
+            && let Some(turn) = self.facet(engine, context, Facet::Detail, now)
+        {
+            return turn;
         }
         let turn = match &cue {
             // 普京怎么回应的 after an entry that speaks of 普京: that entry.
@@ -698,6 +708,18 @@ impl Conversation {
         };
         let text = entry.quotes.iter().fold(entry.answer.clone(), |text, q| text + &q.text);
         cues::given_in(&compact, &text) || counts_given_in(&compact, &text)
+    }
+
+    /// Whether a message is a word of the last entry's answer and 什么 (依照什么 after
+    /// 依照俄方法律): it asks what follows that word there.
+    fn asks_what_follows_in_last(&self, engine: &Engine, context: &Context, normalized: &str) -> bool {
+        let compact: String = normalized.chars().filter(|c| !c.is_whitespace()).collect();
+        let Some(word) = compact.strip_suffix(WHAT) else {
+            return false;
+        };
+        let entry = context.entry.as_deref().and_then(|id| engine.knowledge.entry(id));
+        (2..=WHAT_FOLLOWS_MAX_CHARS).contains(&word.chars().count())
+            && entry.is_some_and(|e| e.answer.contains(word))
     }
 
     /// Whether a message counts something (第二个条件) that the last entry's answer names.
