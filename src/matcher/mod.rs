@@ -1064,6 +1064,16 @@ mod tests {
     }
 
     #[test]
+    fn a_part_of_a_total_the_answer_gives_whole_is_found() {
+        let answer = "俄乌双方将于19日互换175名被俘人员";
+        assert_eq!(part_of_a_total("175名被俘人员里乌方有多少人", answer).as_deref(), Some("175名被俘人员"));
+        assert_eq!(part_of_a_total("互换的175人中有多少是俄罗斯士兵", answer).as_deref(), Some("175人"));
+        assert_eq!(part_of_a_total("一共换了多少人", answer), None);
+        // A figure the answer does not give is not its total.
+        assert_eq!(part_of_a_total("200人里有多少乌方的", answer), None);
+    }
+
+    #[test]
     fn closest_agrees_with_strsim_over_every_phrasing() {
         let phrasings = ["冰球", "谈了冰球吗", "他们谈了冰球比赛吗", "美俄冰球比赛是谁的主意", "", "x"];
         let prepared: Vec<Phrasing> = phrasings.iter().map(|p| Phrasing::new(p)).collect();
