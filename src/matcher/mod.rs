@@ -784,9 +784,14 @@ fn responder<'a>(normalized: &str, analysis: &'a Analysis) -> Option<(&'a str, &
     let first =
         analysis.entities.iter().find(|e| !CALL_ENTITIES.contains(&e.name.as_str()) && !judged(&e.name))?;
     let acts = matches!(first.kind, EntityKind::Person | EntityKind::Country | EntityKind::Organisation);
-    let before = normalized.find(&first.name).is_some_and(|at| at < asked_at);
-    (acts && before).then_some((first.name.as_str(), word))
+    let at = normalized.find(&first.name)?;
+    // 美国舆论怎么评价: the country's media judge, not the country.
+    let qualifies = QUALIFIED.iter().any(|q| normalized[at + first.name.len()..].starts_with(q));
+    (acts && at < asked_at && !qualifies).then_some((first.name.as_str(), word))
 }
+
+/// Words after a country's name that make someone else of that country the speaker.
+const QUALIFIED: [&str; 3] = ["舆论", "媒体", "媒"];
 
 /// Whether a text has someone speak or act (a verb of speaking soon after their name).
 fn speaks_in(text: &str, who: &str) -> bool {
