@@ -6,7 +6,7 @@ use callbot_test_support as common;
 use callbot::cli::eval::{Summary, evaluate, read_items};
 
 /// Share of answerable questions that must be answered with every expected fact
-/// (measured 0.954 on 635 questions).
+/// (measured 0.951 on 653 questions).
 const ANSWERABLE_TARGET: f64 = 0.935;
 /// Share of out-of-scope questions (traps included) that must be declined (measured 0.993).
 const OUT_OF_SCOPE_TARGET: f64 = 0.975;

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use super::Engine;
 use super::cues::{self, Cue, Facet, Pronoun};
 use crate::knowledge::{EntityKind, Entry, KnowledgeBase};
-use crate::matcher::{Match, Normalizer, Outcome, Wanted, asks_if_discussed, gives};
+use crate::matcher::{Match, Normalizer, Outcome, Wanted, asks_if_discussed, counted, gives, gives_count_of};
 use crate::reply::{Reply, ReplyKind, SCOPE, Suggestion};
 
 /// The version of [`Context`]'s stored form. A stored context of another version is
@@ -180,6 +180,25 @@ const GIVEN_MAX_CHARS: usize = 12;
 /// How long a follow-up naming only a person and a verb may be (普京怎么回应的).
 const PERSON_VERB_MAX_CHARS: usize = 8;
 /// Openings of a question about who said what follows (谁说可能会谈到).
+/// Whether a message asks a count in a measure word (多少架无人机) that a text gives,
+/// of the thing the message names after it.
+fn counts_given_in(compact: &str, text: &str) -> bool {
+    counted(compact).is_some_and(|counter| {
+        let thing = compact.split(counter).nth(1).unwrap_or_default().trim_end_matches(['呢', '吗']);
+        !thing.is_empty() && gives_count_of(text, counter) && text.contains(&format!("{counter}{thing}"))
+    })
+}
+
+/// The question word a message ends in when it asks what follows a word.
+const WHAT: &str = "什么";
+/// How long the word before 什么 may be for it to ask what follows that word.
+const WHAT_FOLLOWS_MAX_CHARS: usize = 4;
+/// Words a question asks for several things with (哪些条件, 哪几个).
+const LIST_QUESTION_WORDS: [&str; 3] = ["哪些", "哪几", "几个"];
+/// What the points of the call are counted in (哪几点): the list of the seven points.
+const POINT: char = '点';
+/// The mark that separates the items of a list inside an answer.
+const LIST_MARK: char = '、';
 const WHO_SAID: [&str; 4] = ["是谁说", "谁说过", "谁说", "谁认为"];
 /// Words that ask how a person reacted, which name no subject of their own (普京什么反应
 /// stays on the last entry's topic).
@@ -324,6 +343,12 @@ impl Conversation {
                 return turn;
             }
         }
+        // 依照什么 after 依照俄方法律保障…: the last entry says it.
+        if self.asks_what_follows_in_last(engine, context, &normalized)
+            && let Some(turn) = self.facet(engine, context, Facet::Detail, now)
+        {
+            return turn;
+        }
         let turn = match &cue {
             // 普京怎么回应的 after an entry that speaks of 普京: that entry.
             Cue::None if self.person_and_verb_of_last(context, &normalized) => {
@@ -332,6 +357,11 @@ impl Conversation {
             Cue::None => None,
             // 第二个条件 after the entry that lists the conditions: that entry.
             Cue::Ordinal(_) if self.counts_in_last(engine, context, &normalized) => {
+                self.facet(engine, context, Facet::Detail, now)
+            }
+            // 第二个是什么 / 最后一个呢 after 提了哪些条件 with no list shown: the items of
+            // that entry's own answer.
+            Cue::Ordinal(_) | Cue::Last if self.listed_by_last(engine, context) => {
                 self.facet(engine, context, Facet::Detail, now)
             }
             Cue::Ordinal(n) => {
@@ -609,13 +639,25 @@ impl Conversation {
             let text = self.normalizer.normalize(text);
             claim.windows(2).filter(|pair| text.contains(&pair.iter().collect::<String>())).count()
         };
-        let quote = entry
+        let (n, quote) = entry
             .quotes
             .iter()
             .map(|q| (shared(&q.text), q))
             .filter(|(n, _)| *n > 0)
-            .max_by_key(|(n, _)| *n)?
-            .1;
+            .max_by_key(|(n, _)| *n)?;
+        // A claim that shares only a word or two with the last entry (谈判) and more with
+        // the entry found afresh is that entry's: matched afresh.
+        if 2 * n < claim.len() - 1 {
+            let fresh = engine.matcher.find(normalized);
+            let other = fresh
+                .best()
+                .filter(|_| fresh.outcome == Outcome::Answer)
+                .and_then(|c| engine.knowledge.entries.get(c.entry))
+                .filter(|other| other.id != entry.id);
+            if other.is_some_and(|other| other.quotes.iter().any(|q| shared(&q.text) > n)) {
+                return None;
+            }
+        }
         let mut reply = engine.open(&entry.id)?;
         reply.text = format!("据文章，这是{}的说法。{}", quote.speaker, reply.text);
         let mut next = context.clone();
@@ -653,8 +695,9 @@ impl Conversation {
         Some(Turn { found: None, reply, context: Some(next), usage: Some(usage) })
     }
 
-    /// Whether a short message asks where, through whom, how long or from what point, and
-    /// the last entry's own text gives that (社交媒体平台, 电讯社, 记者会, 30天, 从…开始).
+    /// Whether a short message asks where, through whom, how long, from what point or how
+    /// many of a thing, and the last entry's own text gives that (社交媒体平台, 电讯社,
+    /// 记者会, 30天, 从…开始, 145架无人机).
     fn given_by_last(&self, engine: &Engine, context: &Context, normalized: &str) -> bool {
         let compact: String = normalized.chars().filter(|c| !c.is_whitespace()).collect();
         if compact.chars().count() > GIVEN_MAX_CHARS || self.names_other_subject(context, normalized) {
@@ -664,13 +707,35 @@ impl Conversation {
             return false;
         };
         let text = entry.quotes.iter().fold(entry.answer.clone(), |text, q| text + &q.text);
-        cues::given_in(&compact, &text)
+        cues::given_in(&compact, &text) || counts_given_in(&compact, &text)
+    }
+
+    /// Whether a message is a word of the last entry's answer and 什么 (依照什么 after
+    /// 依照俄方法律): it asks what follows that word there.
+    fn asks_what_follows_in_last(&self, engine: &Engine, context: &Context, normalized: &str) -> bool {
+        let compact: String = normalized.chars().filter(|c| !c.is_whitespace()).collect();
+        let Some(word) = compact.strip_suffix(WHAT) else {
+            return false;
+        };
+        let entry = context.entry.as_deref().and_then(|id| engine.knowledge.entry(id));
+        (2..=WHAT_FOLLOWS_MAX_CHARS).contains(&word.chars().count())
+            && entry.is_some_and(|e| e.answer.contains(word))
     }
 
     /// Whether a message counts something (第二个条件) that the last entry's answer names.
     fn counts_in_last(&self, engine: &Engine, context: &Context, normalized: &str) -> bool {
         let entry = context.entry.as_deref().and_then(|id| engine.knowledge.entry(id));
         cues::ordinal_noun(normalized).is_some_and(|noun| entry.is_some_and(|e| e.answer.contains(&noun)))
+    }
+
+    /// Whether the last question asked for several things (哪些条件, not 哪几点) and its
+    /// entry's answer lists them (…、…), with no list shown: an ordinal counts in that answer.
+    fn listed_by_last(&self, engine: &Engine, context: &Context) -> bool {
+        let entry = context.entry.as_deref().and_then(|id| engine.knowledge.entry(id));
+        context.list.is_none()
+            && LIST_QUESTION_WORDS.iter().any(|w| context.question.contains(w))
+            && !context.question.contains(POINT)
+            && entry.is_some_and(|e| e.answer.contains(LIST_MARK))
     }
 
     /// Whether a short message names only a person the last entry speaks of, and a verb.

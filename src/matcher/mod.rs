@@ -38,14 +38,13 @@ use std::collections::HashMap;
 use serde::Deserialize;
 
 use analysis::Analyzer;
-use intent::{counted, gives_count_of};
 
 pub use crate::knowledge::EntityKind;
 pub use analysis::{Analysis, Entity, Facet};
 pub use normalize::basic_form;
 
 use index::{DocumentWords, Index};
-pub(crate) use intent::{Wanted, asks_if_discussed, gives};
+pub(crate) use intent::{Wanted, asks_if_discussed, counted, gives, gives_count_of};
 use intent::{is_yes_no, wanted};
 pub(crate) use normalize::Normalizer;
 pub use segment::keep_dictionary;
@@ -392,14 +391,20 @@ impl Matcher {
                 *current = resolved;
             }
         }
-        // A bare last question (一共换多少人？) takes its topic from the sentence before.
-        if let Some((last, bare)) = found.last_mut()
-            && rank(bare) < 1.0
-            && *last > 0
-        {
-            let joined = format!("{}，{}", sentences[*last - 1], sentences[*last]);
-            let filled = self.find_one(&joined);
-            if rank(&filled) >= 1.0 {
+        // A bare last question (一共换多少人？) takes its topic from the sentence before;
+        // a question that names no topic at all (数量多少？) is about the sentences before
+        // it, even when some entry answers it alone.
+        let count = found.len();
+        for (k, (at, bare)) in found.iter_mut().enumerate() {
+            // An ordinal (第三点) names its own topic: the point of the list.
+            let topicless = self.topic_of(sentences[*at]).is_none() && !sentences[*at].contains('第');
+            let unanswered = k + 1 == count && rank(bare) < 1.0;
+            if *at == 0 || !(unanswered || topicless) {
+                continue;
+            }
+            if let Some(filled) = self.fill(&sentences, *at, topicless)
+                && rank(&filled) >= if unanswered { 1.0 } else { 2.0 }
+            {
                 *bare = filled;
             }
         }
@@ -432,6 +437,23 @@ impl Matcher {
             }
             None => found.swap_remove(best).1,
         }
+    }
+
+    /// The sentence at `at` read with what comes before it: joined to the sentence
+    /// before, and, when it names no topic, with the topic named nearest before put in
+    /// front of it and of each of its asking clauses, which leaves out the chatter around
+    /// (听广播说黑海也谈到了。我不太明白，到底谈了什么？). The best reading.
+    fn fill(&self, sentences: &[&str], at: usize, topicless: bool) -> Option<Match> {
+        let sentence = sentences[at];
+        let joined = self.find_one(&format!("{}，{sentence}", sentences[at - 1]));
+        let topic = (0..at).rev().find_map(|i| self.topic_of(sentences[i])).filter(|_| topicless);
+        let clauses = sentence.split(['，', ',']).filter(|c| *c != sentence && asks(c));
+        let named = topic.iter().flat_map(|topic| {
+            std::iter::once(sentence).chain(clauses.clone()).map(move |c| format!("{topic}{c}"))
+        });
+        std::iter::once(joined)
+            .chain(named.map(|q| self.find_one(&q)))
+            .max_by(|a, b| rank(a).total_cmp(&rank(b)))
     }
 
     fn find_one(&self, question: &str) -> Match {
@@ -636,14 +658,14 @@ impl Matcher {
         {
             return Some(Facet::Where.missing_name().to_owned());
         }
-        if let Some(responder) = responder(normalized, analysis)
+        if let Some((responder, asked)) = responder(normalized, analysis)
             && !speaks_in(&facts.text, responder)
             && !self
                 .speakers_for
                 .get(responder)
                 .is_some_and(|people| people.iter().any(|p| speaks_in(&facts.text, p)))
         {
-            return Some(format!("{responder}的{RESPONSE}"));
+            return Some(format!("{responder}的{asked}"));
         }
         if let Some(detail) = analysis.detail {
             let (name, given_by) = &self.details[detail];
@@ -667,6 +689,11 @@ impl Matcher {
             && let Some(region) = region_in_a_total(normalized, &facts.text)
         {
             return Some(format!("在{region}的具体数字"));
+        }
+        if (wanted.contains(&Wanted::Number) || counted(normalized).is_some())
+            && let Some(total) = part_of_a_total(normalized, &facts.text)
+        {
+            return Some(format!("{total}中各部分的具体数字"));
         }
         None
     }
@@ -735,8 +762,9 @@ impl Matcher {
 
 /// How good a match of one sentence of a message is, to choose among its sentences:
 /// an answer beats a specific "not reported", which beats a decline; then the score.
-/// What a question asks for when it asks how someone answered (俄方怎么回应…).
-const RESPONSE: &str = "回应";
+/// What a question asks for when it asks how someone answered or judged something
+/// (俄方怎么回应…, 法国怎么评价…).
+const RESPONSES: [&str; 2] = ["回应", "评价"];
 /// Words saying that someone spoke or acted on something, after their name.
 const SPEAKING_WORDS: [&str; 14] = [
     "回应", "表示", "称", "说", "认为", "欢迎", "强调", "提出", "支持", "同意", "通报", "主张", "乐见",
@@ -746,18 +774,24 @@ const SPEAKING_WORDS: [&str; 14] = [
 /// 提出的有关黑海航运安全倡议作出建设性回应).
 const SPEAKING_SPAN: usize = 30;
 
-/// Who a question asks the response of: the first person, country or organisation it
-/// names, when it asks how they responded (俄方怎么回应泽连斯基的指责).
-fn responder<'a>(normalized: &str, analysis: &'a Analysis) -> Option<&'a str> {
-    if !normalized.contains(RESPONSE) {
-        return None;
-    }
-    let first = analysis.entities.iter().find(|e| !CALL_ENTITIES.contains(&e.name.as_str()))?;
+/// Who a question asks the response of, and the word it asks it with: the first
+/// person, country or organisation it names, when it asks how they responded or judged
+/// something (俄方怎么回应泽连斯基的指责, 法国怎么评价俄方的条件).
+fn responder<'a>(normalized: &str, analysis: &'a Analysis) -> Option<(&'a str, &'static str)> {
+    let (word, asked_at) = RESPONSES.iter().find_map(|w| normalized.find(w).map(|at| (*w, at)))?;
+    // The one after 对 is what is judged, not who judges (他对普京的话怎么评价).
+    let judged = |name: &str| normalized.find(name).is_some_and(|at| normalized[..at].ends_with('对'));
+    let first =
+        analysis.entities.iter().find(|e| !CALL_ENTITIES.contains(&e.name.as_str()) && !judged(&e.name))?;
     let acts = matches!(first.kind, EntityKind::Person | EntityKind::Country | EntityKind::Organisation);
-    let before =
-        normalized.find(&first.name).is_some_and(|at| normalized.find(RESPONSE).is_some_and(|r| at < r));
-    (acts && before).then_some(first.name.as_str())
+    let at = normalized.find(&first.name)?;
+    // 美国舆论怎么评价: the country's media judge, not the country.
+    let qualifies = QUALIFIED.iter().any(|q| normalized[at + first.name.len()..].starts_with(q));
+    (acts && at < asked_at && !qualifies).then_some((first.name.as_str(), word))
 }
+
+/// Words after a country's name that make someone else of that country the speaker.
+const QUALIFIED: [&str; 3] = ["舆论", "媒体", "媒"];
 
 /// Whether a text has someone speak or act (a verb of speaking soon after their name).
 fn speaks_in(text: &str, who: &str) -> bool {
@@ -785,6 +819,34 @@ fn region_in_a_total(normalized: &str, answer: &str) -> Option<String> {
             list.any(|c| c == '等').then_some(region)
         })
     })
+}
+
+/// Words that take a part out of a whole named before them (175名被俘人员里有多少…).
+const PART_OF: [&str; 6] = ["其中", "当中", "之中", "里", "中有", "中的"];
+/// How far after a figure the word taking a part of it may stand.
+const PART_SPAN: usize = 8;
+
+/// A total the question names (175名被俘人员) and asks a part of, when the answer gives
+/// only that total: the article does not split it.
+fn part_of_a_total(normalized: &str, answer: &str) -> Option<String> {
+    let chars: Vec<char> = normalized.chars().collect();
+    let mut start = 0;
+    while start < chars.len() {
+        if !chars[start].is_ascii_digit() || (start > 0 && chars[start - 1].is_ascii_digit()) {
+            start += 1;
+            continue;
+        }
+        let digits = chars[start..].iter().take_while(|c| c.is_ascii_digit()).count();
+        let number: String = chars[start..start + digits].iter().collect();
+        let after: String = chars[start + digits..].iter().take(PART_SPAN).collect();
+        if let Some(at) = PART_OF.iter().filter_map(|w| after.find(w)).min()
+            && answer.contains(&number)
+        {
+            return Some(format!("{number}{}", &after[..at]).trim().to_owned());
+        }
+        start += digits;
+    }
+    None
 }
 
 fn rank(found: &Match) -> f64 {
@@ -1004,6 +1066,16 @@ mod tests {
         assert_eq!(super::region_in_a_total("哈尔科夫州拦截了多少架", answer).as_deref(), Some("哈尔科夫州"));
         assert_eq!(super::region_in_a_total("一共有几个州遭到袭击", answer), None);
         assert_eq!(super::region_in_a_total("12个州拦截了多少架", answer), None);
+    }
+
+    #[test]
+    fn a_part_of_a_total_the_answer_gives_whole_is_found() {
+        let answer = "俄乌双方将于19日互换175名被俘人员";
+        assert_eq!(part_of_a_total("175名被俘人员里乌方有多少人", answer).as_deref(), Some("175名被俘人员"));
+        assert_eq!(part_of_a_total("互换的175人中有多少是俄罗斯士兵", answer).as_deref(), Some("175人"));
+        assert_eq!(part_of_a_total("一共换了多少人", answer), None);
+        // A figure the answer does not give is not its total.
+        assert_eq!(part_of_a_total("200人里有多少乌方的", answer), None);
     }
 
     #[test]
