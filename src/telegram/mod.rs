@@ -217,6 +217,23 @@ pub async fn connect<R: Client>(bot: &R, stop: &mut Stop) -> Result<Option<Me>, 
     }
 }
 
+/// Runs the handler tree on one update, for the poller and the webhook listener alike; a
+/// handler's failure is logged.
+async fn dispatch_update<R: Client>(
+    handler: &UpdateHandler<Box<dyn std::error::Error + Send + Sync>>,
+    bot: &R,
+    me: &Me,
+    state: &Arc<BotState>,
+    update: Update,
+) {
+    let deps = dptree::deps![bot.clone(), me.clone(), state.clone(), update];
+    match handler.dispatch(deps).await {
+        std::ops::ControlFlow::Break(Ok(())) => {}
+        std::ops::ControlFlow::Break(Err(error)) => log::warn!("handler failed: {error}"),
+        std::ops::ControlFlow::Continue(_) => log::debug!("update ignored"),
+    }
+}
+
 /// Start-up common to polling and the webhook: [`connect`], then [`introduce`]; `None`
 /// (and a log line) if `stop` came first.
 ///

@@ -39,7 +39,7 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use super::metrics::METRICS;
-use super::shared::{CLAIM_TTL, Claim, ClaimKeeper, Shared};
+use super::shared::{CLAIM_TTL, Claimed, Shared};
 use super::{BotState, Client, SHUTDOWN_GRACE, Stop};
 
 /// The most a held-back poll waits before it looks for new updates (see the module's doc).
@@ -220,64 +220,33 @@ impl<R: Client> Workers<R> {
             return self.handle(update).await;
         };
         let id = update.id.0;
-        match claim(shared, id).await {
-            Claimed::Taken(keeper) => {
+        // A claim left by a process that died mid-reply expires within CLAIM_TTL and is
+        // waited out (only one process polls at a time); one that lasts three times as
+        // long is not waited for any more. Rather twice than never: when Redis cannot
+        // say, the update is answered.
+        match shared.claim_waiting(id, CLAIM_TTL * 3).await {
+            Ok(Claimed::Taken(keeper)) => {
                 self.handle(update).await;
-                // Renewals stop before the done mark, which they would otherwise overwrite.
-                drop(keeper);
-                if let Err(error) = shared.done(id).await {
-                    log::warn!("update {id}: answered, but cannot mark it so: {error}");
-                }
+                shared.finish(keeper, id).await;
             }
-            Claimed::Answered => {
+            Ok(Claimed::Done) => {
                 log::debug!("update {id} was answered already");
                 METRICS.duplicates.inc();
             }
-            Claimed::Unknown => self.handle(update).await,
-        }
-    }
-
-    /// Runs the handler tree on one update, as the webhook listener does.
-    async fn handle(&self, update: Update) {
-        let deps = dptree::deps![self.bot.clone(), self.me.clone(), self.state.clone(), update];
-        match self.handler.dispatch(deps).await {
-            std::ops::ControlFlow::Break(Ok(())) => {}
-            std::ops::ControlFlow::Break(Err(error)) => log::warn!("handler failed: {error}"),
-            std::ops::ControlFlow::Continue(_) => log::debug!("update ignored"),
-        }
-    }
-}
-
-/// What Redis says of an update.
-enum Claimed {
-    /// Ours to answer; the claim lives while the keeper does.
-    Taken(ClaimKeeper),
-    /// Answered already.
-    Answered,
-    /// Redis cannot be reached, or a claim never ends: answered all the same (rather
-    /// twice than never).
-    Unknown,
-}
-
-/// Claims an update in Redis. A claim left by a process that died mid-reply expires
-/// within [`CLAIM_TTL`] and is waited out (only one process polls at a time); one that
-/// lasts three times as long is not waited for any more.
-async fn claim(shared: &Shared, id: u32) -> Claimed {
-    let started = Instant::now();
-    loop {
-        match shared.claim(id).await {
-            Ok(Claim::Taken) => return Claimed::Taken(shared.keep_claim(id)),
-            Ok(Claim::Done) => return Claimed::Answered,
-            Ok(Claim::Busy) if started.elapsed() < CLAIM_TTL * 3 => tokio::time::sleep(CLAIM_TTL / 50).await,
-            Ok(Claim::Busy) => {
+            Ok(Claimed::Busy) => {
                 log::warn!("update {id}: still claimed after {:?}; answering it", CLAIM_TTL * 3);
-                return Claimed::Unknown;
+                self.handle(update).await;
             }
             Err(error) => {
                 log::warn!("update {id}: Redis unavailable ({error}); answering it all the same");
-                return Claimed::Unknown;
+                self.handle(update).await;
             }
         }
+    }
+
+    /// Runs the handler tree on one update.
+    async fn handle(&self, update: Update) {
+        super::dispatch_update(&self.handler, &self.bot, &self.me, &self.state, update).await;
     }
 }
 

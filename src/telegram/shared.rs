@@ -11,7 +11,7 @@
 //! The flood limit is the same GCRA as the in-process one, computed by a Lua script on the
 //! Redis server so that every instance sees the same turns.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use redis::aio::ConnectionManager;
 
@@ -46,14 +46,22 @@ pub struct Shared {
     flood: redis::Script,
 }
 
-/// What became of a claim on an update.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Claim {
-    /// This instance handles it.
-    Taken,
-    /// Another instance is handling it now.
-    Busy,
+/// What became of a claim on an update, after waiting out another instance's.
+#[derive(Debug)]
+pub enum Claimed {
+    /// This instance handles it; the claim is renewed while the keeper lives.
+    Taken(ClaimKeeper),
     /// It was answered already.
+    Done,
+    /// Another instance still held it when the wait ran out.
+    Busy,
+}
+
+/// What one attempt to claim an update found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Claim {
+    Taken,
+    Busy,
     Done,
 }
 
@@ -78,11 +86,36 @@ impl Shared {
         redis::cmd("PING").query_async::<String>(&mut connection).await.is_ok()
     }
 
-    /// Claims an update for this instance.
+    /// Claims an update for this instance. While another instance holds it, waits up to
+    /// `patience` for that one to finish, or for its claim to expire (it died), looking again
+    /// every [`CLAIM_TTL`] / 50.
     ///
     /// # Errors
     /// If Redis cannot be reached.
-    pub async fn claim(&self, update_id: u32) -> redis::RedisResult<Claim> {
+    pub async fn claim_waiting(&self, update_id: u32, patience: Duration) -> redis::RedisResult<Claimed> {
+        let started = Instant::now();
+        loop {
+            match self.claim(update_id).await? {
+                Claim::Taken => return Ok(Claimed::Taken(self.keep_claim(update_id))),
+                Claim::Done => return Ok(Claimed::Done),
+                Claim::Busy if started.elapsed() < patience => tokio::time::sleep(CLAIM_TTL / 50).await,
+                Claim::Busy => return Ok(Claimed::Busy),
+            }
+        }
+    }
+
+    /// Marks an update answered once its reply went out (or its failure was logged): the
+    /// keeper's renewals stop first, since they would overwrite the mark. A failure is
+    /// logged: the update may then be answered again after a redelivery.
+    pub async fn finish(&self, keeper: ClaimKeeper, update_id: u32) {
+        drop(keeper);
+        if let Err(error) = self.done(update_id).await {
+            log::warn!("update {update_id}: answered, but cannot mark it so: {error}");
+        }
+    }
+
+    /// One attempt to claim an update.
+    async fn claim(&self, update_id: u32) -> redis::RedisResult<Claim> {
         let mut connection = self.connection.clone();
         let key = update_key(update_id);
         let set: Option<String> = redis::cmd("SET")
@@ -106,7 +139,7 @@ impl Shared {
     }
 
     /// Keeps this instance's claim on an update alive until the returned guard is dropped.
-    pub fn keep_claim(&self, update_id: u32) -> ClaimKeeper {
+    fn keep_claim(&self, update_id: u32) -> ClaimKeeper {
         let shared = self.clone();
         let task = tokio::spawn(async move {
             let mut connection = shared.connection.clone();
@@ -129,10 +162,7 @@ impl Shared {
     }
 
     /// Marks an update answered.
-    ///
-    /// # Errors
-    /// If Redis cannot be reached.
-    pub async fn done(&self, update_id: u32) -> redis::RedisResult<()> {
+    async fn done(&self, update_id: u32) -> redis::RedisResult<()> {
         let mut connection = self.connection.clone();
         redis::cmd("SET")
             .arg(update_key(update_id))

@@ -29,7 +29,7 @@ use teloxide::types::Me;
 use tokio::sync::Notify;
 
 use super::metrics::METRICS;
-use super::shared::{CLAIM_TTL, Claim, Shared};
+use super::shared::{ClaimKeeper, Claimed, Shared};
 use super::{BotState, Client, SHUTDOWN_GRACE, Setup, StartError, Stop, allowed_updates, start_up};
 
 /// The environment variable that holds the webhook's secret token.
@@ -224,51 +224,31 @@ async fn on_update<R: Client>(
             Err(status) => return status,
         },
     };
-    handle(&listener, update).await;
-    // Renewals stop before the done mark, which they would otherwise overwrite.
-    drop(keeper);
-    if let Some(shared) = &listener.shared
-        && let Err(error) = shared.done(id).await
-    {
-        log::warn!("update {id}: answered, but cannot mark it so: {error}");
+    let Listener { handler, bot, me, state, .. } = &*listener;
+    super::dispatch_update(handler, bot, me, state, update).await;
+    if let (Some(shared), Some(keeper)) = (&listener.shared, keeper) {
+        shared.finish(keeper, id).await;
     }
     METRICS.latency.with_label_values(&[kind]).observe(received.elapsed().as_secs_f64());
     StatusCode::OK
 }
 
 /// Claims an update in Redis: the keeper of this instance's claim, `None` when the update
-/// was answered already, or the status to answer when it cannot be handled now.
-async fn claim(shared: &Shared, id: u32) -> Result<Option<super::shared::ClaimKeeper>, StatusCode> {
-    let started = Instant::now();
-    loop {
-        match shared.claim(id).await {
-            Ok(Claim::Taken) => return Ok(Some(shared.keep_claim(id))),
-            Ok(Claim::Done) => {
-                log::debug!("update {id} was answered already");
-                METRICS.duplicates.inc();
-                return Ok(None);
-            }
-            // Another instance works on it: wait for it to finish, or for its claim to
-            // expire (it died), then look again.
-            Ok(Claim::Busy) if started.elapsed() < WAIT_FOR_CLAIM => {
-                tokio::time::sleep(CLAIM_TTL / 50).await;
-            }
-            Ok(Claim::Busy) => return Err(StatusCode::SERVICE_UNAVAILABLE),
-            Err(error) => {
-                log::warn!("update {id}: Redis unavailable ({error}); Telegram will send it again");
-                return Err(StatusCode::SERVICE_UNAVAILABLE);
-            }
+/// was answered already, or the status to answer when it cannot be handled now (another
+/// instance has held it for [`WAIT_FOR_CLAIM`], or Redis is down: Telegram sends it again).
+async fn claim(shared: &Shared, id: u32) -> Result<Option<ClaimKeeper>, StatusCode> {
+    match shared.claim_waiting(id, WAIT_FOR_CLAIM).await {
+        Ok(Claimed::Taken(keeper)) => Ok(Some(keeper)),
+        Ok(Claimed::Done) => {
+            log::debug!("update {id} was answered already");
+            METRICS.duplicates.inc();
+            Ok(None)
         }
-    }
-}
-
-/// Runs the handler tree on one update, as the poller does ([`super::polling`]).
-async fn handle<R: Client>(listener: &Listener<R>, update: Update) {
-    let deps = dptree::deps![listener.bot.clone(), listener.me.clone(), listener.state.clone(), update];
-    match listener.handler.dispatch(deps).await {
-        std::ops::ControlFlow::Break(Ok(())) => {}
-        std::ops::ControlFlow::Break(Err(error)) => log::warn!("handler failed: {error}"),
-        std::ops::ControlFlow::Continue(_) => log::debug!("update ignored"),
+        Ok(Claimed::Busy) => Err(StatusCode::SERVICE_UNAVAILABLE),
+        Err(error) => {
+            log::warn!("update {id}: Redis unavailable ({error}); Telegram will send it again");
+            Err(StatusCode::SERVICE_UNAVAILABLE)
+        }
     }
 }
 
