@@ -66,36 +66,23 @@ impl Instance {
         Ok(Self { child, listen, stderr })
     }
 
-    /// Waits until `/healthz` answers 200.
-    async fn wait_healthy(&mut self) -> TestResult {
+    /// Waits until `/healthz` answers `status`: 200 once the instance serves, 503 once it
+    /// has taken a stop signal and refuses new updates (it takes the signal asynchronously,
+    /// so a POST sent at once could still be served).
+    async fn wait_for_health(&mut self, status: u16) -> TestResult {
         let url = format!("http://{}/healthz", self.listen);
         let started = Instant::now();
         while started.elapsed() < WAIT {
-            if let Ok(Some(status)) = self.child.try_wait() {
+            if let Ok(Some(exit)) = self.child.try_wait() {
                 let log = self.stderr.take().map(|t| t.join().unwrap_or_default()).unwrap_or_default();
-                return Err(format!("the instance exited with {status}: {log}").into());
+                return Err(format!("the instance exited with {exit}: {log}").into());
             }
-            if reqwest::get(&url).await.is_ok_and(|r| r.status().as_u16() == 200) {
-                return Ok(());
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        Err("the instance never became healthy".into())
-    }
-
-    /// Waits until `/healthz` answers 503: the signal has been taken and new updates are
-    /// refused (the process takes it asynchronously, so a POST sent at once could still be
-    /// served).
-    async fn wait_stopping(&self) -> TestResult {
-        let url = format!("http://{}/healthz", self.listen);
-        let started = Instant::now();
-        while started.elapsed() < WAIT {
-            if reqwest::get(&url).await.is_ok_and(|r| r.status().as_u16() == 503) {
+            if reqwest::get(&url).await.is_ok_and(|r| r.status().as_u16() == status) {
                 return Ok(());
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        Err("the instance never began to stop".into())
+        Err(format!("/healthz never answered {status}").into())
     }
 
     fn sigterm(&self) -> TestResult {
@@ -122,7 +109,7 @@ async fn three_instances(
     let mut instances = Vec::new();
     for _ in 0..3 {
         let mut instance = Instance::start(fake, redis)?;
-        instance.wait_healthy().await?;
+        instance.wait_for_health(200).await?;
         instances.push(instance);
     }
     fake.set_webhook_targets(&instances.iter().map(|i| i.listen).collect::<Vec<_>>());
@@ -217,7 +204,7 @@ async fn a_terminated_instance_finishes_what_it_took_and_exits_0() -> TestResult
     fake.wait_for(|calls| calls.iter().filter(|c| c.status == 429).count() == 3, WAIT).await?;
 
     instances[0].sigterm()?;
-    instances[0].wait_stopping().await?;
+    instances[0].wait_for_health(503).await?;
     push_burst(&fake, 31_000, 12);
     let status = instances[0].wait_exit(Duration::from_secs(10)).await;
     fake.wait_for_updates_confirmed(Duration::from_secs(30)).await?;
