@@ -161,23 +161,29 @@ pub fn embedded_sources() -> Sources {
     let text = |name: &str| {
         EMBEDDED_KNOWLEDGE.get_file(name).and_then(|f| f.contents_utf8()).unwrap_or_default().to_owned()
     };
-    let mut entry_files: Vec<(String, String)> = EMBEDDED_KNOWLEDGE
-        .get_dir("entries")
-        .map(|dir| {
-            dir.files()
-                .filter(|f| f.path().extension().is_some_and(|e| e == "toml"))
-                .map(|f| (f.path().display().to_string(), f.contents_utf8().unwrap_or_default().to_owned()))
-                .collect()
-        })
-        .unwrap_or_default();
-    entry_files.sort();
+    let folder = |name: &str| -> Vec<(String, String)> {
+        let mut files: Vec<(String, String)> = EMBEDDED_KNOWLEDGE
+            .get_dir(name)
+            .map(|dir| {
+                dir.files()
+                    .filter(|f| f.path().extension().is_some_and(|e| e == "toml"))
+                    .map(|f| {
+                        (f.path().display().to_string(), f.contents_utf8().unwrap_or_default().to_owned())
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        files.sort();
+        files
+    };
     Sources {
         article: text("article.txt"),
         layout: text("article.toml"),
         aliases: text("aliases.toml"),
         stopwords: text("stopwords.txt"),
         lexicon: text("lexicon.toml"),
-        entry_files,
+        entry_files: folder("entries"),
+        example_files: folder("examples"),
     }
 }
 
@@ -368,5 +374,6 @@ mod tests {
         assert!(!embedded.article.is_empty() && !embedded.stopwords.is_empty());
         let on_disk = Sources::read(&Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge")).expect("reads");
         assert_eq!(embedded.entry_files, on_disk.entry_files);
+        assert_eq!(embedded.example_files, on_disk.example_files);
     }
 }

@@ -7,6 +7,7 @@
 mod article;
 mod entry;
 mod error;
+mod examples;
 mod lexicon;
 mod raw;
 mod validate;
@@ -50,6 +51,7 @@ use std::path::{Path, PathBuf};
 pub use article::{Article, ArticleLayout, Correction, Occurrence, Section, strip_corrections};
 pub use entry::{Category, Entry, Quote, QuoteKind, Status};
 pub use error::{KnowledgeError, Problem};
+pub use examples::{Example, OUT_OF_SCOPE};
 pub use lexicon::{Detail, EntityKind, Field, Lexicon, LexiconEntity, LexiconWord};
 pub use raw::Alias;
 
@@ -66,6 +68,9 @@ pub struct KnowledgeBase {
     pub stopwords: Vec<String>,
     /// What the words of a question refer to.
     pub lexicon: Lexicon,
+    /// Questions labelled with the entry that answers them, or as out of scope: what the
+    /// matcher's model learns from, beside the entries' own phrasings.
+    pub examples: Vec<Example>,
     by_id: HashMap<String, usize>,
 }
 
@@ -85,38 +90,50 @@ pub struct Sources {
     pub lexicon: String,
     /// Each `entries/*.toml` file: its name and its text.
     pub entry_files: Vec<(String, String)>,
+    /// Each `examples/*.toml` file: its name and its text.
+    pub example_files: Vec<(String, String)>,
 }
 
 impl Sources {
     /// Reads the knowledge folder.
     pub fn read(dir: &Path) -> Result<Self, KnowledgeError> {
         let read = |name: &str| read_file(&dir.join(name));
-        let entries_dir = dir.join("entries");
-        let listing = std::fs::read_dir(&entries_dir)
-            .map_err(|source| KnowledgeError::Read { path: entries_dir.clone(), source })?;
-        let mut paths = Vec::new();
-        for item in listing {
-            let item = item.map_err(|source| KnowledgeError::Read { path: entries_dir.clone(), source })?;
-            let path = item.path();
-            if path.extension().is_some_and(|e| e == "toml") {
-                paths.push(path);
-            }
-        }
-        paths.sort();
-        let mut entry_files = Vec::with_capacity(paths.len());
-        for path in paths {
-            let name = format!("entries/{}", path.file_name().unwrap_or_default().to_string_lossy());
-            entry_files.push((name, read_file(&path)?));
-        }
         Ok(Self {
             article: read("article.txt")?,
             layout: read("article.toml")?,
             aliases: read("aliases.toml")?,
             stopwords: read("stopwords.txt")?,
             lexicon: read("lexicon.toml")?,
-            entry_files,
+            entry_files: read_folder(dir, "entries")?,
+            example_files: if dir.join("examples").is_dir() {
+                read_folder(dir, "examples")?
+            } else {
+                Vec::new()
+            },
         })
     }
+}
+
+/// The `.toml` files of a subfolder, by name (`entries/discussed.toml`), sorted.
+fn read_folder(dir: &Path, folder: &str) -> Result<Vec<(String, String)>, KnowledgeError> {
+    let path = dir.join(folder);
+    let listing =
+        std::fs::read_dir(&path).map_err(|source| KnowledgeError::Read { path: path.clone(), source })?;
+    let mut paths = Vec::new();
+    for item in listing {
+        let item = item.map_err(|source| KnowledgeError::Read { path: path.clone(), source })?;
+        let path = item.path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            paths.push(path);
+        }
+    }
+    paths.sort();
+    let mut files = Vec::with_capacity(paths.len());
+    for path in paths {
+        let name = format!("{folder}/{}", path.file_name().unwrap_or_default().to_string_lossy());
+        files.push((name, read_file(&path)?));
+    }
+    Ok(files)
 }
 
 fn read_file(path: &PathBuf) -> Result<String, KnowledgeError> {

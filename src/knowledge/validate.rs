@@ -9,6 +9,7 @@ use super::article::{
 };
 use super::entry::{Category, Entry, Quote, QuoteKind, Status};
 use super::error::{KnowledgeError, Problem, line_of};
+use super::examples::{self, Example, ExampleFile};
 use super::raw::{Alias, AliasFile, EntryFile, RawEntry, RawQuote};
 use super::{KnowledgeBase, Sources};
 
@@ -52,6 +53,7 @@ pub fn build(sources: &Sources) -> Result<KnowledgeBase, KnowledgeError> {
     check_aliases(&aliases, &mut problems);
     let entries = check_entries(&article, &files, &mut problems);
     let lexicon = super::Lexicon::parse(&sources.lexicon, &sources.article, &mut problems);
+    let examples = check_examples(sources, &entries, &mut problems);
     if entries.is_empty() && problems.is_empty() {
         problems.push(Problem {
             file: "entries/".to_owned(),
@@ -70,8 +72,21 @@ pub fn build(sources: &Sources) -> Result<KnowledgeBase, KnowledgeError> {
         aliases,
         stopwords: parse_stopwords(&sources.stopwords),
         lexicon,
+        examples,
         by_id,
     })
+}
+
+/// Parses and checks every examples file against the entries.
+fn check_examples(sources: &Sources, entries: &[Entry], problems: &mut Vec<Problem>) -> Vec<Example> {
+    let ids: HashMap<&str, usize> = entries.iter().enumerate().map(|(i, e)| (e.id.as_str(), i)).collect();
+    let mut examples = Vec::new();
+    for (name, text) in &sources.example_files {
+        if let Some(parsed) = parse_toml::<ExampleFile>(text, name, problems) {
+            examples.extend(examples::check(name, text, parsed, |id| ids.get(id).copied(), problems));
+        }
+    }
+    examples
 }
 
 fn parse_toml<T: DeserializeOwned>(text: &str, file: &str, problems: &mut Vec<Problem>) -> Option<T> {

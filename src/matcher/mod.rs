@@ -30,6 +30,7 @@
 mod analysis;
 mod index;
 mod intent;
+mod model;
 mod normalize;
 mod segment;
 
@@ -43,9 +44,11 @@ pub use crate::knowledge::EntityKind;
 pub use analysis::{Analysis, Entity, Facet};
 pub use normalize::basic_form;
 
-use index::{DocumentWords, Index};
+use index::{DocumentWords, Index, TermScore};
 pub(crate) use intent::{Wanted, asks_if_discussed, counted, gives, gives_count_of};
 use intent::{is_yes_no, wanted};
+pub use model::Training;
+use model::{Model, feature_names};
 pub(crate) use normalize::Normalizer;
 pub use segment::keep_dictionary;
 use segment::{Segmenter, Word};
@@ -101,11 +104,23 @@ pub struct MatcherConfig {
     pub candidates: usize,
     /// Longer questions are declined with a request to ask briefly.
     pub max_question_chars: usize,
+    /// The share (0–1) of an entry's score that is the model's probability for it; the
+    /// rest is the score of words and phrasings.
+    pub learned_weight: f64,
+    /// A question whose probability of being out of scope is at least this is declined.
+    pub out_of_scope: f64,
 }
 
 impl Default for MatcherConfig {
     fn default() -> Self {
-        Self { threshold: 0.34, ambiguity_margin: 0.04, candidates: 3, max_question_chars: 500 }
+        Self {
+            threshold: 0.34,
+            ambiguity_margin: 0.04,
+            candidates: 3,
+            max_question_chars: 500,
+            learned_weight: 0.0,
+            out_of_scope: 0.5,
+        }
     }
 }
 
@@ -130,6 +145,10 @@ pub struct Match {
     pub best_gives: Vec<Facet>,
     /// The best entries, best first.
     pub candidates: Vec<Candidate>,
+    /// The model's probability that no entry answers the question.
+    pub out_of_scope: f64,
+    /// The features that most raised the best entry's probability, strongest first.
+    pub reasons: Vec<(String, f64)>,
     /// What to do with it.
     pub outcome: Outcome,
     /// A second question of the same message, answered by another entry (换俘多少人？
@@ -153,6 +172,8 @@ pub struct Candidate {
     pub coverage: f64,
     /// The similarity to the entry's closest phrasing.
     pub similarity: f64,
+    /// The model's probability that the entry answers the question.
+    pub probability: f64,
 }
 
 /// What the bot does with a question.
@@ -203,6 +224,8 @@ pub struct Matcher {
     segmenter: Segmenter,
     analyzer: Analyzer,
     index: Index,
+    /// The model that gives each entry's probability, and that of out of scope.
+    model: Model,
     /// Each entry's phrasings, prepared for the similarity part.
     phrasings: Vec<Vec<Phrasing>>,
     unreported: Vec<bool>,
@@ -257,8 +280,20 @@ fn speakers_for(knowledge: &KnowledgeBase, normalizer: &Normalizer) -> HashMap<S
 }
 
 impl Matcher {
-    /// Builds the matcher for a knowledge base.
+    /// Builds the matcher for a knowledge base, its model trained on every phrasing and
+    /// example.
     pub fn new(knowledge: &KnowledgeBase, config: MatcherConfig) -> Self {
+        Self::trained_on(knowledge, config, |_| true)
+    }
+
+    /// Builds the matcher with its model trained on the entries' phrasings and the
+    /// examples (by position in [`KnowledgeBase::examples`]) that `learns` keeps: how
+    /// cross-validation holds some out.
+    pub fn trained_on(
+        knowledge: &KnowledgeBase,
+        config: MatcherConfig,
+        learns: impl Fn(usize) -> bool,
+    ) -> Self {
         let normalizer = Normalizer::with_lexicon(&knowledge.aliases, &knowledge.lexicon);
         let analyzer = Analyzer::new(&knowledge.lexicon);
         let vocabulary: Vec<String> = knowledge
@@ -300,6 +335,34 @@ impl Matcher {
             documents
         });
         let index = Index::new(&documents);
+        let labelled: Vec<(String, usize)> = texts
+            .iter()
+            .enumerate()
+            .flat_map(|(i, t)| t.questions.iter().map(move |q| (q.clone(), i)))
+            .chain(knowledge.examples.iter().enumerate().filter(|(i, _)| learns(*i)).map(|(_, e)| {
+                (normalizer.normalize(&e.question), e.entry.unwrap_or(knowledge.entries.len()))
+            }))
+            .collect();
+        let featurise = |part: &[(String, usize)]| -> Vec<(Vec<String>, usize)> {
+            part.iter().map(|(q, class)| (question_features(q, &segmenter, &analyzer), *class)).collect()
+        };
+        let started = std::time::Instant::now();
+        let (first, second) = labelled.split_at(labelled.len() / 2);
+        let rows = std::thread::scope(|scope| {
+            let first = scope.spawn(|| featurise(first));
+            let second = featurise(second);
+            let mut rows = first.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            rows.extend(second);
+            rows
+        });
+        let featurised = started.elapsed();
+        let model = Model::train(&rows, knowledge.entries.len() + 1, Training::default());
+        log::debug!(
+            "model: {} questions, {} features; features in {featurised:?}, trained in {:?}",
+            rows.len(),
+            model.vocabulary_size(),
+            started.elapsed() - featurised
+        );
         let phrasings =
             texts.iter().map(|t| t.questions.iter().map(|q| Phrasing::new(q)).collect()).collect();
         let unreported = knowledge.entries.iter().map(|e| e.category == Category::Unreported).collect();
@@ -332,6 +395,7 @@ impl Matcher {
             segmenter,
             analyzer,
             index,
+            model,
             phrasings,
             unreported,
             overview,
@@ -469,6 +533,8 @@ impl Matcher {
             missing: None,
             best_gives: Vec::new(),
             candidates: Vec::new(),
+            out_of_scope: 0.0,
+            reasons: Vec::new(),
             outcome: Outcome::Decline(reason),
             also: None,
             wrong_place: None,
@@ -486,6 +552,7 @@ impl Matcher {
         if analysis.detail.is_none() && question.contains(|c: char| c.is_ascii_alphabetic()) {
             analysis.detail = self.analyzer.detail_in(&basic_form(question));
         }
+        let features = self.model.features(&features_of(&normalized, &words, &analysis));
         let names: Vec<String> = words
             .iter()
             .filter(|w| w.proper && !analysis.entities.iter().any(|e| e.name.contains(w.text.as_str())))
@@ -531,12 +598,23 @@ impl Matcher {
             })
             .collect();
         let event_verbs: Vec<&str> = EVENT_VERBS.iter().copied().filter(|v| normalized.contains(v)).collect();
-        let mut candidates: Vec<Candidate> = self
-            .index
-            .search(&weighted)
+        let probabilities = self.model.probabilities(&features);
+        let out_of_scope = probabilities.last().copied().unwrap_or(0.0);
+        let eligible = |entry: usize| !overview_only || self.overview[entry];
+        let found = self.index.search(&weighted);
+        let mut learned: Vec<usize> = (0..self.overview.len()).filter(|&e| eligible(e)).collect();
+        learned.sort_by(|&a, &b| probabilities[b].total_cmp(&probabilities[a]).then(a.cmp(&b)));
+        let mut considered: Vec<TermScore> =
+            found.iter().filter(|term| eligible(term.doc)).take(self.config.candidates).copied().collect();
+        for &entry in learned.iter().take(self.config.candidates) {
+            if !considered.iter().any(|term| term.doc == entry) {
+                let term = found.iter().find(|term| term.doc == entry).copied();
+                considered.push(term.unwrap_or(TermScore { doc: entry, bm25: 0.0, coverage: 0.0 }));
+            }
+        }
+        let learned_weight = self.config.learned_weight;
+        let mut candidates: Vec<Candidate> = considered
             .into_iter()
-            .filter(|term| !overview_only || self.overview[term.doc])
-            .take(self.config.candidates)
             .map(|term| {
                 let similarity = closest(&question, &self.phrasings[term.doc]);
                 let relevance = if ideal > 0.0 { term.bm25 / ideal } else { 0.0 };
@@ -546,27 +624,32 @@ impl Matcher {
                 let misses = misses + usize::from(facts.earlier_call && !asks_earlier);
                 let strangers = names.iter().filter(|n| !facts.mentions.contains(n.as_str())).count();
                 let other_event = event_verbs.iter().filter(|v| !facts.text.contains(*v)).count();
+                let words_score = (COVERAGE_WEIGHT * term.coverage
+                    + SIMILARITY_WEIGHT * similarity
+                    + RELEVANCE_WEIGHT * relevance
+                    + bonus
+                    - ENTITY_MISS_PENALTY * misses as f64
+                    - STRANGER_PENALTY * strangers as f64
+                    - EVENT_VERB_PENALTY * other_event as f64)
+                    .clamp(0.0, 1.0);
+                let probability = probabilities[term.doc];
                 Candidate {
                     entry: term.doc,
-                    score: (COVERAGE_WEIGHT * term.coverage
-                        + SIMILARITY_WEIGHT * similarity
-                        + RELEVANCE_WEIGHT * relevance
-                        + bonus
-                        - ENTITY_MISS_PENALTY * misses as f64
-                        - STRANGER_PENALTY * strangers as f64
-                        - EVENT_VERB_PENALTY * other_event as f64)
+                    score: (learned_weight * probability + (1.0 - learned_weight) * words_score)
                         .clamp(0.0, 1.0),
                     bm25: term.bm25,
                     coverage: term.coverage,
                     similarity,
+                    probability,
                 }
             })
             .collect();
         candidates.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
         let wrong_place = self.wrong_place(&normalized, &foreign_places, &mut candidates);
+        let reasons = candidates.first().map_or_else(Vec::new, |c| self.model.reasons(&features, c.entry, 6));
         let mut missing = None;
         let outcome = match candidates.first() {
-            Some(best) if best.score >= self.config.threshold => {
+            Some(best) if best.score >= self.config.threshold && out_of_scope < self.config.out_of_scope => {
                 missing = self.missing(&normalized, &analysis, best.entry);
                 if self.unreported[best.entry] {
                     Outcome::Unreported
@@ -588,6 +671,8 @@ impl Matcher {
             missing,
             best_gives,
             candidates,
+            out_of_scope,
+            reasons,
             outcome,
             also: None,
             wrong_place,
@@ -847,6 +932,23 @@ fn part_of_a_total(normalized: &str, answer: &str) -> Option<String> {
         start += digits;
     }
     None
+}
+
+/// The model's features of a question, from its words and analysis.
+fn features_of(normalized: &str, words: &[Word], analysis: &Analysis) -> Vec<String> {
+    feature_names(
+        normalized,
+        words.iter().map(|w| w.text.as_str()),
+        analysis.entities.iter().map(|e| e.name.as_str()),
+        analysis.facet,
+    )
+}
+
+/// The model's features of a normalised question, segmented and analysed here.
+fn question_features(normalized: &str, segmenter: &Segmenter, analyzer: &Analyzer) -> Vec<String> {
+    let words = segmenter.words(normalized);
+    let analysis = analyzer.analyze(normalized, &words);
+    features_of(normalized, &words, &analysis)
 }
 
 fn rank(found: &Match) -> f64 {

@@ -45,5 +45,7 @@ pub fn sources_with_entries(fixtures: &[&str]) -> Sources {
             (format!("entries/{name}"), std::fs::read_to_string(&path).expect("fixture readable"))
         })
         .collect();
+    // The examples name the real entries, which the fixtures replace.
+    sources.example_files.clear();
     sources
 }
