@@ -182,6 +182,8 @@ pub fn embedded_sources() -> Sources {
         aliases: text("aliases.toml"),
         stopwords: text("stopwords.txt"),
         lexicon: text("lexicon.toml"),
+        language: text("language.toml"),
+        replies: text("replies.toml"),
         entry_files: folder("entries"),
         example_files: folder("examples"),
     }
@@ -375,5 +377,6 @@ mod tests {
         let on_disk = Sources::read(&Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge")).expect("reads");
         assert_eq!(embedded.entry_files, on_disk.entry_files);
         assert_eq!(embedded.example_files, on_disk.example_files);
+        assert_eq!((&embedded.language, &embedded.replies), (&on_disk.language, &on_disk.replies));
     }
 }

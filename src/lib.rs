@@ -12,7 +12,7 @@
 //! let engine = Engine::embedded().expect("the built-in knowledge loads");
 //! let (found, reply) = engine.ask("他们谈了冰球吗？");
 //! assert!(found.yes_no && reply.is_answered());
-//! assert!(reply.to_plain_text().starts_with("谈到了冰球比赛。"));
+//! assert!(reply.to_plain_text(&engine).starts_with("谈到了冰球比赛。"));
 //! ```
 
 #![deny(missing_docs)]
@@ -29,3 +29,4 @@ pub mod review;
 pub mod screen;
 pub mod storage;
 pub mod telegram;
+pub mod understanding;

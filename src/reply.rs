@@ -2,7 +2,8 @@
 //!
 //! [`build`] decides the content (the answer, a yes/no verdict, quotes, follow-ups, "did
 //! you mean"); front ends only render it, through its screen (`crate::screen::answer`): as plain
-//! text for the terminal and JSON, as HTML with buttons in Telegram.
+//! text for the terminal and JSON, as HTML with buttons in Telegram. Its sentences are
+//! the knowledge's (`knowledge/replies.toml`); this module only chooses and fills them.
 
 use serde::Deserialize;
 
@@ -128,17 +129,6 @@ pub struct Reply {
     pub suggestions: Vec<Suggestion>,
 }
 
-/// What the bot can talk about, said when it declines.
-pub const SCOPE: &str = "我只回答新华社关于普京和特朗普18日通话的报道：两人谈了什么、没谈什么、通话之后发生了什么、各方如何反应。";
-
-/// What the bot can talk about, in English and Chinese, said when it cannot understand an
-/// English question.
-pub const SCOPE_ENGLISH: &str = "Sorry, I could not understand that. I answer questions about Xinhua's report on the 18 March phone call between Putin and Trump: what they discussed, what they left out, what happened next and how others reacted. Answers are in Chinese. 抱歉，没有看懂这个问题。";
-
-/// What the bot says when a message has nothing to go on (为什么, 谁, 真的吗).
-pub const CLARIFY: &str =
-    "你想问通话的哪一方面？请说得具体一点，比如“他们谈到冰球了吗”“泽连斯基怎么看”，或者点下面的话题。";
-
 /// Builds the reply for a match; a message that asks two things gets both answers, short.
 pub fn build(knowledge: &KnowledgeBase, found: &Match, ambiguous: bool, config: &ReplyConfig) -> Reply {
     let first = build_one(knowledge, found, ambiguous, config);
@@ -173,10 +163,11 @@ fn build_one(knowledge: &KnowledgeBase, found: &Match, ambiguous: bool, config: 
             } else {
                 Vec::new()
             };
-            let verdict = found.about_the_call.then(|| verdict(entry)).flatten();
+            let verdict = found.about_the_call.then(|| verdict(knowledge, entry)).flatten();
             let mut reply = entry_reply(knowledge, entry, config, verdict, did_you_mean);
             if let Some(place) = &found.wrong_place {
-                reply.text = format!("文章没有说在{place}，它报道的是：{}", reply.text);
+                let sentence = &knowledge.replies.answer.wrong_place;
+                reply.text = sentence.fill(&[("place", place), ("answer", &reply.text)]);
             }
             reply
         }
@@ -186,14 +177,16 @@ fn build_one(knowledge: &KnowledgeBase, found: &Match, ambiguous: bool, config: 
 
 /// The reply for a question that cannot be answered, with three suggestions.
 fn declined(knowledge: &KnowledgeBase, found: &Match, outcome: Outcome, config: &ReplyConfig) -> Reply {
-    let text = match outcome {
-        Outcome::Decline(Decline::Empty) => format!("请用文字提一个问题。{SCOPE}"),
-        Outcome::Decline(Decline::TooLittle) => CLARIFY.to_owned(),
-        _ if found.analysis.english => format!("{SCOPE_ENGLISH}{SCOPE}"),
-        Outcome::Decline(Decline::TooLong) => format!("问题太长了，请用一两句话提问。{SCOPE}"),
-        _ if found.yes_no => format!("文章没有报道这一点。{SCOPE}"),
-        _ => format!("抱歉，这个问题文章里没有报道。{SCOPE}"),
+    let replies = &knowledge.replies;
+    let sentence = match outcome {
+        Outcome::Decline(Decline::Empty) => &replies.decline.empty,
+        Outcome::Decline(Decline::TooLittle) => &replies.decline.too_little,
+        _ if found.analysis.english => &replies.decline.english,
+        Outcome::Decline(Decline::TooLong) => &replies.decline.too_long,
+        _ if found.yes_no => &replies.decline.yes_no,
+        _ => &replies.decline.unknown,
     };
+    let text = replies.with_scope(sentence);
     Reply {
         kind: ReplyKind::Declined,
         entry: None,
@@ -208,16 +201,16 @@ fn declined(knowledge: &KnowledgeBase, found: &Match, outcome: Outcome, config: 
 /// The reply for a question about a known topic that asks for a fact the article does
 /// not give: says which fact, and what the article does say, with that entry as a button.
 fn not_reported(knowledge: &KnowledgeBase, found: &Match, entry: &Entry, config: &ReplyConfig) -> Reply {
+    let (words, sentences) = (&knowledge.language.reply, &knowledge.replies.answer);
     let subject = found
         .analysis
         .entities
         .iter()
-        .find(|e| e.kind == EntityKind::Person && e.name != "双方")
-        .or_else(|| {
-            found.analysis.entities.iter().find(|e| !["双方", "通话", "新华社"].contains(&e.name.as_str()))
-        })
+        .find(|e| e.kind == EntityKind::Person && e.name != words.both_sides)
+        .or_else(|| found.analysis.entities.iter().find(|e| !words.not_subjects.contains(&e.name)))
         .map_or(entry.topic.as_str(), |e| e.name.as_str());
-    let missing = found.missing.as_deref().unwrap_or("这一点");
+    let this_point = sentences.this_point.text();
+    let missing = found.missing.as_deref().unwrap_or(&this_point);
     let said = entry.answer.split_inclusive('。').next().unwrap_or(&entry.answer).trim_end_matches('。');
     // A missing fact that names its owner already (波兰的总统, 俄方的回应) is not given
     // another (波兰的波兰的总统, 泽连斯基的俄方的回应).
@@ -225,13 +218,13 @@ fn not_reported(knowledge: &KnowledgeBase, found: &Match, entry: &Entry, config:
     let what = if owned || missing.starts_with(subject) {
         missing.to_owned()
     } else {
-        format!("{subject}的{missing}")
+        sentences.missing_of.fill(&[("subject", subject), ("missing", missing)])
     };
     Reply {
         kind: ReplyKind::Unreported,
         entry: None,
         verdict: None,
-        text: format!("文章没有报道{what}，只说{said}。"),
+        text: sentences.not_reported.fill(&[("missing", &what), ("said", said)]),
         quotes: Vec::new(),
         did_you_mean: Vec::new(),
         suggestions: fallback(knowledge, config, vec![suggestion(entry)]),
@@ -286,15 +279,16 @@ fn entry_reply(
 /// piece of evidence, saying no more than the article does. Other yes/no
 /// questions (乌克兰接受停火了吗) may ask about another side of the topic than its status
 /// describes, so they get the answer alone, which states the fact.
-fn verdict(entry: &Entry) -> Option<String> {
-    let topic = &entry.topic;
-    Some(match entry.status? {
-        Status::Discussed => format!("谈到了{topic}。"),
-        Status::NotDiscussed => format!("没有谈到{topic}。"),
-        Status::NotMentioned => format!("不清楚是否谈到{topic}，文章只说没有提及。"),
-        Status::Unclear => format!("不清楚是否谈到{topic}。"),
-        Status::Disputed => format!("是否谈到{topic}，说法不一："),
-    })
+fn verdict(knowledge: &KnowledgeBase, entry: &Entry) -> Option<String> {
+    let verdicts = &knowledge.replies.verdict;
+    let sentence = match entry.status? {
+        Status::Discussed => &verdicts.discussed,
+        Status::NotDiscussed => &verdicts.not_discussed,
+        Status::NotMentioned => &verdicts.not_mentioned,
+        Status::Unclear => &verdicts.unclear,
+        Status::Disputed => &verdicts.disputed,
+    };
+    Some(sentence.fill(&[("topic", &entry.topic)]))
 }
 
 fn suggestion(entry: &Entry) -> Suggestion {

@@ -1,24 +1,18 @@
 //! Screens: what a front end shows, as structured text plus buttons, built by pure
 //! functions. Telegram renders a screen as HTML with inline buttons; `callbot chat`
 //! renders it as plain text with numbered choices. Data never becomes markup by
-//! accident: renderers escape every piece of text.
+//! accident: renderers escape every piece of text. What the screens say is the
+//! knowledge's (`knowledge/replies.toml`); this module lays it out.
 
 use crate::engine::Engine;
 use crate::engine::conversation::Context;
-use crate::knowledge::{Category, Entry};
-use crate::reply::{QuoteView, Reply, ReplyKind, SCOPE, Suggestion};
+use crate::knowledge::{Category, Entry, Replies, Template};
+use crate::reply::{QuoteView, Reply, ReplyKind, Suggestion};
 
-/// The commands every front end understands, as (name, description): the description
-/// is the command menu's and /help's text.
-pub const COMMANDS: [(&str, &str); 7] = [
-    ("start", "开始：我能回答什么"),
-    ("help", "怎么提问"),
-    ("topics", "按话题浏览"),
-    ("discussed", "两人谈了哪几点"),
-    ("not_discussed", "哪些问题没谈到"),
-    ("reactions", "各方反应"),
-    ("source", "报道出处和各部分"),
-];
+/// The commands every front end understands, by name; their descriptions (the command
+/// menu's and /help's text) are `[commands]` in `knowledge/replies.toml`.
+pub const COMMANDS: [&str; 7] =
+    ["start", "help", "topics", "discussed", "not_discussed", "reactions", "source"];
 
 /// A command, read from `/name argument`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,6 +48,20 @@ impl Command {
         })
     }
 
+    /// What the command does, as the command menu and /help say it.
+    pub fn description<'r>(&self, replies: &'r Replies) -> &'r Template {
+        let commands = &replies.commands;
+        match self {
+            Self::Start(_) => &commands.start,
+            Self::Help => &commands.help,
+            Self::Topics => &commands.topics,
+            Self::Discussed => &commands.discussed,
+            Self::NotDiscussed => &commands.not_discussed,
+            Self::Reactions => &commands.reactions,
+            Self::Source => &commands.source,
+        }
+    }
+
     /// The command's name without the slash.
     pub fn name(&self) -> &'static str {
         match self {
@@ -72,10 +80,10 @@ impl Command {
     pub fn screen(&self, engine: &Engine, medium: Medium, commands: &[(String, String)]) -> Screen {
         match self {
             Self::Start(payload) => {
-                engine.open(payload).map_or_else(|| start(engine, medium), |reply| answer(&reply))
+                engine.open(payload).map_or_else(|| start(engine, medium), |reply| answer(&reply, engine))
             }
             Self::Help => help(engine, medium, commands),
-            Self::Topics => topics(),
+            Self::Topics => topics(engine),
             Self::Discussed => discussed(engine),
             Self::NotDiscussed => not_discussed(engine),
             Self::Reactions => reactions(engine),
@@ -105,11 +113,12 @@ impl Command {
 
 /// The commands as (name, description), leaving out those switched off (named with or
 /// without the slash).
-pub fn commands_enabled(disabled: &[String]) -> Vec<(String, String)> {
+pub fn commands_enabled(replies: &Replies, disabled: &[String]) -> Vec<(String, String)> {
     COMMANDS
-        .iter()
-        .filter(|(name, _)| !disabled.iter().any(|d| d.trim_start_matches('/') == *name))
-        .map(|(name, about)| ((*name).to_owned(), (*about).to_owned()))
+        .into_iter()
+        .filter(|name| !disabled.iter().any(|d| d.trim_start_matches('/') == *name))
+        .filter_map(|name| Command::parse(name, ""))
+        .map(|command| (command.name().to_owned(), command.description(replies).text()))
         .collect()
 }
 
@@ -167,7 +176,7 @@ impl Action {
     /// The screen a press of the button shows; `None` if its entry is gone.
     pub fn screen(&self, engine: &Engine) -> Option<Screen> {
         match self {
-            Self::Entry(id) => engine.open(id).map(|reply| answer(&reply)),
+            Self::Entry(id) => engine.open(id).map(|reply| answer(&reply, engine)),
             Self::Category(category) => Some(self::category(engine, *category)),
         }
     }
@@ -246,8 +255,8 @@ impl Screen {
 impl Reply {
     /// The reply as plain text, as the terminal and `--json` show it: its [`answer`]
     /// screen rendered by [`Screen::to_plain`], the one plain-text renderer.
-    pub fn to_plain_text(&self) -> String {
-        answer(self).to_plain()
+    pub fn to_plain_text(&self, engine: &Engine) -> String {
+        answer(self, engine).to_plain()
     }
 }
 
@@ -273,7 +282,8 @@ fn suggestion_buttons(suggestions: &[Suggestion]) -> Vec<Button> {
 }
 
 /// The screen for a reply to a question or a button.
-pub fn answer(reply: &Reply) -> Screen {
+pub fn answer(reply: &Reply, engine: &Engine) -> Screen {
+    let sentences = &engine.knowledge.replies.screen;
     let mut spans = Vec::new();
     if let Some(verdict) = &reply.verdict {
         spans.push(Span::Bold(verdict.clone()));
@@ -282,10 +292,10 @@ pub fn answer(reply: &Reply) -> Screen {
     let mut screen = Screen::default().paragraph(spans);
     screen.blocks.extend(reply.quotes.iter().cloned().map(Block::Quote));
     if !reply.did_you_mean.is_empty() {
-        screen = screen.paragraph(vec![Span::Italic("也可能你想问下面第一个按钮的问题。".to_owned())]);
+        screen = screen.paragraph(vec![Span::Italic(sentences.did_you_mean.text())]);
         screen.buttons.extend(suggestion_buttons(&reply.did_you_mean));
     } else if reply.kind != ReplyKind::Answer && !reply.suggestions.is_empty() {
-        screen = screen.paragraph(vec![Span::Italic("可以试试这些问题：".to_owned())]);
+        screen = screen.paragraph(vec![Span::Italic(sentences.try_these.text())]);
     }
     screen.buttons.extend(suggestion_buttons(&reply.suggestions));
     screen
@@ -303,32 +313,25 @@ pub enum Medium {
 /// `/start`: a greeting, what the bot knows, example questions.
 pub fn start(engine: &Engine, medium: Medium) -> Screen {
     let article = &engine.knowledge.article;
+    let sentences = &engine.knowledge.replies.screen;
     let how = match medium {
-        Medium::Telegram => "直接用中文提问就行，简体繁体都可以。在群里请@我，或回复我的消息。",
-        Medium::Terminal => {
-            "直接用中文提问就行，简体繁体都可以。输入编号打开对应的问题；输入 quit 或 exit 退出。"
-        }
+        Medium::Telegram => &sentences.start_telegram,
+        Medium::Terminal => &sentences.start_terminal,
     };
     Screen::default()
-        .paragraph(vec![Span::Bold("你好！我是 callbot。".to_owned())])
-        .text(format!(
-            "我回答关于{}报道《{}》的问题：普京和特朗普18日通电话谈了什么、没谈什么、通话之后发生了什么、各方如何反应。回答引用原文，注明是谁说的。",
-            article.source, article.title
-        ))
-        .text(how)
-        .paragraph(vec![Span::Italic("比如：".to_owned())])
+        .paragraph(vec![Span::Bold(sentences.greeting.text())])
+        .text(sentences.introduction.fill(&[("source", &article.source), ("title", &article.title)]))
+        .text(how.text())
+        .paragraph(vec![Span::Italic(sentences.for_example.text())])
         .entry_buttons(examples(engine), question_label)
 }
 
 /// `/help`: how to ask, and the commands.
 pub fn help(engine: &Engine, medium: Medium, commands: &[(String, String)]) -> Screen {
+    let sentences = &engine.knowledge.replies.screen;
     let how = match medium {
-        Medium::Telegram => {
-            "直接发问题就行，比如“他们谈了冰球吗？”“泽连斯基怎么看？”。在群里请@我、回复我的消息，或用 /命令@我的名字。在任何聊天里输入 @我的名字 加问题，也能直接引用回答。"
-        }
-        Medium::Terminal => {
-            "直接输入问题就行，比如“他们谈了冰球吗？”“泽连斯基怎么看？”。输入编号打开对应的问题；输入 quit 或 exit 退出。"
-        }
+        Medium::Telegram => sentences.help_telegram.text(),
+        Medium::Terminal => sentences.help_terminal.text(),
     };
     let list: Vec<String> = commands.iter().map(|(name, about)| format!("/{name} — {about}")).collect();
     Screen::default().text(how).text(list.join("\n")).entry_buttons(examples(engine), question_label)
@@ -339,8 +342,8 @@ fn examples(engine: &Engine) -> Vec<&Entry> {
 }
 
 /// `/topics`: the categories as buttons.
-pub fn topics() -> Screen {
-    let mut screen = Screen::default().text("想了解哪方面？");
+pub fn topics(engine: &Engine) -> Screen {
+    let mut screen = Screen::default().text(engine.knowledge.replies.screen.topics.text());
     screen.buttons = Category::ALL
         .into_iter()
         .filter(|c| *c != Category::Unreported)
@@ -377,74 +380,66 @@ pub fn discussed(engine: &Engine) -> Screen {
             format!("{n}. {}", topics.join("、"))
         })
         .collect();
+    let sentences = &engine.knowledge.replies.screen;
+    let numbers = &engine.knowledge.language.numbers;
+    let count = numbers.numeral(points.len()).unwrap_or_else(|| points.len().to_string());
     let mut screen = Screen::default()
-        .paragraph(vec![Span::Bold(format!(
-            "据白宫和俄罗斯总统网站的声明，两国总统谈到以下至少{}点：",
-            chinese_number(points.len())
-        ))])
+        .paragraph(vec![Span::Bold(sentences.discussed.fill(&[("count", &count)]))])
         .text(lines.join("\n"))
         .entry_buttons(points.iter().filter_map(|(_, same)| same.first().copied()), topic_label);
     let others: Vec<&Entry> = entries.into_iter().filter(|e| e.point.is_none()).collect();
     if !others.is_empty() {
         let lines: Vec<String> = others.iter().map(|e| format!("· {}", e.topic)).collect();
         screen = screen
-            .paragraph(vec![Span::Bold("文章还报道：".to_owned())])
+            .paragraph(vec![Span::Bold(sentences.discussed_others.text())])
             .text(lines.join("\n"))
             .entry_buttons(others, topic_label);
     }
     screen
 }
 
-/// A small count in Chinese numerals (七), as the article writes its points.
-fn chinese_number(n: usize) -> String {
-    const DIGITS: [&str; 11] = ["零", "一", "二", "三", "四", "五", "六", "七", "八", "九", "十"];
-    DIGITS.get(n).map_or_else(|| n.to_string(), |d| (*d).to_owned())
-}
-
 /// `/not_discussed`: what was left out, or not known to have been discussed.
 pub fn not_discussed(engine: &Engine) -> Screen {
-    topic_list(
-        engine,
-        Category::NotDiscussed,
-        "这些关键问题不在通话的“成果清单上”，或声明没有提及、是否谈到不清楚（点按钮看文章怎么说）：",
-    )
+    topic_list(engine, Category::NotDiscussed, &engine.knowledge.replies.screen.not_discussed)
 }
 
 /// `/reactions`: who reacted; each button gives the quote.
 pub fn reactions(engine: &Engine) -> Screen {
-    topic_list(engine, Category::Reaction, "各方反应（点按钮看原话）：")
+    topic_list(engine, Category::Reaction, &engine.knowledge.replies.screen.reactions)
 }
 
 /// A heading and the category's topics, each a button (listed once: the buttons are the list).
-fn topic_list(engine: &Engine, category: Category, heading: &str) -> Screen {
+fn topic_list(engine: &Engine, category: Category, heading: &Template) -> Screen {
     Screen::default()
-        .paragraph(vec![Span::Bold(heading.to_owned())])
+        .paragraph(vec![Span::Bold(heading.text())])
         .entry_buttons(engine.knowledge.in_category(category), topic_label)
 }
 
 /// `/source`: the article's title, source and sections.
 pub fn source(engine: &Engine) -> Screen {
     let article = &engine.knowledge.article;
+    let sentences = &engine.knowledge.replies.screen;
     let sections: Vec<String> = article.sections.iter().map(|s| s.name.clone()).collect();
     Screen::default()
         .paragraph(vec![Span::Bold(format!("《{}》", article.title))])
-        .text(format!("来源：{}", article.source))
-        .text(format!("各部分：\n{}", sections.join("\n")))
+        .text(sentences.source.fill(&[("source", &article.source)]))
+        .text(sentences.sections.fill(&[("sections", &sections.join("\n"))]))
 }
 
 /// The reply to a message that is not text (a sticker, a photo, a voice message).
-pub fn not_text() -> Screen {
-    Screen::default().text(format!("请用文字发送你的问题。{SCOPE}"))
+pub fn not_text(engine: &Engine) -> Screen {
+    let replies = &engine.knowledge.replies;
+    Screen::default().text(replies.with_scope(&replies.screen.not_text))
 }
 
 /// The reply to a question refused by flood control.
-pub fn too_fast() -> Screen {
-    Screen::default().text("你发得太快了，请稍等一会儿再问。")
+pub fn too_fast(engine: &Engine) -> Screen {
+    Screen::default().text(engine.knowledge.replies.screen.too_fast.text())
 }
 
 /// The reply to a button whose data the bot no longer knows.
-pub fn stale_button() -> &'static str {
-    "这个按钮已失效，请直接提问。"
+pub fn stale_button(engine: &Engine) -> String {
+    engine.knowledge.replies.screen.stale_button.text()
 }
 
 #[cfg(test)]
@@ -467,12 +462,15 @@ mod tests {
 
     #[test]
     fn commands_round_trip_and_can_be_switched_off() {
-        for (name, _) in COMMANDS {
+        for name in COMMANDS {
             assert_eq!(Command::parse(name, "").map(|c| c.name()), Some(name));
         }
         assert_eq!(Command::parse("start", " hockey "), Some(Command::Start("hockey".into())));
         assert_eq!(Command::parse("quit", ""), None);
-        let names: Vec<String> = commands_enabled(&["/source".into()]).into_iter().map(|(n, _)| n).collect();
+        let replies =
+            Replies::parse(include_str!("../knowledge/replies.toml"), &mut Vec::new()).expect("valid");
+        let names: Vec<String> =
+            commands_enabled(&replies, &["/source".into()]).into_iter().map(|(n, _)| n).collect();
         assert!(names.contains(&"help".to_owned()) && !names.contains(&"source".to_owned()));
     }
 

@@ -7,9 +7,13 @@ use callbot::cli::eval::{Summary, evaluate, read_items};
 
 /// Share of answerable questions that must be answered with every expected fact
 /// (measured 0.951 on 653 questions).
-const ANSWERABLE_TARGET: f64 = 0.935;
-/// Share of out-of-scope questions (traps included) that must be declined (measured 0.993).
-const OUT_OF_SCOPE_TARGET: f64 = 0.975;
+const ANSWERABLE_TARGET: f64 = 0.945;
+/// Share of out-of-scope questions (traps included) that must be declined (measured 1.000).
+const OUT_OF_SCOPE_TARGET: f64 = 0.99;
+/// The same shares on the frozen holdout set (tests/data/holdout.jsonl: 350 questions
+/// written blind from the article, 170 chat-style and 180 mostly plain, never trained or
+/// tuned on; measured 0.936 and 0.957).
+const HOLDOUT_TARGETS: (f64, f64) = (0.93, 0.95);
 
 #[test]
 fn own_question_set_meets_its_targets() {
@@ -30,6 +34,20 @@ fn own_question_set_meets_its_targets() {
         summary.answerable(),
         summary.oos_rejected(),
         failures.join("\n")
+    );
+}
+
+#[test]
+fn frozen_holdout_set_meets_its_targets() {
+    let engine = common::knowledge::engine();
+    let items =
+        read_items(&common::knowledge::crate_dir().join("tests/data/holdout.jsonl")).expect("readable");
+    let summary = Summary::new(&evaluate(&engine, &items));
+    assert!(
+        summary.answerable() >= HOLDOUT_TARGETS.0 && summary.oos_rejected() >= HOLDOUT_TARGETS.1,
+        "holdout: answerable {:.3}, declined {:.3} (targets {HOLDOUT_TARGETS:?})",
+        summary.answerable(),
+        summary.oos_rejected()
     );
 }
 

@@ -105,7 +105,15 @@ fn check_summarises_valid_knowledge() {
 fn check_refuses_broken_knowledge_and_names_the_problem() {
     let dir = tempfile::tempdir().expect("temp dir");
     let knowledge = common::knowledge::paths().knowledge;
-    for file in ["article.txt", "article.toml", "aliases.toml", "lexicon.toml", "stopwords.txt"] {
+    for file in [
+        "article.txt",
+        "article.toml",
+        "aliases.toml",
+        "lexicon.toml",
+        "stopwords.txt",
+        "language.toml",
+        "replies.toml",
+    ] {
         std::fs::copy(knowledge.join(file), dir.path().join(file)).expect("copy");
     }
     std::fs::create_dir(dir.path().join("entries")).expect("mkdir");
@@ -115,6 +123,51 @@ fn check_refuses_broken_knowledge_and_names_the_problem() {
     assert!(!output.status.success());
     let text = String::from_utf8_lossy(&output.stderr);
     assert!(text.contains("entries/bad.toml:9: entry `misquoted`: quote"), "{text}");
+}
+
+/// A copy of the project's knowledge folder, with its subfolders.
+fn knowledge_copy(to: &std::path::Path) {
+    let from = common::knowledge::paths().knowledge;
+    for folder in ["", "entries", "examples"] {
+        std::fs::create_dir_all(to.join(folder)).expect("mkdir");
+        for item in std::fs::read_dir(from.join(folder)).expect("knowledge readable") {
+            let path = item.expect("an entry").path();
+            if path.is_file() {
+                std::fs::copy(&path, to.join(folder).join(path.file_name().expect("a name"))).expect("copy");
+            }
+        }
+    }
+}
+
+/// The 1-based line of the first line of `text` that contains `needle`.
+fn line_with(text: &str, needle: &str) -> usize {
+    text.lines().position(|l| l.contains(needle)).expect("the edited line") + 1
+}
+
+#[test]
+fn check_names_the_file_and_line_of_a_broken_language_or_replies_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    knowledge_copy(dir.path());
+    let replies_path = dir.path().join("replies.toml");
+    let replies =
+        std::fs::read_to_string(&replies_path).expect("read").replace("谈到了{topic}。", "谈到了{subject}。");
+    std::fs::write(&replies_path, &replies).expect("write");
+    let language_path = dir.path().join("language.toml");
+    let language = std::fs::read_to_string(&language_path)
+        .expect("read")
+        .replace("\nlast = [\"最后一点\"", "\nlast = [] # \"");
+    std::fs::write(&language_path, &language).expect("write");
+    let output = callbot(&["--knowledge", dir.path().to_str().expect("utf-8 path"), "check"], b"");
+    assert!(!output.status.success());
+    let text = String::from_utf8_lossy(&output.stderr);
+    let placeholder = format!(
+        "replies.toml:{}: `verdict.discussed` has an unknown placeholder {{subject}}: this sentence may use {{topic}}",
+        line_with(&replies, "discussed = \"谈到了{subject}")
+    );
+    assert!(text.contains(&placeholder), "{text}");
+    let empty =
+        format!("language.toml:{}: `follow_up.last` is an empty list", line_with(&language, "last = []"));
+    assert!(text.contains(&empty), "{text}");
 }
 
 #[test]

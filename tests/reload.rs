@@ -25,7 +25,15 @@ fn knowledge_copy(root: &Path) -> std::io::Result<PathBuf> {
     let from = common::knowledge::paths().knowledge;
     let to = root.join("knowledge");
     std::fs::create_dir_all(to.join("entries"))?;
-    for name in ["article.txt", "article.toml", "aliases.toml", "lexicon.toml", "stopwords.txt"] {
+    for name in [
+        "article.txt",
+        "article.toml",
+        "aliases.toml",
+        "lexicon.toml",
+        "stopwords.txt",
+        "language.toml",
+        "replies.toml",
+    ] {
         std::fs::copy(from.join(name), to.join(name))?;
     }
     for item in std::fs::read_dir(from.join("entries"))? {

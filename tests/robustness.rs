@@ -2,7 +2,7 @@
 
 use callbot_test_support as common;
 
-use callbot::matcher::basic_form;
+use callbot::understanding::basic_form;
 use proptest::prelude::*;
 
 proptest! {
@@ -19,7 +19,7 @@ proptest! {
     fn the_engine_answers_any_string(text in any::<String>()) {
         let engine = common::knowledge::engine();
         let (found, reply) = engine.ask(&text);
-        prop_assert!(!reply.to_plain_text().is_empty());
+        prop_assert!(!reply.to_plain_text(&engine).is_empty());
         prop_assert!(found.candidates.iter().all(|c| c.score.is_finite() && (0.0..=1.0001).contains(&c.score)));
     }
 
@@ -27,6 +27,6 @@ proptest! {
     fn the_engine_answers_chinese_like_text(text in "[\\u{4e00}-\\u{9fff}a-zA-Z0-9，。？！ ]{0,80}") {
         let engine = common::knowledge::engine();
         let (_, reply) = engine.ask(&text);
-        prop_assert!(!reply.to_plain_text().is_empty());
+        prop_assert!(!reply.to_plain_text(&engine).is_empty());
     }
 }

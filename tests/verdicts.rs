@@ -55,7 +55,7 @@ fn said_not_discussed_only_where_the_article_says_so() {
 fn no_reply_repeats_a_relative_date() {
     let engine = common::knowledge::engine();
     for entry in &engine.knowledge.entries {
-        let shown = engine.open(&entry.id).expect("opens").to_plain_text();
+        let shown = engine.open(&entry.id).expect("opens").to_plain_text(&engine);
         assert!(!shown.contains("昨天"), "{}: {shown}", entry.id);
     }
 }

@@ -67,7 +67,7 @@ impl<'a> JsonReply<'a> {
             answered: reply.is_answered(),
             entry: reply.entry.as_deref(),
             score: found.best().map_or(0.0, |c| round(c.score)),
-            answer: reply.to_plain_text(),
+            answer: reply.to_plain_text(engine),
             quotes: json_quotes(reply),
             follow_ups: reply.suggestions.iter().map(|s| s.question.as_str()).collect(),
             alternatives: found
@@ -146,7 +146,7 @@ fn answer_one(engine: &Engine, args: &AskArgs, question: &str, out: &mut impl Wr
         serde_json::to_writer(&mut *out, &JsonReply::new(engine, question, &found, &reply))?;
         writeln!(out)?;
     } else {
-        writeln!(out, "{}\n", reply.to_plain_text())?;
+        writeln!(out, "{}\n", reply.to_plain_text(engine))?;
     }
     out.flush()?;
     Ok(())
@@ -158,7 +158,7 @@ pub fn explain(engine: &Engine, found: &Match) -> String {
     let entities: Vec<String> =
         analysis.entities.iter().map(|e| format!("{} ({:?})", e.name, e.kind)).collect();
     let mut text = format!(
-        "normalised: {}\nwords: {}\nanalysis: facet {:?}; entities [{}]; predicate {}; negated {}; content words [{}]; detail asked {}; english {}\nthe best entry gives: {:?}; missing from it: {}\nyes/no: {} (asks whether the call touched it: {})\noutcome: {:?}\ncandidates (score = 0.5 coverage + 0.3 similarity + 0.2 relevance [+ 0.05 status bonus] - 0.2 per named entity the entry lacks, - 0.25 per unknown name):",
+        "normalised: {}\nwords: {}\nanalysis: facet {:?}; entities [{}]; predicate {}; negated {}; content words [{}]; detail asked {}; english {}\nthe best entry gives: {:?}; missing from it: {}\nyes/no: {} (asks whether the call touched it: {})\noutcome: {:?}\nmodel: out of scope {:.3} (declined at {:.2}); features that raised the best entry: {}\ncandidates (score = {:.2} probability + {:.2} words; words = 0.5 coverage + 0.3 similarity + 0.2 relevance [+ 0.05 status bonus] - 0.2 per named entity the entry lacks, - 0.25 per unknown name):",
         found.normalized,
         found.words.join(" | "),
         analysis.facet,
@@ -172,12 +172,22 @@ pub fn explain(engine: &Engine, found: &Match) -> String {
         found.missing.as_deref().unwrap_or("-"),
         found.yes_no,
         found.about_the_call,
-        found.outcome
+        found.outcome,
+        found.out_of_scope,
+        engine.config.matcher.out_of_scope,
+        found
+            .reasons
+            .iter()
+            .map(|(feature, weight)| format!("{feature} {weight:+.2}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        engine.config.matcher.learned_weight,
+        1.0 - engine.config.matcher.learned_weight
     );
     for c in &found.candidates {
         text.push_str(&format!(
-            "\n  {:<24} score {:.3}  coverage {:.3}  similarity {:.3}  bm25 {:.2}",
-            engine.knowledge.entries[c.entry].id, c.score, c.coverage, c.similarity, c.bm25
+            "\n  {:<24} score {:.3}  probability {:.3}  coverage {:.3}  similarity {:.3}  bm25 {:.2}",
+            engine.knowledge.entries[c.entry].id, c.score, c.probability, c.coverage, c.similarity, c.bm25
         ));
     }
     text
@@ -218,7 +228,7 @@ fn dialogue(
                     "chat": null,
                     "question": text.trim(),
                     "answered": false,
-                    "answer": format!("这一行不是有效的 JSON（需要 {{\"chat\": \"…\", \"q\": \"…\"}}）：{error}"),
+                    "answer": engine.knowledge.replies.ask.bad_line.fill(&[("error", &error.to_string())]),
                     "error": true,
                 });
                 writeln!(out, "{reply}")?;
@@ -240,7 +250,7 @@ fn dialogue(
         }
         let mut json = match &turn.found {
             Some(found) => JsonReply::new(engine, &parsed.q, found, &turn.reply),
-            None => JsonReply::opened(&parsed.q, &turn.reply),
+            None => JsonReply::opened(engine, &parsed.q, &turn.reply),
         };
         json.chat = Some(&parsed.chat);
         serde_json::to_writer(&mut *out, &json)?;
@@ -251,14 +261,14 @@ fn dialogue(
 
 impl<'a> JsonReply<'a> {
     /// The JSON form of a reply given without matching (from the conversation's context).
-    fn opened(question: &'a str, reply: &'a Reply) -> Self {
+    fn opened(engine: &Engine, question: &'a str, reply: &'a Reply) -> Self {
         Self {
             chat: None,
             question,
             answered: reply.is_answered(),
             entry: reply.entry.as_deref(),
             score: if reply.entry.is_some() { 1.0 } else { 0.0 },
-            answer: reply.to_plain_text(),
+            answer: reply.to_plain_text(engine),
             quotes: json_quotes(reply),
             follow_ups: reply.suggestions.iter().map(|s| s.question.as_str()).collect(),
             alternatives: Vec::new(),

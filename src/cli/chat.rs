@@ -27,10 +27,11 @@ pub fn run(engine: &Engine) -> anyhow::Result<ExitCode> {
     let stdin = std::io::stdin();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let commands = screen::commands_enabled(&[]);
+    let replies = &engine.knowledge.replies;
+    let commands = screen::commands_enabled(replies, &[]);
     let mut last = screen::start(engine, Medium::Terminal);
     let mut context: Option<Context> = None;
-    writeln!(out, "{}\n\n（输入问题或编号；/help 看命令；quit 或 Ctrl-D 退出）", last.to_plain())?;
+    writeln!(out, "{}\n\n{}", last.to_plain(), replies.chat.hint.text())?;
     let mut line = Vec::new();
     let mut input = stdin.lock();
     loop {
@@ -69,6 +70,7 @@ pub fn respond(
         return Turn::Quit;
     }
     let now = conversation::now();
+    let sentences = &engine.knowledge.replies.chat;
     if let Ok(number) = text.parse::<usize>() {
         return match number.checked_sub(1).and_then(|i| last.buttons.get(i)) {
             Some(button) => match button.action.screen(engine) {
@@ -79,13 +81,14 @@ pub fn respond(
                     }
                     Turn::Show(screen)
                 }
-                None => Turn::Say("这个选项已失效，请直接提问。".to_owned()),
+                None => Turn::Say(sentences.stale_choice.text()),
             },
-            None if last.buttons.is_empty() => Turn::Say("现在没有可选的编号，请直接输入问题。".to_owned()),
-            None => Turn::Say(format!(
-                "没有第 {number} 项：请输入 1 到 {} 之间的编号，或直接提问。",
-                last.buttons.len()
-            )),
+            None if last.buttons.is_empty() => Turn::Say(sentences.no_choices.text()),
+            None => Turn::Say(
+                sentences
+                    .no_such_choice
+                    .fill(&[("number", &number.to_string()), ("count", &last.buttons.len().to_string())]),
+            ),
         };
     }
     if let Some(rest) = text.strip_prefix('/') {
@@ -101,5 +104,5 @@ pub fn respond(
     }
     let turn = engine.converse(context.as_ref(), text, now);
     *context = turn.context;
-    Turn::Show(screen::answer(&turn.reply))
+    Turn::Show(screen::answer(&turn.reply, engine))
 }

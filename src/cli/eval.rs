@@ -15,7 +15,16 @@ use crate::engine::Engine;
 #[derive(Debug, Args)]
 pub struct EvalArgs {
     /// The question file: one JSON object per line with id, cat, q, expect.
-    pub file: PathBuf,
+    #[arg(required_unless_present = "cv", conflicts_with = "cv")]
+    pub file: Option<PathBuf>,
+    /// Instead of a question file, K-fold cross-validation over the labelled examples of
+    /// the knowledge's `examples/` folder, reported per kind.
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u16).range(2..))]
+    pub cv: Option<u16>,
+    /// With `--cv`: instead of the figures per kind, the answer and out-of-scope
+    /// thresholds that cross-validation scores best.
+    #[arg(long, requires = "cv")]
+    pub sweep: bool,
     /// Exit with failure when overall accuracy is below this (0–1).
     #[arg(long, value_name = "RATE")]
     pub min_accuracy: Option<f64>,
@@ -69,7 +78,7 @@ pub fn evaluate(engine: &Engine, items: &[EvalItem]) -> Vec<EvalResult> {
         .iter()
         .map(|item| {
             let (_, reply) = engine.ask(&item.q);
-            let answer = reply.to_plain_text();
+            let answer = reply.to_plain_text(engine);
             // As check.py does: the suggested questions are not the answer.
             let graded = reply.suggestions.iter().fold(answer.clone(), |a, s| a.replace(&s.question, ""));
             let (passed, reason) = grade(item, reply.is_answered(), &graded);
@@ -156,8 +165,8 @@ impl Summary {
 }
 
 /// Runs the file and prints failures and per-category accuracy.
-pub fn run(engine: &Engine, args: &EvalArgs) -> anyhow::Result<ExitCode> {
-    let items = read_items(&args.file)?;
+pub fn run(engine: &Engine, file: &std::path::Path, args: &EvalArgs) -> anyhow::Result<ExitCode> {
+    let items = read_items(file)?;
     let results = evaluate(engine, &items);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();

@@ -4,6 +4,7 @@ mod ask;
 mod bot;
 mod chat;
 mod check;
+mod cv;
 pub mod eval;
 mod review;
 mod webhook;
@@ -94,7 +95,22 @@ pub fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
     match cli.command {
         Command::Ask(args) => ask::run(&engine(&locations, &settings)?, &args),
         Command::Check(args) => check::run(&locations, &settings, &args),
-        Command::Eval(args) => eval::run(&engine(&locations, &settings)?, &args),
+        Command::Eval(args) => match (&args.file, args.cv) {
+            (Some(file), _) => eval::run(&engine(&locations, &settings)?, file, &args),
+            (None, k) => {
+                let k = usize::from(k.unwrap_or(5));
+                let config = Config::from_settings(&settings)?;
+                let knowledge = locations.knowledge()?;
+                if args.sweep {
+                    let readings = cv::readings(&knowledge, &config.matcher, k);
+                    cv::report_sweep(&readings, &config.matcher, &mut std::io::stdout().lock())?;
+                } else {
+                    let result = cv::cross_validate(&knowledge, &config.matcher, k);
+                    cv::report(&result, k, &mut std::io::stdout().lock())?;
+                }
+                Ok(std::process::ExitCode::SUCCESS)
+            }
+        },
         Command::Chat => chat::run(&engine(&locations, &settings)?),
         Command::Bot(args) => {
             log::info!("knowledge: {}", locations.knowledge);

@@ -19,9 +19,11 @@ use serde::{Deserialize, Serialize};
 
 use super::Engine;
 use super::cues::{self, Cue, Facet, Pronoun};
-use crate::knowledge::{EntityKind, Entry, KnowledgeBase};
-use crate::matcher::{Match, Normalizer, Outcome, Wanted, asks_if_discussed, counted, gives, gives_count_of};
-use crate::reply::{Reply, ReplyKind, SCOPE, Suggestion};
+use crate::knowledge::language::ConversationWords;
+use crate::knowledge::{EntityKind, Entry, KnowledgeBase, Language, Words};
+use crate::matcher::{Match, Outcome};
+use crate::reply::{Reply, ReplyKind, Suggestion};
+use crate::understanding::{Intent, Normalizer, Wanted};
 
 /// The version of [`Context`]'s stored form. A stored context of another version is
 /// dropped, never misread: raise it whenever the fields change.
@@ -135,6 +137,8 @@ pub struct Usage {
 #[derive(Debug)]
 pub struct Conversation {
     normalizer: Normalizer,
+    /// What tells a question's kind (yes/no, a count).
+    intent: Intent,
     /// People's names, longest first.
     people: Terms,
     /// Names and keywords a question's subject can be, longest first.
@@ -145,8 +149,10 @@ pub struct Conversation {
     /// What a conversation needs of each entry, normalised once, by entry id.
     entries: HashMap<String, EntryView>,
     /// The seven points the two presidents talked about, in order (entries whose
-    /// keywords say 第一点 … 第七点).
-    seven_points: Vec<String>,
+    /// keywords say 第一点 … 第七点), as a list to walk through.
+    seven_points: Shown,
+    /// The words follow-ups are read with.
+    language: Language,
     config: ConversationConfig,
 }
 
@@ -161,73 +167,45 @@ struct EntryView {
     text: String,
 }
 
-/// The name of the seven points' list, as replies say it.
-const SEVEN_POINTS: &str = "两国总统谈到的七点议题";
-/// Words that name the call itself, never a question's subject.
-const CALL_WORDS: [&str; 10] =
-    ["通话", "这次通话", "电话", "两国总统", "两人", "双方", "普京和特朗普", "美俄", "俄美", "声明"];
-/// Words that show an answer gives a reason.
-const REASON_WORDS: [&str; 12] =
-    ["因为", "由于", "为了", "目的", "原因", "旨在", "以便", "是为", "因此", "所以", "关键", "意在"];
 /// How much of a message without its pronoun the entry found must cover.
 const REST_COVERAGE: f64 = 0.5;
-/// Words that show an answer gives a time without a date.
-const TIME_WORDS: [&str; 6] = ["立即", "当晚", "凌晨", "昨天", "随后", "此前"];
-/// Words that show an answer gives a place.
-const PLACE_WORDS: [&str; 8] = ["在", "地区", "城市", "州", "境内", "中东", "沙特", "首都"];
 /// How long a message asking a facet the last entry gives may be (他在哪发的这段话).
 const GIVEN_MAX_CHARS: usize = 12;
 /// How long a follow-up naming only a person and a verb may be (普京怎么回应的).
 const PERSON_VERB_MAX_CHARS: usize = 8;
-/// Openings of a question about who said what follows (谁说可能会谈到).
+/// How long the word before 什么 may be for it to ask what follows that word.
+const WHAT_FOLLOWS_MAX_CHARS: usize = 4;
+/// The mark that separates the items of a list inside an answer.
+const LIST_MARK: char = '、';
+/// How many points the article numbers (第一点 … 第七点).
+const POINTS: usize = 7;
+
 /// Whether a message asks a count in a measure word (多少架无人机) that a text gives,
 /// of the thing the message names after it.
-fn counts_given_in(compact: &str, text: &str) -> bool {
-    counted(compact).is_some_and(|counter| {
-        let thing = compact.split(counter).nth(1).unwrap_or_default().trim_end_matches(['呢', '吗']);
-        !thing.is_empty() && gives_count_of(text, counter) && text.contains(&format!("{counter}{thing}"))
+fn counts_given_in(intent: &Intent, words: &ConversationWords, compact: &str, text: &str) -> bool {
+    intent.counted(compact).is_some_and(|counter| {
+        let thing =
+            trim_endings(compact.split(counter).nth(1).unwrap_or_default(), &words.question_particles);
+        !thing.is_empty()
+            && intent.gives_count_of(text, counter)
+            && text.contains(&format!("{counter}{thing}"))
     })
 }
 
-/// The question word a message ends in when it asks what follows a word.
-const WHAT: &str = "什么";
-/// How long the word before 什么 may be for it to ask what follows that word.
-const WHAT_FOLLOWS_MAX_CHARS: usize = 4;
-/// Words a question asks for several things with (哪些条件, 哪几个).
-const LIST_QUESTION_WORDS: [&str; 3] = ["哪些", "哪几", "几个"];
-/// What the points of the call are counted in (哪几点): the list of the seven points.
-const POINT: char = '点';
-/// The mark that separates the items of a list inside an answer.
-const LIST_MARK: char = '、';
-const WHO_SAID: [&str; 4] = ["是谁说", "谁说过", "谁说", "谁认为"];
-/// Words that ask how a person reacted, which name no subject of their own (普京什么反应
-/// stays on the last entry's topic).
-const REACTION_WORDS: [&str; 7] = ["反应", "态度", "看法", "回应", "表态", "立场", "评价"];
-/// Words that ask who a person is: their post or title.
-const IDENTITY_WORDS: [&str; 12] = [
-    "职务",
-    "职位",
-    "身份",
-    "头衔",
-    "官职",
-    "什么职",
-    "担任什么",
-    "是谁",
-    "是什么人",
-    "是干什么的",
-    "是做什么的",
-    "是哪位",
-];
-/// Words that ask about another time than the article's: its titles are those of the
-/// day (他之前是什么职务 is not answered by them).
-const EARLIER_WORDS: [&str; 8] = ["之前", "以前", "此前", "曾", "原来", "过去", "后来", "将来"];
-/// Speakers that are not a person one would call 他 or 她.
-const NOT_PEOPLE: [&str; 6] = ["新华社", "声明", "媒", "人士", "网", "报"];
+/// The text without any of these endings, however many follow each other.
+fn trim_endings<'t>(text: &'t str, endings: &Words) -> &'t str {
+    let mut text = text;
+    while let Some(rest) = endings.iter().find_map(|e| text.strip_suffix(e)) {
+        text = rest;
+    }
+    text
+}
 
 impl Conversation {
     /// Prepares the conversation's view of a knowledge base.
     pub fn new(knowledge: &KnowledgeBase, config: ConversationConfig) -> Self {
         let normalizer = Normalizer::new(&knowledge.aliases);
+        let words = &knowledge.language.conversation;
         // The lexicon's entities are what questions name: people, countries,
         // organisations, places and topics. Quote speakers add the people it lacks.
         let entity = |kinds: &[EntityKind]| -> Vec<String> {
@@ -246,10 +224,10 @@ impl Conversation {
                     .entries
                     .iter()
                     .flat_map(|e| e.quotes.iter().map(|q| q.speaker.clone()))
-                    .filter(|s| is_person(s))
+                    .filter(|s| is_person(&words.not_people, s))
                     .map(|s| normalizer.normalize(&s)),
             )
-            .filter(|s| !CALL_WORDS.contains(&s.as_str()))
+            .filter(|s| !words.call_words.contains(s))
             .collect();
         sort_longest_first(&mut people);
         let all_kinds = [
@@ -263,22 +241,25 @@ impl Conversation {
             .iter()
             .cloned()
             .chain(entity(&all_kinds))
-            .filter(|s| s.chars().count() >= 2 && !CALL_WORDS.contains(&s.as_str()))
+            .filter(|s| s.chars().count() >= 2 && !words.call_words.contains(s))
             .collect();
         sort_longest_first(&mut names);
         let mut subjects: Vec<String> = names
             .iter()
             .cloned()
             .chain(knowledge.entries.iter().flat_map(|e| e.keywords.iter().map(|k| normalizer.normalize(k))))
-            .filter(|s| s.chars().count() >= 2 && !CALL_WORDS.contains(&s.as_str()))
+            .filter(|s| s.chars().count() >= 2 && !words.call_words.contains(s))
             .collect();
         sort_longest_first(&mut subjects);
-        let seven_points = (1..=7)
+        let numbers = &knowledge.language.numbers;
+        let items = (1..=POINTS)
             .filter_map(|n| {
-                let marker = format!("第{}点", ["一", "二", "三", "四", "五", "六", "七"][n - 1]);
+                let marker = format!("{}{}{}", numbers.ordinal_prefix, numbers.numeral(n)?, words.point);
                 knowledge.entries.iter().find(|e| e.keywords.contains(&marker)).map(|e| e.id.clone())
             })
             .collect();
+        let seven_points =
+            Shown { name: knowledge.replies.follow_up.seven_points.text(), items, position: 0 };
         let entries = knowledge
             .entries
             .iter()
@@ -299,7 +280,18 @@ impl Conversation {
             })
             .collect();
         let (people, subjects, names) = (Terms::new(people), Terms::new(subjects), Terms::new(names));
-        Self { normalizer, people, subjects, names, entries, seven_points, config }
+        let language = knowledge.language.clone();
+        Self {
+            normalizer,
+            intent: Intent::new(&knowledge.language),
+            people,
+            subjects,
+            names,
+            entries,
+            seven_points,
+            language,
+            config,
+        }
     }
 
     /// The settings.
@@ -312,17 +304,12 @@ impl Conversation {
     pub fn answer(&self, engine: &Engine, context: Option<&Context>, question: &str, now: u64) -> Turn {
         let context = context.filter(|c| c.is_alive(now, self.config.idle()));
         let normalized = self.normalizer.normalize(question);
-        let cue = cues::read(&normalized);
+        let cue = cues::read(&self.language, &normalized);
         let Some(context) = context else {
             return match cue {
                 Cue::Next | Cue::Complete | Cue::Facet { exact: true, .. } => self.clarify(engine),
-                Cue::Ordinal(n) if !self.seven_points.is_empty() => {
-                    let list = Shown {
-                        name: SEVEN_POINTS.to_owned(),
-                        items: self.seven_points.clone(),
-                        position: 0,
-                    };
-                    self.list_item(engine, None, &list, n, now)
+                Cue::Ordinal(n) if !self.seven_points.items.is_empty() => {
+                    self.list_item(engine, None, &self.seven_points, n, now)
                 }
                 _ => self.alone(engine, None, question, now),
             };
@@ -365,19 +352,11 @@ impl Conversation {
                 self.facet(engine, context, Facet::Detail, now)
             }
             Cue::Ordinal(n) => {
-                let list = context.list.clone().unwrap_or_else(|| Shown {
-                    name: SEVEN_POINTS.to_owned(),
-                    items: self.seven_points.clone(),
-                    position: 0,
-                });
+                let list = context.list.clone().unwrap_or_else(|| self.seven_points.clone());
                 Some(self.list_item(engine, Some(context), &list, *n, now))
             }
             Cue::Last => {
-                let list = context.list.clone().unwrap_or_else(|| Shown {
-                    name: SEVEN_POINTS.to_owned(),
-                    items: self.seven_points.clone(),
-                    position: 0,
-                });
+                let list = context.list.clone().unwrap_or_else(|| self.seven_points.clone());
                 (!list.items.is_empty())
                     .then(|| self.list_item(engine, Some(context), &list, list.items.len(), now))
             }
@@ -431,18 +410,14 @@ impl Conversation {
         list: Option<Shown>,
         now: u64,
     ) -> Context {
-        let facet = cues::facet_of(&question, asks_if_discussed(&question));
+        let facet = cues::facet_of(&self.language, &question, self.intent.asks_if_discussed(&question));
         let person = self
             .person_in(&question)
             .or_else(|| self.entries.get(&entry.id).and_then(|view| view.person.clone()))
             .or_else(|| previous.and_then(|c| c.person.clone()));
         let list = list.or_else(|| {
-            if names_the_seven_points(&entry.answer) && !self.seven_points.is_empty() {
-                return Some(Shown {
-                    name: SEVEN_POINTS.to_owned(),
-                    items: self.seven_points.clone(),
-                    position: 0,
-                });
+            if self.names_the_seven_points(&entry.answer) && !self.seven_points.items.is_empty() {
+                return Some(self.seven_points.clone());
             }
             let mut list = previous?.list.clone()?;
             list.position = list.items.iter().position(|id| *id == entry.id)? + 1;
@@ -474,19 +449,20 @@ impl Conversation {
         n: usize,
         now: u64,
     ) -> Turn {
+        let replies = &engine.knowledge.replies;
         let usage = Some(Usage {
             cue: "ordinal",
             earlier: context.and_then(|c| c.entry.clone()),
-            filled: format!("{}的第{n}项", list.name),
+            filled: replies.explain.item.fill(&[("list", &list.name), ("n", &n.to_string())]),
             rewritten: None,
         });
         let Some(id) = list.items.get(n - 1) else {
-            let reply = self.plain_reply(
-                engine,
-                ReplyKind::Unreported,
-                format!("{}只有{}项，没有第{n}项。", list.name, list.items.len()),
-                &list.items,
-            );
+            let text = replies.follow_up.no_such_item.fill(&[
+                ("list", &list.name),
+                ("count", &list.items.len().to_string()),
+                ("n", &n.to_string()),
+            ]);
+            let reply = self.plain_reply(engine, ReplyKind::Unreported, text, &list.items);
             return Turn { found: None, reply, context: context.cloned(), usage };
         };
         let mut shown = list.clone();
@@ -516,8 +492,10 @@ impl Conversation {
     fn next(&self, engine: &Engine, context: &Context, now: u64) -> Turn {
         if let Some(list) = &context.list {
             if list.position < list.items.len() {
-                let mut usage =
-                    self.usage("next", context, format!("{}的第{}项", list.name, list.position + 1));
+                let item = (list.position + 1).to_string();
+                let filled =
+                    engine.knowledge.replies.explain.item.fill(&[("list", &list.name), ("n", &item)]);
+                let mut usage = self.usage("next", context, filled);
                 usage.rewritten = None;
                 return self.list_item(engine, Some(context), list, list.position + 1, now).with_usage(usage);
             }
@@ -530,7 +508,8 @@ impl Conversation {
             .and_then(|e| e.follow_ups.iter().find(|id| !context.seen.contains(id)).cloned());
         match related {
             Some(id) => {
-                let usage = self.usage("next", context, format!("相关条目 {id}"));
+                let filled = engine.knowledge.replies.explain.related.fill(&[("id", &id)]);
+                let usage = self.usage("next", context, filled);
                 self.opened_turn(engine, Some(context), &id, None, Some(usage), now)
             }
             None => self.complete(engine, context, now),
@@ -546,36 +525,37 @@ impl Conversation {
                 .collect::<Vec<_>>()
                 .join("、")
         };
+        let replies = &engine.knowledge.replies;
         let (text, suggested) = match &context.list {
             Some(list) if list.position < list.items.len() => (
-                format!(
-                    "还没有说完：{}共{}项：{}。刚才说到第{}项，后面还有：{}。",
-                    list.name,
-                    list.items.len(),
-                    topics(&list.items),
-                    list.position,
-                    topics(&list.items[list.position..])
-                ),
+                replies.follow_up.not_finished.fill(&[
+                    ("list", &list.name),
+                    ("count", &list.items.len().to_string()),
+                    ("topics", &topics(&list.items)),
+                    ("position", &list.position.to_string()),
+                    ("rest", &topics(&list.items[list.position..])),
+                ]),
                 list.items[list.position..].to_vec(),
             ),
             Some(list) => (
-                format!("是的，{}就是这{}项：{}。", list.name, list.items.len(), topics(&list.items)),
+                replies.follow_up.finished.fill(&[
+                    ("list", &list.name),
+                    ("count", &list.items.len().to_string()),
+                    ("topics", &topics(&list.items)),
+                ]),
                 Vec::new(),
             ),
             None => {
                 let entry = context.entry.as_deref().and_then(|id| engine.knowledge.entry(id));
-                let topic = entry.map_or("这个话题", |e| e.topic.as_str());
+                let topic = entry.map_or_else(|| replies.follow_up.this_topic.text(), |e| e.topic.clone());
                 let more: Vec<String> = entry
                     .map(|e| e.follow_ups.iter().filter(|id| !context.seen.contains(id)).cloned().collect())
                     .unwrap_or_default();
-                (format!("关于{topic}，文章说的就是上面这些。"), more)
+                (replies.follow_up.topic_done.fill(&[("topic", &topic)]), more)
             }
         };
-        let usage = self.usage(
-            "complete",
-            context,
-            context.list.as_ref().map_or("话题".to_owned(), |l| l.name.clone()),
-        );
+        let filled = context.list.as_ref().map_or_else(|| replies.explain.topic.text(), |l| l.name.clone());
+        let usage = self.usage("complete", context, filled);
         let reply = self.plain_reply(engine, ReplyKind::Answer, text, &suggested);
         Turn { found: None, reply, context: Some(context.clone()), usage: Some(usage) }
     }
@@ -586,7 +566,8 @@ impl Conversation {
         let entry = engine.knowledge.entry(context.entry.as_deref()?)?;
         let mut reply = engine.open(&entry.id)?;
         let text = entry.quotes.iter().fold(entry.answer.clone(), |text, q| text + &q.text);
-        let topic = &entry.topic;
+        let sentences = &engine.knowledge.replies.follow_up;
+        let topic = [("topic", entry.topic.as_str())];
         let missing = match facet {
             Facet::Who => {
                 let mut speakers: Vec<&str> = Vec::new();
@@ -596,26 +577,28 @@ impl Conversation {
                     }
                 }
                 if speakers.is_empty() {
-                    Some(format!("文章没有说关于{topic}的这些话出自谁。"))
+                    Some(sentences.no_speaker.fill(&topic))
                 } else {
-                    reply.text = format!("据文章，这是{}的说法。{}", speakers.join("、"), reply.text);
+                    let speakers = speakers.join("、");
+                    reply.text = sentences.speakers.fill(&[("speakers", &speakers), ("answer", &reply.text)]);
                     None
                 }
             }
-            Facet::When => (!gives_time(&text)).then(|| format!("文章没有说{topic}的具体时间。")),
+            Facet::When => (!self.gives_time(&text)).then(|| sentences.no_time.fill(&topic)),
             Facet::HowMany => {
-                (!gives(&text, Wanted::Number)).then(|| format!("文章没有给出{topic}的具体数字。"))
+                (!self.intent.gives(&text, Wanted::Number)).then(|| sentences.no_number.fill(&topic))
             }
             Facet::Where => {
-                (!PLACE_WORDS.iter().any(|w| text.contains(w))).then(|| format!("文章没有说{topic}的地点。"))
+                (!self.language.answers.place_words.any_in(&text)).then(|| sentences.no_place.fill(&topic))
             }
-            Facet::Why => (!REASON_WORDS.iter().any(|w| text.contains(w)))
-                .then(|| format!("文章没有说明{topic}的原因。")),
+            Facet::Why => {
+                (!self.language.answers.reason_words.any_in(&text)).then(|| sentences.no_reason.fill(&topic))
+            }
             Facet::Detail | Facet::Attitude | Facet::DidDiscuss | Facet::What => None,
         };
         if let Some(missing) = missing {
             reply.kind = ReplyKind::Unreported;
-            reply.text = format!("{missing}文章只说：{}", entry.answer);
+            reply.text = sentences.only_says.fill(&[("missing", &missing), ("answer", &entry.answer)]);
             reply.quotes.clear();
             reply.suggestions.insert(0, suggestion(entry));
         }
@@ -629,8 +612,9 @@ impl Conversation {
     /// 谁说 (at least one pair of characters), with the entry's answer.
     fn who_said(&self, engine: &Engine, context: &Context, normalized: &str, now: u64) -> Option<Turn> {
         let compact: String = normalized.chars().filter(|c| !c.is_whitespace()).collect();
-        let claim = WHO_SAID.iter().find_map(|w| compact.strip_prefix(w))?;
-        let claim: Vec<char> = claim.trim_end_matches(['的', '呢', '吗']).chars().collect();
+        let words = &self.language.conversation;
+        let claim = words.who_said.iter().find_map(|w| compact.strip_prefix(w))?;
+        let claim: Vec<char> = trim_endings(claim, &words.claim_endings).chars().collect();
         if claim.len() < 2 || self.names_other_subject(context, normalized) {
             return None;
         }
@@ -659,7 +643,8 @@ impl Conversation {
             }
         }
         let mut reply = engine.open(&entry.id)?;
-        reply.text = format!("据文章，这是{}的说法。{}", quote.speaker, reply.text);
+        let sentence = &engine.knowledge.replies.follow_up.speakers;
+        reply.text = sentence.fill(&[("speakers", &quote.speaker), ("answer", &reply.text)]);
         let mut next = context.clone();
         next.updated = now;
         let usage = self.usage("who said", context, quote.speaker.clone());
@@ -686,7 +671,11 @@ impl Conversation {
         let missing = engine.matcher.detail_missing(question, position)?;
         let mut reply = engine.open(id)?;
         reply.kind = ReplyKind::Unreported;
-        reply.text = format!("文章没有报道{}的{missing}。文章只说：{}", entry.topic, entry.answer);
+        reply.text = engine.knowledge.replies.follow_up.unreported_detail.fill(&[
+            ("topic", &entry.topic),
+            ("missing", &missing),
+            ("answer", &entry.answer),
+        ]);
         reply.quotes.clear();
         reply.suggestions.insert(0, suggestion(entry));
         let mut next = context.clone();
@@ -707,14 +696,15 @@ impl Conversation {
             return false;
         };
         let text = entry.quotes.iter().fold(entry.answer.clone(), |text, q| text + &q.text);
-        cues::given_in(&compact, &text) || counts_given_in(&compact, &text)
+        cues::given_in(&self.language, &compact, &text)
+            || counts_given_in(&self.intent, &self.language.conversation, &compact, &text)
     }
 
     /// Whether a message is a word of the last entry's answer and 什么 (依照什么 after
     /// 依照俄方法律): it asks what follows that word there.
     fn asks_what_follows_in_last(&self, engine: &Engine, context: &Context, normalized: &str) -> bool {
         let compact: String = normalized.chars().filter(|c| !c.is_whitespace()).collect();
-        let Some(word) = compact.strip_suffix(WHAT) else {
+        let Some(word) = compact.strip_suffix(self.language.conversation.what.as_str()) else {
             return false;
         };
         let entry = context.entry.as_deref().and_then(|id| engine.knowledge.entry(id));
@@ -725,7 +715,8 @@ impl Conversation {
     /// Whether a message counts something (第二个条件) that the last entry's answer names.
     fn counts_in_last(&self, engine: &Engine, context: &Context, normalized: &str) -> bool {
         let entry = context.entry.as_deref().and_then(|id| engine.knowledge.entry(id));
-        cues::ordinal_noun(normalized).is_some_and(|noun| entry.is_some_and(|e| e.answer.contains(&noun)))
+        cues::ordinal_noun(&self.language, normalized)
+            .is_some_and(|noun| entry.is_some_and(|e| e.answer.contains(&noun)))
     }
 
     /// Whether the last question asked for several things (哪些条件, not 哪几点) and its
@@ -733,8 +724,8 @@ impl Conversation {
     fn listed_by_last(&self, engine: &Engine, context: &Context) -> bool {
         let entry = context.entry.as_deref().and_then(|id| engine.knowledge.entry(id));
         context.list.is_none()
-            && LIST_QUESTION_WORDS.iter().any(|w| context.question.contains(w))
-            && !context.question.contains(POINT)
+            && self.language.conversation.list_question_words.any_in(&context.question)
+            && !context.question.contains(self.language.conversation.point.as_str())
             && entry.is_some_and(|e| e.answer.contains(LIST_MARK))
     }
 
@@ -744,7 +735,7 @@ impl Conversation {
         let Some(person) = self.person_in(&compact) else { return false };
         let entry = context.entry.as_deref().and_then(|id| self.entries.get(id));
         let mut rest = compact.replacen(&person, "", 1);
-        for word in REACTION_WORDS {
+        for word in self.language.conversation.reaction_words.iter() {
             rest = rest.replace(word, "");
         }
         compact.chars().count() <= PERSON_VERB_MAX_CHARS
@@ -765,10 +756,11 @@ impl Conversation {
             return None;
         }
         let previous = &context.question;
+        let rewrites = &self.language.conversation.rewrites;
         let rewritten = match (context.facet, self.subject_in(previous)) {
-            (Some(Facet::DidDiscuss), _) => format!("通话谈到{subject}了吗"),
+            (Some(Facet::DidDiscuss), _) => rewrites.did_discuss.fill(&[("subject", subject)]),
             (_, Some(old)) => previous.replacen(old, subject, 1),
-            (Some(Facet::Attitude), None) => format!("{subject}怎么看这次通话"),
+            (Some(Facet::Attitude), None) => rewrites.attitude.fill(&[("subject", subject)]),
             _ => format!("{subject}{previous}"),
         };
         let turn = self.rewritten(engine, context, "ellipsis", subject, rewritten, now)?;
@@ -791,26 +783,25 @@ impl Conversation {
         engine: &Engine,
         context: &Context,
         normalized: &str,
-        pronoun: Pronoun,
+        pronoun: Pronoun<'_>,
         now: u64,
     ) -> Option<Turn> {
+        let words = &self.language.conversation;
         let referent = match pronoun {
             // A message that names its own person (普京呢？他…) needs no context.
             Pronoun::Person(word) if self.person_in(normalized).is_some() => {
                 return self.own_person(engine, context, normalized, word, now);
             }
             // 他是谁 with no person known: whose words the last entry gives.
-            Pronoun::Person(_)
-                if context.person.is_none() && IDENTITY_WORDS.iter().any(|w| normalized.contains(w)) =>
-            {
+            Pronoun::Person(_) if context.person.is_none() && words.identity_words.any_in(normalized) => {
                 return self.facet(engine, context, Facet::Who, now);
             }
             Pronoun::Person(_) => context.person.clone()?,
             Pronoun::Topic(_) => engine.knowledge.entry(context.entry.as_deref()?)?.topic.clone(),
         };
         let rewritten = normalized.replacen(pronoun.word(), &referent, 1);
-        let asks_identity = IDENTITY_WORDS.iter().any(|w| normalized.contains(w))
-            && !EARLIER_WORDS.iter().any(|w| normalized.contains(w));
+        let asks_identity =
+            words.identity_words.any_in(normalized) && !words.earlier_words.any_in(normalized);
         if matches!(pronoun, Pronoun::Person(_)) && asks_identity {
             return self.identity(engine, context, &referent, rewritten, now);
         }
@@ -897,7 +888,8 @@ impl Conversation {
 
     /// The reply to a bare follow-up with nothing to follow: what can be asked.
     fn clarify(&self, engine: &Engine) -> Turn {
-        let text = format!("你想问哪方面？请把问题说完整一些，比如“泽连斯基怎么看这次通话？”。{SCOPE}");
+        let replies = &engine.knowledge.replies;
+        let text = replies.with_scope(&replies.follow_up.clarify);
         let reply =
             self.plain_reply(engine, ReplyKind::Declined, text, &engine.config.reply.fallback_suggestions);
         Turn { found: None, reply, context: None, usage: None }
@@ -981,26 +973,31 @@ impl Terms {
     }
 }
 
-/// Whether an answer speaks of the seven points as a list (至少七点), not of one of them
-/// (第七点).
-fn names_the_seven_points(answer: &str) -> bool {
-    answer.match_indices("七点").any(|(at, _)| !answer[..at].ends_with('第'))
+impl Conversation {
+    /// Whether an answer speaks of the seven points as a list (至少七点), not of one of
+    /// them (第七点).
+    fn names_the_seven_points(&self, answer: &str) -> bool {
+        let numbers = &self.language.numbers;
+        let Some(seven) = numbers.numeral(POINTS) else { return false };
+        let points = format!("{seven}{}", self.language.conversation.point);
+        answer.match_indices(&points).any(|(at, _)| !answer[..at].ends_with(numbers.ordinal_prefix.as_str()))
+    }
+
+    /// Whether a text gives a time: a date or hour (19日, 23日, 晚7时) or a word such as 立即.
+    fn gives_time(&self, text: &str) -> bool {
+        let words = &self.language.conversation;
+        let chars: Vec<char> = text.chars().collect();
+        let dated = chars.windows(2).any(|w| {
+            (w[0].is_ascii_digit() || self.language.numbers.is_numeral(w[0]))
+                && words.date_units.contains(w[1].encode_utf8(&mut [0; 4]))
+        });
+        dated || self.language.answers.time_words.any_in(text)
+    }
 }
 
-/// Whether a text gives a time: a date or hour (19日, 23日, 晚7时) or a word such as 立即.
-fn gives_time(text: &str) -> bool {
-    let chars: Vec<char> = text.chars().collect();
-    let dated = chars
-        .windows(2)
-        .any(|w| "0123456789一二三四五六七八九十".contains(w[0]) && "日号月时年".contains(w[1]));
-    dated || TIME_WORDS.iter().any(|w| text.contains(w))
-}
-
-fn is_person(speaker: &str) -> bool {
+fn is_person(not_people: &Words, speaker: &str) -> bool {
     let chars = speaker.chars().count();
-    (2..=8).contains(&chars)
-        && !NOT_PEOPLE.iter().any(|w| speaker.contains(w))
-        && !speaker.contains(['（', '、', '“'])
+    (2..=8).contains(&chars) && !not_people.any_in(speaker) && !speaker.contains(['（', '、', '“'])
 }
 
 fn sort_longest_first(terms: &mut Vec<String>) {

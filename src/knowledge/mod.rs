@@ -1,4 +1,5 @@
-//! The knowledge base: the article and the question–answer entries derived from it.
+//! The knowledge base: the article, the question–answer entries derived from it, and
+//! the bot's language (the words it reads follow-ups with, the sentences it says).
 //!
 //! Everything is data in the `knowledge/` folder. [`KnowledgeBase::load`] reads it and
 //! validates it as a whole, so that a broken edit is refused at start-up with a message
@@ -8,42 +9,10 @@ mod article;
 mod entry;
 mod error;
 mod examples;
+pub mod language;
 mod lexicon;
 mod raw;
 mod validate;
-
-/// Words that make a sentence ask something. Validation requires one in an entry's first
-/// phrasing, which is shown on buttons and so must be a whole question (鲁比奥承认了什么？,
-/// not 鲁比奥?); the matcher looks for one in each sentence of a long message. Words that
-/// also occur in statements (任何's 何, 没有) are left out.
-pub(crate) const QUESTION_WORDS: [&str; 26] = [
-    "吗",
-    "呢",
-    "么",
-    "什么",
-    "啥",
-    "谁",
-    "哪",
-    "几",
-    "多少",
-    "多久",
-    "怎",
-    "咋",
-    "如何",
-    "为何",
-    "为什么",
-    "为啥",
-    "是否",
-    "有没有",
-    "了没",
-    "是不是",
-    "会不会",
-    "能否",
-    "可否",
-    "何时",
-    "作何",
-    "何处",
-];
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -52,6 +21,7 @@ pub use article::{Article, ArticleLayout, Correction, Occurrence, Section, strip
 pub use entry::{Category, Entry, Quote, QuoteKind, Status};
 pub use error::{KnowledgeError, Problem};
 pub use examples::{Example, OUT_OF_SCOPE};
+pub use language::{Language, Numbers, Replies, Template, Words};
 pub use lexicon::{Detail, EntityKind, Field, Lexicon, LexiconEntity, LexiconWord};
 pub use raw::Alias;
 
@@ -71,6 +41,10 @@ pub struct KnowledgeBase {
     /// Questions labelled with the entry that answers them, or as out of scope: what the
     /// matcher's model learns from, beside the entries' own phrasings.
     pub examples: Vec<Example>,
+    /// The words follow-ups and answers are read with.
+    pub language: Language,
+    /// Every sentence the bot says.
+    pub replies: Replies,
     by_id: HashMap<String, usize>,
 }
 
@@ -88,6 +62,10 @@ pub struct Sources {
     pub stopwords: String,
     /// `lexicon.toml`.
     pub lexicon: String,
+    /// `language.toml`.
+    pub language: String,
+    /// `replies.toml`.
+    pub replies: String,
     /// Each `entries/*.toml` file: its name and its text.
     pub entry_files: Vec<(String, String)>,
     /// Each `examples/*.toml` file: its name and its text.
@@ -104,6 +82,8 @@ impl Sources {
             aliases: read("aliases.toml")?,
             stopwords: read("stopwords.txt")?,
             lexicon: read("lexicon.toml")?,
+            language: read("language.toml")?,
+            replies: read("replies.toml")?,
             entry_files: read_folder(dir, "entries")?,
             example_files: if dir.join("examples").is_dir() {
                 read_folder(dir, "examples")?

@@ -10,6 +10,7 @@ use super::article::{
 use super::entry::{Category, Entry, Quote, QuoteKind, Status};
 use super::error::{KnowledgeError, Problem, line_of};
 use super::examples::{self, Example, ExampleFile};
+use super::language::{Language, Replies};
 use super::raw::{Alias, AliasFile, EntryFile, RawEntry, RawQuote};
 use super::{KnowledgeBase, Sources};
 
@@ -20,10 +21,6 @@ const ALIASES_FILE: &str = "aliases.toml";
 const MAX_ID_BYTES: usize = 64;
 /// Answers are brief: at most this many sentences.
 const MAX_ANSWER_SENTENCES: usize = 3;
-/// Words that date something relative to the day they are read. The article's 昨天 is
-/// relative to its publication, so the bot never repeats one as if it were today.
-const RELATIVE_DATES: [&str; 10] =
-    ["昨天", "今天", "明天", "前天", "后天", "昨日", "今日", "明日", "上周", "下周"];
 /// A whole question has at least this many characters besides its punctuation.
 const MIN_QUESTION_CHARS: usize = 4;
 
@@ -51,9 +48,11 @@ pub fn build(sources: &Sources) -> Result<KnowledgeBase, KnowledgeError> {
     };
     let aliases = aliases.map(|a| a.alias).unwrap_or_default();
     check_aliases(&aliases, &mut problems);
-    let entries = check_entries(&article, &files, &mut problems);
+    let language = Language::parse(&sources.language, &mut problems);
+    let entries = check_entries(&article, &files, language.as_ref(), &mut problems);
     let lexicon = super::Lexicon::parse(&sources.lexicon, &sources.article, &mut problems);
     let examples = check_examples(sources, &entries, &mut problems);
+    let replies = Replies::parse(&sources.replies, &mut problems);
     if entries.is_empty() && problems.is_empty() {
         problems.push(Problem {
             file: "entries/".to_owned(),
@@ -62,6 +61,9 @@ pub fn build(sources: &Sources) -> Result<KnowledgeBase, KnowledgeError> {
             message: "there are no entries: add `[[entry]]` tables to a file in entries/".to_owned(),
         });
     }
+    let (Some(language), Some(replies)) = (language, replies) else {
+        return Err(KnowledgeError::Invalid(problems));
+    };
     if !problems.is_empty() {
         return Err(KnowledgeError::Invalid(problems));
     }
@@ -73,6 +75,8 @@ pub fn build(sources: &Sources) -> Result<KnowledgeBase, KnowledgeError> {
         stopwords: parse_stopwords(&sources.stopwords),
         lexicon,
         examples,
+        language,
+        replies,
         by_id,
     })
 }
@@ -129,6 +133,7 @@ fn check_aliases(aliases: &[Alias], problems: &mut Vec<Problem>) {
 fn check_entries(
     article: &Article,
     files: &[(&str, &str, EntryFile)],
+    language: Option<&Language>,
     problems: &mut Vec<Problem>,
 ) -> Vec<Entry> {
     let mut first_seen: HashMap<&str, (&str, usize)> = HashMap::new();
@@ -150,7 +155,7 @@ fn check_entries(
     let mut entries = Vec::new();
     for (file, text, parsed) in files {
         for raw in &parsed.entry {
-            let mut check = EntryCheck { file, text, id: raw.id.get_ref(), problems };
+            let mut check = EntryCheck { file, text, id: raw.id.get_ref(), language, problems };
             check.run(raw, article, &first_seen);
             entries.push(to_entry(raw, article));
         }
@@ -265,10 +270,19 @@ struct EntryCheck<'a> {
     file: &'a str,
     text: &'a str,
     id: &'a str,
+    /// The words that tell a whole question and a relative date; `None` when
+    /// `language.toml` is itself broken, and those checks wait for it.
+    language: Option<&'a Language>,
     problems: &'a mut Vec<Problem>,
 }
 
 impl EntryCheck<'_> {
+    /// A word in `text` that dates something relative to the day it is read (昨天). The
+    /// article's relative dates count from its publication, so the bot never repeats one.
+    fn relative_date_in(&self, text: &str) -> Option<&str> {
+        self.language?.checks.relative_dates.iter().find(|w| text.contains(*w))
+    }
+
     fn report(&mut self, offset: usize, message: String) {
         self.problems.push(Problem {
             file: self.file.to_owned(),
@@ -302,7 +316,7 @@ impl EntryCheck<'_> {
         }
         if let Some(first) = raw.questions.first()
             && !first.get_ref().trim().is_empty()
-            && !is_whole_question(first.get_ref())
+            && self.language.is_some_and(|language| !is_whole_question(first.get_ref(), language))
         {
             self.report(
                 first.span().start,
@@ -363,7 +377,7 @@ impl EntryCheck<'_> {
         if answer.contains(['〔', '〕']) {
             self.report(at, "answer marks a correction with 〔〕: write the right word alone".to_owned());
         }
-        if let Some(word) = RELATIVE_DATES.iter().find(|w| answer.contains(**w)) {
+        if let Some(word) = self.relative_date_in(answer) {
             self.report(
                 at,
                 format!(
@@ -399,7 +413,7 @@ impl EntryCheck<'_> {
                 ),
             );
         }
-        if let Some(word) = RELATIVE_DATES.iter().find(|w| text.contains(**w)) {
+        if let Some(word) = self.relative_date_in(text) {
             self.report(
                 at,
                 format!("quote `{text}` says `{word}`, which counts from the article's publication: end the quote before it or start it after it"),
@@ -469,11 +483,12 @@ impl EntryCheck<'_> {
 
 /// Whether a phrasing is a whole question: it asks something (a question word, or the
 /// X没X / X不X pattern: 谈没谈) and is more than a name.
-fn is_whole_question(question: &str) -> bool {
+fn is_whole_question(question: &str, language: &Language) -> bool {
     let chars: Vec<char> = question.chars().filter(|c| c.is_alphanumeric()).collect();
     let words: String = chars.iter().collect();
-    let asks = super::QUESTION_WORDS.iter().any(|w| words.contains(w))
-        || chars.windows(3).any(|w| w[0] == w[2] && (w[1] == '没' || w[1] == '不'));
+    let yes_no = &language.understanding.yes_no;
+    let asks = language.understanding.question_words.any_in(&words)
+        || chars.windows(3).any(|w| w[0] == w[2] && yes_no.a_not_a.contains(w[1].encode_utf8(&mut [0; 4])));
     chars.len() >= MIN_QUESTION_CHARS && asks
 }
 
@@ -555,7 +570,15 @@ fn to_entry(raw: &RawEntry, article: &Article) -> Entry {
 
 #[cfg(test)]
 mod tests {
-    use super::{is_whole_question, quotation_mark_problem, sentence_count};
+    use super::{quotation_mark_problem, sentence_count};
+    use crate::knowledge::Language;
+
+    fn is_whole_question(question: &str) -> bool {
+        let mut problems = Vec::new();
+        let language = Language::parse(include_str!("../../knowledge/language.toml"), &mut problems)
+            .expect("the built-in language.toml parses");
+        super::is_whole_question(question, &language)
+    }
 
     #[test]
     fn a_whole_question_asks_something_and_is_more_than_a_name() {

@@ -27,33 +27,26 @@
 //! question that only asks what the call covered (他们谈了什么) is matched among the
 //! entries about the call in general.
 
-mod analysis;
+mod cache;
 mod index;
-mod intent;
 mod model;
-mod normalize;
-mod segment;
 
 use std::collections::HashMap;
 
 use serde::Deserialize;
 
-use analysis::Analyzer;
-
 pub use crate::knowledge::EntityKind;
-pub use analysis::{Analysis, Entity, Facet};
-pub use normalize::basic_form;
+pub use crate::understanding::{Analysis, Entity, Facet, keep_dictionary};
 
 use index::{DocumentWords, Index, TermScore};
-pub(crate) use intent::{Wanted, asks_if_discussed, counted, gives, gives_count_of};
-use intent::{is_yes_no, wanted};
 pub use model::Training;
 use model::{Model, feature_names};
-pub(crate) use normalize::Normalizer;
-pub use segment::keep_dictionary;
-use segment::{Segmenter, Word};
 
-use crate::knowledge::{Category, KnowledgeBase};
+use crate::knowledge::language::{AnswerWords, FigureWords, MissingNames};
+use crate::knowledge::{Category, KnowledgeBase, Words};
+use crate::understanding::{
+    Analyzer, Normalizer, Question, Segmenter, Understanding, Wanted, Word, basic_form,
+};
 
 const COVERAGE_WEIGHT: f64 = 0.5;
 const SIMILARITY_WEIGHT: f64 = 0.3;
@@ -74,24 +67,9 @@ const STRANGER_PENALTY: f64 = 0.25;
 /// What an entry loses for each verb of the question that tells one event's facts from
 /// another's (拦截, not 发射) that its answer and quotes never use.
 const EVENT_VERB_PENALTY: f64 = 0.15;
-/// Verbs that tell apart facts of one event: the drones intercepted (拦截) are not those
-/// launched (发射).
-const EVENT_VERBS: [&str; 4] = ["拦截", "发射", "互换", "投降"];
-/// The plainest wording of "what did the call cover?", normalised.
-const OVERVIEW_QUESTION: &str = "双方谈了什么";
-/// Verbs of discussing: in "did they discuss X?" the facet already says them, and only X
-/// tells the entries apart, so they weigh as little as an unknown function word.
-const DISCUSSION_WORDS: [&str; 12] =
-    ["谈", "谈了", "谈到", "谈过", "谈及", "讨论", "讨论了", "提到", "提及", "涉及", "说到", "聊到"];
-/// Entities that every question is about (the two presidents, the call): they tell
-/// entries apart no better than a stopword.
-const CALL_ENTITIES: [&str; 3] = ["双方", "通话", "新华社"];
-/// The two presidents: named together, they are the call itself, as 双方 is.
-const PRESIDENTS: [&str; 2] = ["普京", "特朗普"];
-/// The two countries of the call, as the lexicon names them: named together (俄罗斯和美国),
-/// they are the call's two sides, as the presidents are.
-const SIDES: [[&str; 2]; 2] = [["俄罗斯", "美国"], ["俄方", "美方"]];
-
+/// What an entry about the call as a whole loses when the question names a topic of its
+/// own (冰球, 核不扩散): the overview only lists it, another entry tells it.
+const OVERVIEW_FOR_A_TOPIC_PENALTY: f64 = 0.2;
 /// The matcher's settings (`[matcher]` in `config/callbot.toml`).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -109,17 +87,21 @@ pub struct MatcherConfig {
     pub learned_weight: f64,
     /// A question whose probability of being out of scope is at least this is declined.
     pub out_of_scope: f64,
+    /// Where trained models are cached, keyed by their data: `auto` (the user's cache
+    /// directory), a directory, or empty for none.
+    pub model_cache: String,
 }
 
 impl Default for MatcherConfig {
     fn default() -> Self {
         Self {
-            threshold: 0.34,
+            threshold: 0.20,
             ambiguity_margin: 0.04,
             candidates: 3,
             max_question_chars: 500,
-            learned_weight: 0.0,
-            out_of_scope: 0.5,
+            learned_weight: 0.5,
+            out_of_scope: 0.30,
+            model_cache: "auto".to_owned(),
         }
     }
 }
@@ -220,9 +202,18 @@ impl Match {
 pub struct Matcher {
     /// The people who speak for each country or side (俄方 → 普京).
     speakers_for: HashMap<String, Vec<String>>,
-    normalizer: Normalizer,
-    segmenter: Segmenter,
-    analyzer: Analyzer,
+    /// What reads each question once.
+    understanding: Understanding,
+    /// The words that show what an answer gives.
+    answers: AnswerWords,
+    /// The names of what the article does not give.
+    missing_names: MissingNames,
+    /// The particle of an ellipsis (那欧洲呢).
+    ellipsis_particle: String,
+    /// What opens an ordinal (第).
+    ordinal_prefix: String,
+    /// The plainest "what did they talk about", read: how every other wording is matched.
+    plainest: Question,
     index: Index,
     /// The model that gives each entry's probability, and that of out of scope.
     model: Model,
@@ -236,7 +227,7 @@ pub struct Matcher {
     /// What each entry gives and mentions, derived from its texts.
     gives: Vec<EntryFacts>,
     /// Fields (军事) and the article's words for the points under them.
-    fields: HashMap<String, Vec<String>>,
+    fields: Fields,
     /// Each detail's name and the words of an answer that give it.
     details: Vec<(String, Vec<String>)>,
     config: MatcherConfig,
@@ -279,6 +270,31 @@ fn speakers_for(knowledge: &KnowledgeBase, normalizer: &Normalizer) -> HashMap<S
     speakers
 }
 
+/// Featurises the labelled questions (two halves on two threads) and trains the model.
+fn train(labelled: &[(String, usize)], reader: &Reader<'_>, classes: usize, training: Training) -> Model {
+    let featurise = |part: &[(String, usize)]| -> Vec<(Vec<String>, usize)> {
+        part.iter().map(|(q, class)| (question_features(q, reader), *class)).collect()
+    };
+    let started = std::time::Instant::now();
+    let (first, second) = labelled.split_at(labelled.len() / 2);
+    let rows = std::thread::scope(|scope| {
+        let first = scope.spawn(|| featurise(first));
+        let second = featurise(second);
+        let mut rows = first.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        rows.extend(second);
+        rows
+    });
+    let featurised = started.elapsed();
+    let model = Model::train(&rows, classes, training);
+    log::debug!(
+        "model: {} questions, {} features; features in {featurised:?}, trained in {:?}",
+        rows.len(),
+        model.vocabulary_size(),
+        started.elapsed() - featurised
+    );
+    model
+}
+
 impl Matcher {
     /// Builds the matcher for a knowledge base, its model trained on every phrasing and
     /// example.
@@ -294,28 +310,14 @@ impl Matcher {
         config: MatcherConfig,
         learns: impl Fn(usize) -> bool,
     ) -> Self {
-        let normalizer = Normalizer::with_lexicon(&knowledge.aliases, &knowledge.lexicon);
-        let analyzer = Analyzer::new(&knowledge.lexicon);
-        let vocabulary: Vec<String> = knowledge
-            .aliases
-            .iter()
-            .map(|a| a.word.as_str())
-            .chain(knowledge.lexicon.entity.iter().map(|e| e.name.get_ref().as_str()))
-            .chain(knowledge.lexicon.word.iter().map(|w| w.word.get_ref().as_str()))
-            .chain(knowledge.lexicon.field.iter().map(|f| f.name.as_str()))
-            .chain(knowledge.entries.iter().flat_map(|e| e.keywords.iter().map(String::as_str)))
-            .map(|w| normalizer.normalize(w))
-            .collect();
-        // Loading jieba's dictionary is most of the start-up: normalise the entries'
-        // texts on this thread meanwhile.
-        let (segmenter, texts) = std::thread::scope(|scope| {
-            let loading = scope.spawn(|| {
-                Segmenter::new(vocabulary.iter().map(String::as_str), knowledge.stopwords.iter().cloned())
-            });
-            let texts: Vec<EntryTexts> =
-                knowledge.entries.iter().map(|e| EntryTexts::new(e, &normalizer)).collect();
-            (loading.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), texts)
+        // Normalise the entries' texts while jieba's dictionary loads.
+        let (understanding, texts) = Understanding::new(knowledge, config.max_question_chars, |normalizer| {
+            knowledge.entries.iter().map(|e| EntryTexts::new(e, normalizer)).collect::<Vec<EntryTexts>>()
         });
+        let normalizer = understanding.normalizer();
+        let segmenter = understanding.segmenter();
+        let analyzer = understanding.analyzer();
+        let vocabulary = understanding.vocabulary();
         let words = |normalized: &str| -> Vec<String> {
             segmenter.words(normalized).into_iter().map(|w| w.text).collect()
         };
@@ -343,26 +345,40 @@ impl Matcher {
                 (normalizer.normalize(&e.question), e.entry.unwrap_or(knowledge.entries.len()))
             }))
             .collect();
-        let featurise = |part: &[(String, usize)]| -> Vec<(Vec<String>, usize)> {
-            part.iter().map(|(q, class)| (question_features(q, &segmenter, &analyzer), *class)).collect()
+        let fields: Fields = knowledge
+            .lexicon
+            .field
+            .iter()
+            .map(|f| {
+                (basic_form(&f.name), f.covers.get_ref().iter().map(|c| normalizer.normalize(c)).collect())
+            })
+            .collect();
+        let training = Training::default();
+        let classes = knowledge.entries.len() + 1;
+        let cache = cache::directory(&config.model_cache);
+        let key = cache::key(&(
+            &labelled,
+            vocabulary,
+            &knowledge.stopwords,
+            classes,
+            format!("{training:?}"),
+            format!("{:?}", knowledge.language.understanding),
+            fields.iter().collect::<std::collections::BTreeMap<_, _>>(),
+        ));
+        let model = match cache.as_deref().and_then(|dir| cache::load(dir, &key)) {
+            Some(model) => {
+                log::debug!("model {key} read from the cache");
+                model
+            }
+            None => {
+                let model =
+                    train(&labelled, &Reader { segmenter, analyzer, fields: &fields }, classes, training);
+                if let Some(dir) = &cache {
+                    cache::store(dir, &key, &model);
+                }
+                model
+            }
         };
-        let started = std::time::Instant::now();
-        let (first, second) = labelled.split_at(labelled.len() / 2);
-        let rows = std::thread::scope(|scope| {
-            let first = scope.spawn(|| featurise(first));
-            let second = featurise(second);
-            let mut rows = first.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            rows.extend(second);
-            rows
-        });
-        let featurised = started.elapsed();
-        let model = Model::train(&rows, knowledge.entries.len() + 1, Training::default());
-        log::debug!(
-            "model: {} questions, {} features; features in {featurised:?}, trained in {:?}",
-            rows.len(),
-            model.vocabulary_size(),
-            started.elapsed() - featurised
-        );
         let phrasings =
             texts.iter().map(|t| t.questions.iter().map(|q| Phrasing::new(q)).collect()).collect();
         let unreported = knowledge.entries.iter().map(|e| e.category == Category::Unreported).collect();
@@ -372,14 +388,8 @@ impl Matcher {
             .entries
             .iter()
             .zip(&texts)
-            .map(|(entry, texts)| EntryFacts::new(entry, texts, &normalizer, &analyzer))
-            .collect();
-        let fields = knowledge
-            .lexicon
-            .field
-            .iter()
-            .map(|f| {
-                (basic_form(&f.name), f.covers.get_ref().iter().map(|c| normalizer.normalize(c)).collect())
+            .map(|(entry, texts)| {
+                EntryFacts::new(entry, texts, normalizer, analyzer, &knowledge.language.answers)
             })
             .collect();
         let details = knowledge
@@ -388,12 +398,16 @@ impl Matcher {
             .iter()
             .map(|d| (d.name.clone(), d.given_by.iter().map(|g| normalizer.normalize(g)).collect()))
             .collect();
-        let speakers_for = speakers_for(knowledge, &normalizer);
+        let speakers_for = speakers_for(knowledge, normalizer);
+        let overview_question = understanding.read(&knowledge.language.understanding.call.overview_question);
         Self {
             speakers_for,
-            normalizer,
-            segmenter,
-            analyzer,
+            understanding,
+            answers: knowledge.language.answers.clone(),
+            missing_names: knowledge.replies.missing.clone(),
+            ellipsis_particle: knowledge.language.follow_up.ellipsis_particle.clone(),
+            ordinal_prefix: knowledge.language.numbers.ordinal_prefix.clone(),
+            plainest: overview_question,
             index,
             model,
             phrasings,
@@ -407,50 +421,54 @@ impl Matcher {
         }
     }
 
-    /// Analyses a question: its facet, entities, predicate, negation and content words.
-    pub fn analyze(&self, question: &str) -> Analysis {
-        let normalized = self.normalizer.normalize(question);
-        let words = self.segmenter.words(&normalized);
-        let mut analysis = self.analyzer.analyze(&normalized, &words);
-        analysis.english = analysis::is_english(question);
-        analysis
+    /// Reads a message once: what it asks, about what.
+    pub fn read(&self, message: &str) -> Question {
+        self.understanding.read(message)
+    }
+
+    /// What reads questions.
+    pub fn understanding(&self) -> &Understanding {
+        &self.understanding
     }
 
     /// Matches a question. A message of several sentences is matched on each of its
     /// questions: the best is kept, and a second question answered by another entry is
     /// kept beside it ([`Match::also`]). A last question that cannot be answered on its
     /// own (这次一共换多少个人？) is read with the sentence before it.
-    pub fn find(&self, question: &str) -> Match {
-        let whole = self.find_one(question);
+    pub fn find(&self, message: &str) -> Match {
+        let whole = self.find_one(&self.read(message));
         if matches!(whole.outcome, Outcome::Decline(Decline::Empty | Decline::TooLong)) {
             return whole;
         }
-        let sentences = sentences_of(question);
-        let asking: Vec<usize> = (0..sentences.len()).filter(|&i| asks(sentences[i])).collect();
-        if sentences.len() < 2 && asking.first().is_none_or(|&i| sentences[i] == question.trim()) {
+        let understanding = &self.understanding;
+        let sentences = understanding.sentences(message);
+        let asking: Vec<usize> = (0..sentences.len()).filter(|&i| understanding.asks(sentences[i])).collect();
+        if sentences.len() < 2 && asking.first().is_none_or(|&i| sentences[i] == message.trim()) {
             return whole;
         }
+        // Each sentence is read once; what follows combines the readings.
+        let read: Vec<Question> = sentences.iter().map(|s| self.read(s)).collect();
         let clauses: Vec<usize> = if asking.is_empty() { (0..sentences.len()).collect() } else { asking };
-        let mut found: Vec<(usize, Match)> =
-            clauses.iter().map(|&i| (i, self.find_one(sentences[i]))).collect();
+        let mut found: Vec<(usize, Match)> = clauses.iter().map(|&i| (i, self.find_one(&read[i]))).collect();
         // "X呢" after "谈到Y了吗" asks the same of X.
+        let ellipsis = &self.ellipsis_particle;
         for k in 1..found.len() {
             let (before, rest) = found.split_at_mut(k);
             let (i, current) = &mut rest[0];
-            if before[k - 1].1.about_the_call && !current.about_the_call {
-                let sentence = sentences[*i].trim_end_matches(['呢', '?', '？']);
-                if sentence.len() < sentences[*i].len() {
-                    *current = self.find_one(&format!("{sentence}谈到了吗"));
-                }
+            let elliptic = sentences[*i].trim_end_matches(['?', '？']).ends_with(ellipsis.as_str());
+            if before[k - 1].1.about_the_call && !current.about_the_call && elliptic {
+                *current = self.find_one(&read[*i].clone().asking_if_discussed());
             }
         }
         // A last question that points back (这件事, 这方面) is about the topic named
         // nearest before it.
         if let Some((last, current)) = found.last_mut()
-            && let Some(reference) = BACK_REFERENCES.iter().find(|r| sentences[*last].contains(**r))
-            && let Some(topic) = (0..*last).rev().find_map(|i| self.topic_of(sentences[i]))
+            && let Some(reference) =
+                understanding.words().back_references.iter().find(|r| sentences[*last].contains(r))
+            && let Some(topic) = (0..*last).rev().find_map(|i| self.topic_of(&read[i]))
         {
-            let resolved = self.find_one(&sentences[*last].replacen(reference, &topic, 1));
+            let reference = basic_form(reference);
+            let resolved = self.find_one(&read[*last].without(&reference).after(&self.read(&topic)));
             if rank(&resolved) >= rank(current) {
                 *current = resolved;
             }
@@ -459,14 +477,15 @@ impl Matcher {
         // a question that names no topic at all (数量多少？) is about the sentences before
         // it, even when some entry answers it alone.
         let count = found.len();
+        let ordinal = &self.ordinal_prefix;
         for (k, (at, bare)) in found.iter_mut().enumerate() {
             // An ordinal (第三点) names its own topic: the point of the list.
-            let topicless = self.topic_of(sentences[*at]).is_none() && !sentences[*at].contains('第');
+            let topicless = self.topic_of(&read[*at]).is_none() && !sentences[*at].contains(ordinal.as_str());
             let unanswered = k + 1 == count && rank(bare) < 1.0;
             if *at == 0 || !(unanswered || topicless) {
                 continue;
             }
-            if let Some(filled) = self.fill(&sentences, *at, topicless)
+            if let Some(filled) = self.fill(&sentences, &read, *at, topicless)
                 && rank(&filled) >= if unanswered { 1.0 } else { 2.0 }
             {
                 *bare = filled;
@@ -503,27 +522,27 @@ impl Matcher {
         }
     }
 
-    /// The sentence at `at` read with what comes before it: joined to the sentence
-    /// before, and, when it names no topic, with the topic named nearest before put in
-    /// front of it and of each of its asking clauses, which leaves out the chatter around
-    /// (听广播说黑海也谈到了。我不太明白，到底谈了什么？). The best reading.
-    fn fill(&self, sentences: &[&str], at: usize, topicless: bool) -> Option<Match> {
+    /// The sentence at `at` read with what comes before it: after the sentence before,
+    /// and, when it names no topic, after the topic named nearest before, it and each of
+    /// its asking clauses, which leaves out the chatter around (听广播说黑海也谈到了。我不太
+    /// 明白，到底谈了什么？). The best reading.
+    fn fill(&self, sentences: &[&str], read: &[Question], at: usize, topicless: bool) -> Option<Match> {
         let sentence = sentences[at];
-        let joined = self.find_one(&format!("{}，{sentence}", sentences[at - 1]));
-        let topic = (0..at).rev().find_map(|i| self.topic_of(sentences[i])).filter(|_| topicless);
-        let clauses = sentence.split(['，', ',']).filter(|c| *c != sentence && asks(c));
-        let named = topic.iter().flat_map(|topic| {
-            std::iter::once(sentence).chain(clauses.clone()).map(move |c| format!("{topic}{c}"))
-        });
-        std::iter::once(joined)
-            .chain(named.map(|q| self.find_one(&q)))
-            .max_by(|a, b| rank(a).total_cmp(&rank(b)))
+        let joined = self.find_one(&read[at].after(&read[at - 1]));
+        let topic = (0..at).rev().find_map(|i| self.topic_of(&read[i])).filter(|_| topicless);
+        let Some(topic) = topic else { return Some(joined) };
+        let topic = self.read(&topic);
+        let clauses = sentence
+            .split(['，', ','])
+            .filter(|c| *c != sentence && self.understanding.asks(c))
+            .map(|c| self.read(c));
+        let named = std::iter::once(read[at].clone()).chain(clauses).map(|c| self.find_one(&c.after(&topic)));
+        std::iter::once(joined).chain(named).max_by(|a, b| rank(a).total_cmp(&rank(b)))
     }
 
-    fn find_one(&self, question: &str) -> Match {
-        let normalized = self.normalizer.normalize(question);
-        let yes_no = is_yes_no(&normalized);
-        let about_the_call = asks_if_discussed(&normalized);
+    fn find_one(&self, question: &Question) -> Match {
+        let Question { normalized, yes_no, about_the_call, .. } = question;
+        let (yes_no, about_the_call) = (*yes_no, *about_the_call);
         let declined = |normalized: String, words: Vec<String>, analysis: Analysis, reason: Decline| Match {
             normalized,
             words,
@@ -540,19 +559,14 @@ impl Matcher {
             wrong_place: None,
         };
         if normalized.is_empty() {
-            return declined(normalized, Vec::new(), Analysis::empty(), Decline::Empty);
+            return declined(normalized.clone(), Vec::new(), Analysis::empty(), Decline::Empty);
         }
-        if normalized.chars().count() > self.config.max_question_chars {
-            return declined(normalized, Vec::new(), Analysis::empty(), Decline::TooLong);
+        if question.too_long {
+            return declined(normalized.clone(), Vec::new(), Analysis::empty(), Decline::TooLong);
         }
-        let words = self.segmenter.words(&normalized);
-        let mut analysis = self.analyzer.analyze(&normalized, &words);
-        analysis.english = analysis::is_english(question);
-        // A detail asked in words the normalisation rewrites (Truth Social → 社交媒体).
-        if analysis.detail.is_none() && question.contains(|c: char| c.is_ascii_alphabetic()) {
-            analysis.detail = self.analyzer.detail_in(&basic_form(question));
-        }
-        let features = self.model.features(&features_of(&normalized, &words, &analysis));
+        let words = &question.words;
+        let analysis = question.analysis.clone();
+        let call = &self.understanding.words().call;
         let names: Vec<String> = words
             .iter()
             .filter(|w| w.proper && !analysis.entities.iter().any(|e| e.name.contains(w.text.as_str())))
@@ -561,43 +575,63 @@ impl Matcher {
         // "What did they talk about?" asks for the call in general however it is worded
         // (他们说了啥, 电话里聊了哪些): it is matched as its plainest wording, among the
         // entries about the call in general, whatever else the words of saying point at.
-        let asks_earlier = EARLIER_CALL.iter().any(|m| normalized.contains(m));
-        let overview_only = analysis.asks_what_the_call_covered() && !asks_earlier;
+        let asks_earlier = call.earlier_call.any_in(normalized);
+        let overview_only = analysis.asks_what_the_call_covered(self.understanding.words()) && !asks_earlier;
         let weighted = if overview_only {
-            self.weigh(&self.segmenter.words(OVERVIEW_QUESTION), &analysis)
+            self.weigh(&self.plainest.words, &analysis)
         } else {
-            self.weigh(&words, &analysis)
+            self.weigh(words, &analysis)
         };
+        let features = if overview_only {
+            features_of(
+                &self.plainest.normalized,
+                &self.plainest.words,
+                &self.plainest.analysis,
+                &self.fields,
+            )
+        } else {
+            features_of(normalized, words, &analysis, &self.fields)
+        };
+        let features = self.model.features(&features);
         // Names the article does not use that stand where a place does (在多哈, 去利雅得):
         // jieba tags many foreign places as people's names, so the slot tells.
         let foreign_places: Vec<String> = names
             .iter()
             .filter(|name| {
                 words.iter().any(|w| w.place && w.text == **name)
-                    || PLACE_SLOTS.iter().any(|slot| normalized.contains(&format!("{slot}{name}")))
+                    || call.place_slots.iter().any(|slot| normalized.contains(&format!("{slot}{name}")))
             })
             .cloned()
             .collect();
-        let words: Vec<String> = words.into_iter().map(|w| w.text).collect();
+        let words: Vec<String> = question.word_texts();
         if !analysis.has_content() {
-            return declined(normalized, words, analysis, Decline::TooLittle);
+            return declined(normalized.clone(), words, analysis, Decline::TooLittle);
         }
         let ideal = self.index.ideal_score(&weighted);
-        let question = Phrasing::new(if overview_only { OVERVIEW_QUESTION } else { &normalized });
-        let both_presidents = PRESIDENTS.iter().all(|p| analysis.names(p));
-        let both_sides: Vec<&str> =
-            SIDES.iter().filter(|pair| pair.iter().all(|c| analysis.names(c))).flatten().copied().collect();
+        let question = Phrasing::new(if overview_only { &call.overview_question } else { normalized });
+        let both_presidents = call.presidents.iter().all(|p| analysis.names(p));
+        let both_sides: Vec<&str> = call
+            .sides
+            .iter()
+            .filter(|pair| pair.iter().all(|c| analysis.names(c)))
+            .flat_map(Words::iter)
+            .collect();
         let named: Vec<&str> = analysis
             .entities
             .iter()
             .map(|e| e.name.as_str())
             .filter(|name| {
-                !(CALL_ENTITIES.contains(name)
-                    || both_presidents && PRESIDENTS.contains(name)
+                !(call.call_entities.contains(name)
+                    || both_presidents && call.presidents.contains(name)
                     || both_sides.contains(name))
             })
             .collect();
-        let event_verbs: Vec<&str> = EVENT_VERBS.iter().copied().filter(|v| normalized.contains(v)).collect();
+        let event_verbs: Vec<&str> = call.event_verbs.iter().filter(|v| normalized.contains(v)).collect();
+        let names_a_topic = !overview_only
+            && analysis
+                .entities
+                .iter()
+                .any(|e| e.kind == EntityKind::Topic && !call.call_entities.contains(&e.name));
         let probabilities = self.model.probabilities(&features);
         let out_of_scope = probabilities.last().copied().unwrap_or(0.0);
         let eligible = |entry: usize| !overview_only || self.overview[entry];
@@ -626,16 +660,25 @@ impl Matcher {
                 let other_event = event_verbs.iter().filter(|v| !facts.text.contains(*v)).count();
                 let words_score = (COVERAGE_WEIGHT * term.coverage
                     + SIMILARITY_WEIGHT * similarity
-                    + RELEVANCE_WEIGHT * relevance
-                    + bonus
+                    + RELEVANCE_WEIGHT * relevance)
+                    .clamp(0.0, 1.0);
+                // The structural checks hold whatever the words or the model say: an
+                // entity the entry never mentions, a name the article does not use, a verb
+                // of another event.
+                let overview_for_a_topic = self.overview[term.doc] && names_a_topic;
+                let constraints = bonus
                     - ENTITY_MISS_PENALTY * misses as f64
                     - STRANGER_PENALTY * strangers as f64
-                    - EVENT_VERB_PENALTY * other_event as f64)
-                    .clamp(0.0, 1.0);
-                let probability = probabilities[term.doc];
+                    - EVENT_VERB_PENALTY * other_event as f64
+                    - if overview_for_a_topic { OVERVIEW_FOR_A_TOPIC_PENALTY } else { 0.0 };
+                // Which entry answers, given that one does: the decision whether one does
+                // is the out-of-scope probability's.
+                let probability = probabilities[term.doc] / (1.0 - out_of_scope).max(f64::EPSILON);
                 Candidate {
                     entry: term.doc,
-                    score: (learned_weight * probability + (1.0 - learned_weight) * words_score)
+                    score: (learned_weight * probability
+                        + (1.0 - learned_weight) * words_score
+                        + constraints)
                         .clamp(0.0, 1.0),
                     bm25: term.bm25,
                     coverage: term.coverage,
@@ -645,25 +688,58 @@ impl Matcher {
             })
             .collect();
         candidates.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
-        let wrong_place = self.wrong_place(&normalized, &foreign_places, &mut candidates);
+        let wrong_place = self.wrong_place(normalized, &foreign_places, &mut candidates);
         let reasons = candidates.first().map_or_else(Vec::new, |c| self.model.reasons(&features, c.entry, 6));
+        // A question that names only what one candidate names and asks a detail of it that
+        // the candidate does not give is about that candidate's topic, whatever the scores:
+        // the first such candidate leads when the best one would be declined, and the
+        // decline says what the article does not give.
+        let names_only_what = |entry: usize| {
+            analysis.detail.is_some()
+                && !named.is_empty()
+                && named.iter().all(|n| self.gives[entry].entities.iter().any(|e| e == n))
+        };
+        let gated = |c: &Candidate| c.score >= self.config.threshold;
+        if candidates.first().is_some_and(|best| !gated(best) || out_of_scope >= self.config.out_of_scope)
+            && let Some(at) = candidates.iter().position(|c| {
+                names_only_what(c.entry) && self.missing(normalized, &analysis, c.entry).is_some()
+            })
+        {
+            candidates[..=at].rotate_right(1);
+        }
         let mut missing = None;
         let outcome = match candidates.first() {
-            Some(best) if best.score >= self.config.threshold && out_of_scope < self.config.out_of_scope => {
-                missing = self.missing(&normalized, &analysis, best.entry);
-                if self.unreported[best.entry] {
-                    Outcome::Unreported
+            Some(best) => {
+                let scored = gated(best);
+                missing = self.missing(normalized, &analysis, best.entry).filter(|_| {
+                    // A role the article names no one for, or a detail of the entry's own
+                    // topic, is missing whatever the scores.
+                    scored || analysis.unknown_role.is_some() || names_only_what(best.entry)
+                });
+                // A place the article does not give is a premise the answer corrects,
+                // however unlikely the model finds the question.
+                let in_scope = out_of_scope < self.config.out_of_scope || wrong_place.is_some();
+                if scored && in_scope {
+                    if self.unreported[best.entry] {
+                        Outcome::Unreported
+                    } else if missing.is_some() {
+                        Outcome::Decline(Decline::MissingFact)
+                    } else {
+                        Outcome::Answer
+                    }
                 } else if missing.is_some() {
+                    // Out of scope for the model, yet about an entry's topic: the decline
+                    // says what the article does not give (冰球比赛谁赢了).
                     Outcome::Decline(Decline::MissingFact)
                 } else {
-                    Outcome::Answer
+                    Outcome::Decline(Decline::NoMatch)
                 }
             }
-            _ => Outcome::Decline(Decline::NoMatch),
+            None => Outcome::Decline(Decline::NoMatch),
         };
         let best_gives = candidates.first().map_or_else(Vec::new, |c| self.gives[c.entry].facets.clone());
         Match {
-            normalized,
+            normalized: normalized.clone(),
             words,
             yes_no,
             about_the_call,
@@ -679,20 +755,28 @@ impl Matcher {
         }
     }
 
-    /// When the question is declined only for a place name the article does not use
-    /// (美俄为什么要去多哈谈), and the event it asks about is one whose place the article
-    /// gives, that entry is put first with the score it has without the place, and the
-    /// place is returned so the answer can correct the premise.
+    /// A place name the article does not use that a question puts an event in (美俄为什么
+    /// 要去多哈谈), when the event is one whose place the article gives: returned so the
+    /// answer corrects the premise. When the place's penalty put that entry below the
+    /// threshold, it is put first with the score it has without the place.
     fn wrong_place(
         &self,
         normalized: &str,
         places: &[String],
         candidates: &mut [Candidate],
     ) -> Option<String> {
-        let declined = candidates.first().is_none_or(|c| c.score < self.config.threshold);
-        let event = EVENT_WORDS.iter().chain(&["谈"]).any(|w| normalized.contains(w));
-        if !declined || places.is_empty() || !event {
+        let event = self.understanding.words().call.event_words.any_in(normalized);
+        if places.is_empty() || !event {
             return None;
+        }
+        // Answered already, by an entry that gives the event's place: that place corrects
+        // the premise.
+        if let Some(best) = candidates.first()
+            && best.score >= self.config.threshold
+        {
+            let facts = &self.gives[best.entry];
+            let unknown = places.iter().find(|p| !facts.mentions.contains(p.as_str()));
+            return unknown.filter(|_| facts.names_place && !self.unreported[best.entry]).cloned();
         }
         let (position, restored) = candidates
             .iter()
@@ -717,40 +801,46 @@ impl Matcher {
     /// what a follow-up asks of the last entry that the article does not report.
     pub fn detail_missing(&self, question: &str, entry: usize) -> Option<String> {
         let facts = self.gives.get(entry)?;
-        let normalized = self.normalizer.normalize(question);
-        if let Some(detail) = self.analyze(question).detail {
+        let question = self.read(question);
+        if let Some(detail) = question.analysis.detail {
             let (name, given_by) = &self.details[detail];
             return (!given_by.iter().any(|g| facts.text.contains(g.as_str()))).then(|| name.clone());
         }
-        let counts = wanted(&normalized).contains(&Wanted::Number) || counted(&normalized).is_some();
+        let normalized = &question.normalized;
+        let intent = self.understanding.intent();
+        let counts =
+            intent.wanted(normalized).contains(&Wanted::Number) || intent.counted(normalized).is_some();
         counts
-            .then(|| region_in_a_total(&normalized, &facts.text))
+            .then(|| self.region_in_a_total(normalized, &facts.text))
             .flatten()
-            .map(|r| format!("在{r}的具体数字"))
+            .map(|region| self.missing_names.region_count.fill(&[("region", &region)]))
     }
 
     /// What a question asks that an entry does not give: a detail (年龄), or a date or
     /// a number.
     fn missing(&self, normalized: &str, analysis: &Analysis, entry: usize) -> Option<String> {
         let facts = &self.gives[entry];
-        if let Some(role) = &analysis.unknown_role {
-            return Some(role.clone());
+        let names = &self.missing_names;
+        let words = self.understanding.words();
+        let intent = self.understanding.intent();
+        if let Some((country, title)) = &analysis.unknown_role {
+            return Some(names.role.fill(&[("country", country), ("title", title)]));
         }
         if analysis.facet == Facet::Where
             && !facts.names_place
-            && !normalized.contains("从哪")
-            && EVENT_WORDS.iter().any(|w| normalized.contains(w))
+            && !words.facets.origin.any_in(normalized)
+            && words.call.event_words.any_in(normalized)
         {
-            return Some(Facet::Where.missing_name().to_owned());
+            return Some(Facet::Where.missing_name(names).to_owned());
         }
-        if let Some((responder, asked)) = responder(normalized, analysis)
-            && !speaks_in(&facts.text, responder)
+        if let Some((responder, asked)) = self.responder(normalized, analysis)
+            && !self.speaks_in(&facts.text, responder)
             && !self
                 .speakers_for
                 .get(responder)
-                .is_some_and(|people| people.iter().any(|p| speaks_in(&facts.text, p)))
+                .is_some_and(|people| people.iter().any(|p| self.speaks_in(&facts.text, p)))
         {
-            return Some(format!("{responder}的{asked}"));
+            return Some(names.response.fill(&[("who", responder), ("asked", asked)]));
         }
         if let Some(detail) = analysis.detail {
             let (name, given_by) = &self.details[detail];
@@ -758,27 +848,25 @@ impl Matcher {
                 return Some(name.clone());
             }
         }
-        let wanted = wanted(normalized);
+        let wanted = intent.wanted(normalized);
         if let Some(kind) = wanted.iter().find(|kind| !facts.kinds.contains(kind)) {
             return Some(match kind {
-                Wanted::Time => Facet::When.missing_name().to_owned(),
-                Wanted::Number => Facet::HowMany.missing_name().to_owned(),
+                Wanted::Time => Facet::When.missing_name(names).to_owned(),
+                Wanted::Number => Facet::HowMany.missing_name(names).to_owned(),
             });
         }
-        if let Some(counter) = counted(normalized)
-            && !gives_count_of(&facts.text, counter)
+        let counter = intent.counted(normalized);
+        if let Some(counter) = counter
+            && !intent.gives_count_of(&facts.text, counter)
         {
-            return Some(Facet::HowMany.missing_name().to_owned());
+            return Some(Facet::HowMany.missing_name(names).to_owned());
         }
-        if (wanted.contains(&Wanted::Number) || counted(normalized).is_some())
-            && let Some(region) = region_in_a_total(normalized, &facts.text)
-        {
-            return Some(format!("在{region}的具体数字"));
+        let counts = wanted.contains(&Wanted::Number) || counter.is_some();
+        if counts && let Some(region) = self.region_in_a_total(normalized, &facts.text) {
+            return Some(names.region_count.fill(&[("region", &region)]));
         }
-        if (wanted.contains(&Wanted::Number) || counted(normalized).is_some())
-            && let Some(total) = part_of_a_total(normalized, &facts.text)
-        {
-            return Some(format!("{total}中各部分的具体数字"));
+        if counts && let Some(total) = self.part_of_a_total(normalized, &facts.text) {
+            return Some(names.part_count.fill(&[("total", &total)]));
         }
         None
     }
@@ -788,7 +876,7 @@ impl Matcher {
     /// nothing of the topic and are left out.
     fn weigh(&self, words: &[Word], analysis: &Analysis) -> Vec<(String, f64)> {
         let detail_words: Vec<&str> =
-            analysis.detail.map(|d| self.analyzer.detail_words(d)).unwrap_or_default();
+            analysis.detail.map(|d| self.understanding.analyzer().detail_words(d)).unwrap_or_default();
         let mut weighted: Vec<(String, f64)> = Vec::with_capacity(words.len());
         for word in words {
             if weighted.iter().any(|(w, _)| *w == word.text)
@@ -796,8 +884,8 @@ impl Matcher {
             {
                 continue;
             }
-            let discussing =
-                analysis.facet == Facet::DidDiscuss && DISCUSSION_WORDS.contains(&word.text.as_str());
+            let discussing = analysis.facet == Facet::DidDiscuss
+                && self.understanding.words().call.discussion_words.contains(&word.text);
             let weight = if discussing || word.function && !self.index.knows(&word.text) {
                 UNKNOWN_FUNCTION_WORD_WEIGHT
             } else if word.text.chars().count() == 1 && !word.text.is_ascii() {
@@ -821,14 +909,9 @@ impl Matcher {
     }
 
     /// The topic a sentence names last (the entity nearest its end), if any.
-    fn topic_of(&self, sentence: &str) -> Option<String> {
-        let analysis = self.analyze(sentence);
-        analysis
-            .entities
-            .iter()
-            .rev()
-            .find(|e| !GENERAL_ENTITIES.contains(&e.name.as_str()))
-            .map(|e| e.name.clone())
+    fn topic_of(&self, sentence: &Question) -> Option<String> {
+        let general = &self.understanding.words().call.general_entities;
+        sentence.analysis.entities.iter().rev().find(|e| !general.contains(&e.name)).map(|e| e.name.clone())
     }
 
     /// Whether the second candidate is close enough to the first to offer it too.
@@ -847,45 +930,50 @@ impl Matcher {
 
 /// How good a match of one sentence of a message is, to choose among its sentences:
 /// an answer beats a specific "not reported", which beats a decline; then the score.
-/// What a question asks for when it asks how someone answered or judged something
-/// (俄方怎么回应…, 法国怎么评价…).
-const RESPONSES: [&str; 2] = ["回应", "评价"];
-/// Words saying that someone spoke or acted on something, after their name.
-const SPEAKING_WORDS: [&str; 14] = [
-    "回应", "表示", "称", "说", "认为", "欢迎", "强调", "提出", "支持", "同意", "通报", "主张", "乐见",
-    "写道",
-];
+impl Matcher {
+    /// Who a question asks the response of, and the word it asks it with: the first
+    /// person, country or organisation it names, when it asks how they responded or judged
+    /// something (俄方怎么回应泽连斯基的指责, 法国怎么评价俄方的条件).
+    fn responder<'a>(&'a self, normalized: &str, analysis: &'a Analysis) -> Option<(&'a str, &'a str)> {
+        let call = &self.understanding.words().call;
+        let (word, asked_at) = call.responses.iter().find_map(|w| normalized.find(w).map(|at| (w, at)))?;
+        // The one after 对 is what is judged, not who judges (他对普京的话怎么评价).
+        let judged = |name: &str| {
+            normalized.find(name).is_some_and(|at| normalized[..at].ends_with(call.judged.as_str()))
+        };
+        let first =
+            analysis.entities.iter().find(|e| !call.call_entities.contains(&e.name) && !judged(&e.name))?;
+        let acts = matches!(first.kind, EntityKind::Person | EntityKind::Country | EntityKind::Organisation);
+        let at = normalized.find(&first.name)?;
+        // 美国舆论怎么评价: the country's media judge, not the country.
+        let qualifies = call.qualified.iter().any(|q| normalized[at + first.name.len()..].starts_with(q));
+        (acts && at < asked_at && !qualifies).then_some((first.name.as_str(), word))
+    }
+
+    /// Whether a text has someone speak or act (a verb of speaking soon after their name).
+    fn speaks_in(&self, text: &str, who: &str) -> bool {
+        text.match_indices(who).any(|(at, _)| {
+            let after: String = text[at + who.len()..]
+                .chars()
+                .take(SPEAKING_SPAN)
+                .take_while(|c| !c.is_whitespace())
+                .collect();
+            self.answers.speaking_words.any_in(&after)
+        })
+    }
+
+    fn region_in_a_total(&self, normalized: &str, answer: &str) -> Option<String> {
+        region_in_a_total(&self.understanding.words().figures, normalized, answer)
+    }
+
+    fn part_of_a_total(&self, normalized: &str, answer: &str) -> Option<String> {
+        part_of_a_total(&self.understanding.words().figures.part_of, normalized, answer)
+    }
+}
+
 /// How far after a name, within its clause, its verb of speaking may stand (普京对特朗普
 /// 提出的有关黑海航运安全倡议作出建设性回应).
 const SPEAKING_SPAN: usize = 30;
-
-/// Who a question asks the response of, and the word it asks it with: the first
-/// person, country or organisation it names, when it asks how they responded or judged
-/// something (俄方怎么回应泽连斯基的指责, 法国怎么评价俄方的条件).
-fn responder<'a>(normalized: &str, analysis: &'a Analysis) -> Option<(&'a str, &'static str)> {
-    let (word, asked_at) = RESPONSES.iter().find_map(|w| normalized.find(w).map(|at| (*w, at)))?;
-    // The one after 对 is what is judged, not who judges (他对普京的话怎么评价).
-    let judged = |name: &str| normalized.find(name).is_some_and(|at| normalized[..at].ends_with('对'));
-    let first =
-        analysis.entities.iter().find(|e| !CALL_ENTITIES.contains(&e.name.as_str()) && !judged(&e.name))?;
-    let acts = matches!(first.kind, EntityKind::Person | EntityKind::Country | EntityKind::Organisation);
-    let at = normalized.find(&first.name)?;
-    // 美国舆论怎么评价: the country's media judge, not the country.
-    let qualifies = QUALIFIED.iter().any(|q| normalized[at + first.name.len()..].starts_with(q));
-    (acts && at < asked_at && !qualifies).then_some((first.name.as_str(), word))
-}
-
-/// Words after a country's name that make someone else of that country the speaker.
-const QUALIFIED: [&str; 3] = ["舆论", "媒体", "媒"];
-
-/// Whether a text has someone speak or act (a verb of speaking soon after their name).
-fn speaks_in(text: &str, who: &str) -> bool {
-    text.match_indices(who).any(|(at, _)| {
-        let after: String =
-            text[at + who.len()..].chars().take(SPEAKING_SPAN).take_while(|c| !c.is_whitespace()).collect();
-        SPEAKING_WORDS.iter().any(|w| after.contains(w))
-    })
-}
 
 /// How far after a region its list may run.
 const LIST_SPAN: usize = 40;
@@ -893,27 +981,26 @@ const LIST_SPAN: usize = 40;
 /// A region a question asks a count of (苏梅州) that the answer names only inside a list
 /// ending in 等 (苏梅州、敖德萨州、基辅州等6个州): the answer's figure is the total
 /// over the list, not that region's.
-fn region_in_a_total(normalized: &str, answer: &str) -> Option<String> {
+fn region_in_a_total(figures: &FigureWords, normalized: &str, answer: &str) -> Option<String> {
     let chars: Vec<char> = normalized.chars().collect();
-    (0..chars.len()).filter(|&i| chars[i] == '州').find_map(|end| {
+    let is = |c: char, word: &str| word.chars().eq(std::iter::once(c));
+    (0..chars.len()).filter(|&i| is(chars[i], &figures.region_end)).find_map(|end| {
         (2..=4).rev().filter(|len| end >= *len).find_map(|len| {
             let region: String = chars[end - len..=end].iter().collect();
             let at = answer.find(&region)?;
             // The list runs to its first number (等6个州); punctuation is a space by now.
             let mut list = answer[at..].chars().take(LIST_SPAN).take_while(|c| !c.is_ascii_digit());
-            list.any(|c| c == '等').then_some(region)
+            list.any(|c| is(c, &figures.list_end)).then_some(region)
         })
     })
 }
 
-/// Words that take a part out of a whole named before them (175名被俘人员里有多少…).
-const PART_OF: [&str; 6] = ["其中", "当中", "之中", "里", "中有", "中的"];
 /// How far after a figure the word taking a part of it may stand.
 const PART_SPAN: usize = 8;
 
 /// A total the question names (175名被俘人员) and asks a part of, when the answer gives
 /// only that total: the article does not split it.
-fn part_of_a_total(normalized: &str, answer: &str) -> Option<String> {
+fn part_of_a_total(part_of: &Words, normalized: &str, answer: &str) -> Option<String> {
     let chars: Vec<char> = normalized.chars().collect();
     let mut start = 0;
     while start < chars.len() {
@@ -924,7 +1011,7 @@ fn part_of_a_total(normalized: &str, answer: &str) -> Option<String> {
         let digits = chars[start..].iter().take_while(|c| c.is_ascii_digit()).count();
         let number: String = chars[start..start + digits].iter().collect();
         let after: String = chars[start + digits..].iter().take(PART_SPAN).collect();
-        if let Some(at) = PART_OF.iter().filter_map(|w| after.find(w)).min()
+        if let Some(at) = part_of.iter().filter_map(|w| after.find(w)).min()
             && answer.contains(&number)
         {
             return Some(format!("{number}{}", &after[..at]).trim().to_owned());
@@ -935,20 +1022,34 @@ fn part_of_a_total(normalized: &str, answer: &str) -> Option<String> {
 }
 
 /// The model's features of a question, from its words and analysis.
-fn features_of(normalized: &str, words: &[Word], analysis: &Analysis) -> Vec<String> {
+/// The entities name concepts, and so does a field (体育) for each point under it
+/// (冰球): what the question names besides its words.
+fn features_of(normalized: &str, words: &[Word], analysis: &Analysis, fields: &Fields) -> Vec<String> {
+    let covered = words.iter().filter_map(|w| fields.get(&w.text)).flatten().map(String::as_str);
     feature_names(
         normalized,
         words.iter().map(|w| w.text.as_str()),
-        analysis.entities.iter().map(|e| e.name.as_str()),
+        analysis.entities.iter().map(|e| e.name.as_str()).chain(covered),
         analysis.facet,
     )
 }
 
-/// The model's features of a normalised question, segmented and analysed here.
-fn question_features(normalized: &str, segmenter: &Segmenter, analyzer: &Analyzer) -> Vec<String> {
-    let words = segmenter.words(normalized);
-    let analysis = analyzer.analyze(normalized, &words);
-    features_of(normalized, &words, &analysis)
+/// Fields (军事) and the article's words for the points under them, normalised.
+type Fields = HashMap<String, Vec<String>>;
+
+/// The model's features of a normalised question, segmented and analysed here: how the
+/// labelled questions are read for training.
+fn question_features(normalized: &str, reader: &Reader<'_>) -> Vec<String> {
+    let words = reader.segmenter.words(normalized);
+    let analysis = reader.analyzer.analyze(normalized, &words);
+    features_of(normalized, &words, &analysis, reader.fields)
+}
+
+/// What reads the labelled questions for training.
+struct Reader<'a> {
+    segmenter: &'a Segmenter,
+    analyzer: &'a Analyzer,
+    fields: &'a Fields,
 }
 
 fn rank(found: &Match) -> f64 {
@@ -960,63 +1061,13 @@ fn rank(found: &Match) -> f64 {
     outcome + found.best().map_or(0.0, |c| c.score) / 2.0
 }
 
-/// Words a question points back with at a topic named before it.
-const BACK_REFERENCES: [&str; 9] =
-    ["这件事", "那件事", "这方面", "这个问题", "那个问题", "这事", "这一点", "这个", "那道菜"];
-
-/// Entities too general to be what a question points back at.
-const GENERAL_ENTITIES: [&str; 2] = ["双方", "通话"];
-
-/// The sentences of a message, in order, split at sentence ends.
-fn sentences_of(message: &str) -> Vec<&str> {
-    message
-        .split(['。', '！', '？', '?', '!', '；', ';', '\n', '…'])
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .collect()
-}
-
-/// Whether a sentence asks something: it holds a question word or asks yes or no.
-fn asks(sentence: &str) -> bool {
-    let normalized = basic_form(sentence);
-    crate::knowledge::QUESTION_WORDS.iter().any(|w| normalized.contains(w)) || is_yes_no(&normalized)
-}
-
-/// Words of an answer that place an event more closely than a country does.
-const PLACE_NAMES: [&str; 7] = ["城市", "地区", "境内", "州", "边境", "在美国", "在俄罗斯"];
-
-/// Words that point at an earlier call than this one (上次, 2月那次); 之前多久 asks
-/// about this one.
-const EARLIER_CALL: [&str; 13] = [
-    "上次",
-    "上一次",
-    "上回",
-    "上一回",
-    "前一次",
-    "之前那",
-    "之前的通话",
-    "之前通话",
-    "此前那",
-    "第一次",
-    "2月",
-    "二月",
-    "个多月前",
-];
-
-/// Words of a question that name an event, which happens somewhere: "在哪里" about one
-/// asks for a place, where about a statement (在哪个层面, 从哪里开始) it does not.
-const EVENT_WORDS: [&str; 12] =
-    ["互换", "被俘人员", "交接", "比赛", "会谈", "会面", "见面", "谈判", "签署", "举行", "举办", "通电话"];
-
-/// Words after which a name stands for a place (在多哈, 去利雅得, 选在日内瓦).
-const PLACE_SLOTS: [&str; 4] = ["在", "去", "到", "于"];
-
 impl EntryFacts {
     fn new(
         entry: &crate::knowledge::Entry,
         texts: &EntryTexts,
         normalizer: &Normalizer,
         analyzer: &Analyzer,
+        answers: &AnswerWords,
     ) -> Self {
         let text = entry.quotes.iter().fold(normalizer.normalize(&entry.answer), |mut text, q| {
             text.push(' ');
@@ -1045,12 +1096,12 @@ impl EntryFacts {
             }
         }
         Self {
-            kinds: Wanted::ALL.into_iter().filter(|kind| gives(&text, *kind)).collect(),
-            facets: analysis::facets_given(&text, &given),
+            kinds: Wanted::ALL.into_iter().filter(|kind| analyzer.intent().gives(&text, *kind)).collect(),
+            facets: analyzer.facets_given(&text, &given),
             earlier_call: !texts.questions.is_empty()
-                && texts.questions.iter().all(|q| EARLIER_CALL.iter().any(|m| q.contains(m))),
+                && texts.questions.iter().all(|q| analyzer.words().call.earlier_call.any_in(q)),
             names_place: given.iter().any(|e| e.kind == EntityKind::Place)
-                || PLACE_NAMES.iter().any(|w| text.contains(w)),
+                || answers.precise_place_words.any_in(&text),
             entities,
             text,
             mentions: everything,
@@ -1160,18 +1211,28 @@ fn compact(normalized: &str) -> String {
 mod tests {
     use super::*;
 
+    fn language() -> crate::knowledge::Language {
+        let mut problems = Vec::new();
+        crate::knowledge::Language::parse(include_str!("../../knowledge/language.toml"), &mut problems)
+            .expect("the built-in language.toml parses")
+    }
+
     #[test]
     fn a_region_named_only_in_a_list_has_no_figure_of_its_own() {
+        let figures = language().understanding.figures;
+        let region_in_a_total = |q: &str, a: &str| super::region_in_a_total(&figures, q, a);
         let answer =
             "乌克兰苏梅州 敖德萨州 基辅州等6个州遭到袭击 乌军在哈尔科夫州 苏梅州等12个州拦截了72架无人机";
-        assert_eq!(super::region_in_a_total("乌军在苏梅州拦截了几架", answer).as_deref(), Some("苏梅州"));
-        assert_eq!(super::region_in_a_total("哈尔科夫州拦截了多少架", answer).as_deref(), Some("哈尔科夫州"));
-        assert_eq!(super::region_in_a_total("一共有几个州遭到袭击", answer), None);
-        assert_eq!(super::region_in_a_total("12个州拦截了多少架", answer), None);
+        assert_eq!(region_in_a_total("乌军在苏梅州拦截了几架", answer).as_deref(), Some("苏梅州"));
+        assert_eq!(region_in_a_total("哈尔科夫州拦截了多少架", answer).as_deref(), Some("哈尔科夫州"));
+        assert_eq!(region_in_a_total("一共有几个州遭到袭击", answer), None);
+        assert_eq!(region_in_a_total("12个州拦截了多少架", answer), None);
     }
 
     #[test]
     fn a_part_of_a_total_the_answer_gives_whole_is_found() {
+        let part_of = language().understanding.figures.part_of;
+        let part_of_a_total = |q: &str, a: &str| super::part_of_a_total(&part_of, q, a);
         let answer = "俄乌双方将于19日互换175名被俘人员";
         assert_eq!(part_of_a_total("175名被俘人员里乌方有多少人", answer).as_deref(), Some("175名被俘人员"));
         assert_eq!(part_of_a_total("互换的175人中有多少是俄罗斯士兵", answer).as_deref(), Some("175人"));

@@ -170,10 +170,48 @@ impl Model {
         reasons
     }
 
+    /// The model in a compact binary form, for [`Model::from_bytes`].
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let stored = Stored {
+            names: self.names.clone(),
+            classes: self.classes,
+            weights: self.weights.clone(),
+            bias: self.bias.clone(),
+        };
+        postcard::to_stdvec(&stored).unwrap_or_default()
+    }
+
+    /// A model written by [`Model::to_bytes`], or `None` when the bytes are not one.
+    pub fn from_bytes(bytes: &[u8]) -> Option<Self> {
+        let stored: Stored = postcard::from_bytes(bytes).ok()?;
+        let consistent = stored.bias.len() == stored.classes
+            && stored.weights.len() == stored.names.len() * stored.classes;
+        if !consistent {
+            return None;
+        }
+        let vocabulary = stored.names.iter().enumerate().map(|(i, n)| (n.clone(), i as u32)).collect();
+        Some(Self {
+            vocabulary,
+            names: stored.names,
+            classes: stored.classes,
+            weights: stored.weights,
+            bias: stored.bias,
+        })
+    }
+
     /// How many features the model knows.
     pub fn vocabulary_size(&self) -> usize {
         self.names.len()
     }
+}
+
+/// What [`Model::to_bytes`] writes: the vocabulary is rebuilt from the names.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Stored {
+    names: Vec<String>,
+    classes: usize,
+    weights: Vec<f32>,
+    bias: Vec<f32>,
 }
 
 /// A small deterministic generator (SplitMix64) for the order of training examples.
@@ -267,6 +305,15 @@ mod tests {
         let b = Model::train(&toy(), 3, Training::default());
         assert_eq!(a.weights, b.weights);
         assert_eq!(a.bias, b.bias);
+    }
+
+    #[test]
+    fn a_model_read_back_from_its_bytes_gives_the_same_probabilities() {
+        let model = Model::train(&toy(), 3, Training::default());
+        let read = Model::from_bytes(&model.to_bytes()).expect("the bytes are a model");
+        let names = feature_names("冰球 那条", ["冰球", "那条"], [], "What");
+        assert_eq!(model.probabilities(&model.features(&names)), read.probabilities(&read.features(&names)));
+        assert!(Model::from_bytes(b"not a model").is_none());
     }
 
     #[test]

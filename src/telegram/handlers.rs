@@ -45,7 +45,8 @@ impl BotState {
     pub fn new(setup: Setup, shared: Option<Shared>) -> Self {
         let Setup { engine, telegram, review, contexts } = setup;
         let flood = FloodGate::new(telegram.flood_burst, telegram.flood_per_second, shared);
-        let commands = screen::commands_enabled(&telegram.disabled_commands);
+        let commands =
+            screen::commands_enabled(&engine.current().knowledge.replies, &telegram.disabled_commands);
         Self { engine, telegram, review, flood, commands, contexts }
     }
 
@@ -97,7 +98,7 @@ pub async fn on_message<R: Client>(
     }
     let Some(text) = msg.text() else {
         if private && admitted(&bot, &msg, &state).await {
-            send_screen(&bot, &msg, &screen::not_text(), false).await;
+            send_screen(&bot, &msg, &screen::not_text(&state.engine.current()), false).await;
             log::info!("update={kind:?} chat={chat_type} non-text ms={}", started.elapsed().as_millis());
         }
         return Ok(());
@@ -128,7 +129,7 @@ pub async fn on_message<R: Client>(
             (turn.context.clone(), turn)
         })
         .await;
-    send_screen(&bot, &msg, &screen::answer(&turn.reply), !private).await;
+    send_screen(&bot, &msg, &screen::answer(&turn.reply, &engine), !private).await;
     if let (Some(review), Some(found)) = (&state.review, &turn.found) {
         review.note(&engine, chat_type, &question, found, &turn.reply);
     }
@@ -190,7 +191,7 @@ pub async fn on_callback<R: Client>(bot: R, query: CallbackQuery, state: Arc<Bot
     let action = query.data.as_deref().and_then(|data| Action::from_data(data, &engine));
     let mut answer = bot.answer_callback_query(query.id.clone());
     if action.is_none() {
-        answer = answer.text(screen::stale_button());
+        answer = answer.text(screen::stale_button(&engine));
     }
     if let Err(error) = answer.await {
         log::warn!("answering a button press failed: {error}");
@@ -214,7 +215,7 @@ pub async fn on_callback<R: Client>(bot: R, query: CallbackQuery, state: Arc<Bot
         deliver_all(&bot, chat.id, &render::messages(&screen), None).await
     } else {
         // A notice goes out at once, not behind the replies it is about.
-        deliver_all(&bot.unthrottled(), chat.id, &render::messages(&screen::too_fast()), None).await
+        deliver_all(&bot.unthrottled(), chat.id, &render::messages(&screen::too_fast(&engine)), None).await
     };
     if let Err(error) = delivered {
         log::warn!("update=callback: reply not delivered: {error}");
@@ -259,7 +260,7 @@ pub async fn on_inline<R: Client>(bot: R, query: InlineQuery, state: Arc<BotStat
 
 fn inline_article(engine: &Engine, reply: &Reply) -> Option<InlineQueryResult> {
     let entry = engine.knowledge.entry(reply.entry.as_deref()?)?;
-    let mut screen = screen::answer(reply);
+    let mut screen = screen::answer(reply, engine);
     screen.buttons.clear();
     let message = render::messages(&screen).into_iter().next()?;
     let content =
@@ -279,7 +280,8 @@ async fn admitted<R: Client>(bot: &R, msg: &Message, state: &BotState) -> bool {
         return true;
     }
     // A notice goes out at once, not behind the replies it is about.
-    send_screen(&bot.unthrottled(), msg, &screen::too_fast(), !msg.chat.is_private()).await;
+    let notice = screen::too_fast(&state.engine.current());
+    send_screen(&bot.unthrottled(), msg, &notice, !msg.chat.is_private()).await;
     false
 }
 

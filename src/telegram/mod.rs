@@ -36,6 +36,7 @@ pub use send::{ErrorClass, SendError, classify, deliver, deliver_all};
 pub use shared::Shared;
 
 use crate::engine::{Engine, SharedEngine};
+use crate::knowledge::Replies;
 use crate::review::ReviewLog;
 use crate::storage::ContextStore;
 
@@ -242,20 +243,21 @@ async fn dispatch_update<R: Client>(
 async fn start_up<R: Client>(
     bot: &R,
     config: &TelegramConfig,
+    replies: &Replies,
     stop: &mut Stop,
 ) -> Result<Option<Me>, teloxide::RequestError> {
     let Some(me) = connect(bot, stop).await? else {
         log::info!("stopped before start-up finished");
         return Ok(None);
     };
-    introduce(bot, config).await;
+    introduce(bot, config, replies).await;
     Ok(Some(me))
 }
 
 /// Tells Telegram the command menu, and the descriptions an empty chat and the bot's
 /// profile show; a failure is logged, and the bot serves all the same.
-pub async fn introduce<R: Client>(bot: &R, config: &TelegramConfig) {
-    let commands: Vec<BotCommand> = crate::screen::commands_enabled(&config.disabled_commands)
+pub async fn introduce<R: Client>(bot: &R, config: &TelegramConfig, replies: &Replies) {
+    let commands: Vec<BotCommand> = crate::screen::commands_enabled(replies, &config.disabled_commands)
         .into_iter()
         .map(|(name, description)| BotCommand::new(name, description))
         .collect();
@@ -329,7 +331,8 @@ where
 {
     let mut stop = Stop::new(stop);
     let config = setup.telegram.clone();
-    let Some(me) = start_up(&bot, &config, &mut stop).await? else {
+    let replies = setup.engine.current().knowledge.replies.clone();
+    let Some(me) = start_up(&bot, &config, &replies, &mut stop).await? else {
         return Ok(());
     };
     delete_webhook(&bot).await;

@@ -109,7 +109,8 @@ where
 {
     let mut stop = Stop::new(stop);
     let config = setup.telegram.clone();
-    let Some(me) = start_up(&bot, &config, &mut stop).await? else {
+    let replies = setup.engine.current().knowledge.replies.clone();
+    let Some(me) = start_up(&bot, &config, &replies, &mut stop).await? else {
         return Ok(());
     };
     let tcp = tokio::net::TcpListener::bind(options.listen)

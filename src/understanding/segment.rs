@@ -23,7 +23,6 @@ pub struct Word {
 /// (没, 未, 不) are adverbs but mean a lot here, so they are never function words.
 const FUNCTION_TAGS: [&str; 16] =
     ["r", "p", "u", "uj", "ul", "uz", "uv", "ud", "ug", "c", "y", "e", "o", "d", "f", "q"];
-const NEGATIONS: [&str; 5] = ["没", "没有", "未", "不", "并未"];
 /// Part-of-speech tags (and their subtags: nrt, nrfg) of proper nouns: people, places,
 /// organisations.
 const PROPER_TAGS: [&str; 3] = ["nr", "ns", "nt"];
@@ -45,6 +44,8 @@ pub fn keep_dictionary() {
 pub struct Segmenter {
     jieba: Jieba,
     stopwords: HashSet<String>,
+    /// Negations, never function words whatever their tag.
+    negations: HashSet<String>,
 }
 
 impl std::fmt::Debug for Segmenter {
@@ -54,10 +55,12 @@ impl std::fmt::Debug for Segmenter {
 }
 
 impl Segmenter {
-    /// A segmenter with jieba's dictionary plus `words` (names, keywords) kept whole.
+    /// A segmenter with jieba's dictionary plus `words` (names, keywords) kept whole,
+    /// without `stopwords`, and with `negations` always content words.
     pub fn new<'a>(
         words: impl IntoIterator<Item = &'a str>,
         stopwords: impl IntoIterator<Item = String>,
+        negations: impl IntoIterator<Item = String>,
     ) -> Self {
         let started = std::time::Instant::now();
         let mut jieba = KEPT_DICTIONARY.get().cloned().unwrap_or_else(Jieba::new);
@@ -67,7 +70,7 @@ impl Segmenter {
                 jieba.add_word(word, None, None);
             }
         }
-        Self { jieba, stopwords: stopwords.into_iter().collect() }
+        Self { jieba, stopwords: stopwords.into_iter().collect(), negations: negations.into_iter().collect() }
     }
 
     /// The words of normalised text, in order, without stopwords. A word of three or more
@@ -106,7 +109,7 @@ impl Segmenter {
     /// asking for their tag would load jieba's tagging model, which start-up can spare.
     /// Also whether it is a proper noun, and whether a place name, by the same tag.
     fn kind_of(&self, word: &str) -> (bool, bool, bool) {
-        if NEGATIONS.contains(&word) || !self.jieba.has_word(word) {
+        if self.negations.contains(word) || !self.jieba.has_word(word) {
             return (false, false, false);
         }
         match self.jieba.tag(word, false).as_slice() {
@@ -126,7 +129,7 @@ mod tests {
 
     #[test]
     fn long_words_bring_their_parts() {
-        let segmenter = Segmenter::new(["能源基础设施"], Vec::new());
+        let segmenter = Segmenter::new(["能源基础设施"], Vec::new(), Vec::new());
         let words: Vec<String> = segmenter.words("能源基础设施").into_iter().map(|w| w.text).collect();
         assert!(words.contains(&"能源基础设施".to_owned()), "{words:?}");
         assert!(words.contains(&"基础设施".to_owned()), "{words:?}");
@@ -135,7 +138,7 @@ mod tests {
 
     #[test]
     fn pronouns_are_function_words_and_negations_are_not() {
-        let segmenter = Segmenter::new(Vec::<&str>::new(), Vec::new());
+        let segmenter = Segmenter::new(Vec::<&str>::new(), Vec::new(), Vec::new());
         let words = segmenter.words("他们没有谈什么");
         let function: Vec<(&str, bool)> = words.iter().map(|w| (w.text.as_str(), w.function)).collect();
         assert!(function.contains(&("他们", true)), "{function:?}");
@@ -145,7 +148,7 @@ mod tests {
 
     #[test]
     fn stopwords_are_dropped() {
-        let segmenter = Segmenter::new(Vec::<&str>::new(), vec!["的".to_owned()]);
+        let segmenter = Segmenter::new(Vec::<&str>::new(), vec!["的".to_owned()], Vec::new());
         assert!(segmenter.words("普京的话").iter().all(|w| w.text != "的"));
     }
 }

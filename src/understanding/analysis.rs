@@ -12,9 +12,10 @@ use std::collections::HashMap;
 
 use aho_corasick::AhoCorasick;
 
-use crate::knowledge::{EntityKind, Lexicon};
+use crate::knowledge::language::{AnswerWords, MissingNames, UnderstandingWords};
+use crate::knowledge::{EntityKind, Language, Lexicon};
 
-use super::intent::{TIME_QUESTIONS, asks_if_discussed, is_yes_no};
+use super::intent::Intent;
 use super::normalize::basic_form;
 use super::segment::Word;
 
@@ -49,15 +50,15 @@ pub enum Facet {
 
 impl Facet {
     /// The facet as a reply names the fact the article does not give.
-    pub fn missing_name(self) -> &'static str {
+    pub fn missing_name(self, names: &MissingNames) -> &str {
         match self {
-            Self::When => "具体时间",
-            Self::HowMany => "具体数字",
-            Self::Why => "原因",
-            Self::Where => "地点",
-            Self::Who => "是谁",
-            Self::Attitude => "看法",
-            _ => "这方面的内容",
+            Self::When => &names.time,
+            Self::HowMany => &names.number,
+            Self::Why => &names.reason,
+            Self::Where => &names.place,
+            Self::Who => &names.person,
+            Self::Attitude => &names.attitude,
+            _ => &names.other,
         }
     }
 }
@@ -88,8 +89,8 @@ pub struct Analysis {
     pub detail: Option<usize>,
     /// Whether the question was written in English.
     pub english: bool,
-    /// A title of a country the article names no one for (俄罗斯的国防部长).
-    pub unknown_role: Option<String>,
+    /// A title of a country the article names no one for (俄罗斯, 国防部长).
+    pub unknown_role: Option<(String, String)>,
 }
 
 impl Analysis {
@@ -115,12 +116,18 @@ impl Analysis {
     /// Whether the question only asks what the call covered (他们谈了什么, 这次通话说了啥,
     /// 简单概括一下这次通话, 双方达成了哪些共识): it names the call or its two presidents,
     /// and nothing else but words asking for a summary or for what they agreed.
-    pub fn asks_what_the_call_covered(&self) -> bool {
-        let call = self.names("双方") || self.names("通话") || (self.names("普京") && self.names("特朗普"));
-        call && self.content_words.iter().all(|w| SUMMARY_WORDS.contains(&w.as_str()))
+    pub fn asks_what_the_call_covered(&self, words: &UnderstandingWords) -> bool {
+        let call = &words.call;
+        let both_presidents = call.presidents.iter().all(|p| self.names(p));
+        let names_the_call = call.general_entities.iter().any(|e| self.names(e)) || both_presidents;
+        names_the_call
+            && self.content_words.iter().all(|w| words.summary_words.contains(w))
             && matches!(self.facet, Facet::What | Facet::List)
             && !self.negated
-            && self.entities.iter().all(|e| ["双方", "通话", "普京", "特朗普"].contains(&e.name.as_str()))
+            && self
+                .entities
+                .iter()
+                .all(|e| call.general_entities.contains(&e.name) || call.presidents.contains(&e.name))
     }
 
     /// Whether the question names this entity.
@@ -128,142 +135,6 @@ impl Analysis {
         self.entities.iter().any(|e| e.name == name)
     }
 }
-
-/// Words that ask for the call as a whole: a summary, or what the two agreed on.
-const SUMMARY_WORDS: [&str; 30] = [
-    "总结",
-    "概括",
-    "简单",
-    "几句话",
-    "几句",
-    "一句话",
-    "讲讲",
-    "说说",
-    "聊聊",
-    "介绍",
-    "一下",
-    "大概",
-    "大致",
-    "主要",
-    "整体",
-    "概况",
-    "要点",
-    "重点",
-    "同意",
-    "达成",
-    "取得",
-    "一致",
-    "成果",
-    "结果",
-    "打",
-    "打电话",
-    "通电话",
-    "电话",
-    "给我",
-    "简要",
-];
-
-/// Question words that ask for each facet, checked in this order (the first found wins).
-const FACET_MARKERS: [(Facet, &[&str]); 9] = [
-    (
-        Facet::Meaning,
-        &[
-            "什么意思",
-            "意思是",
-            "指什么",
-            "含义",
-            "寓意",
-            "怎么理解",
-            "如何理解",
-            "意味着什么",
-            "比喻什么",
-            "mean",
-        ],
-    ),
-    (Facet::Why, &["为什么", "为何", "怎么会", "原因", "何故", "理由", "动机", "目的是"]),
-    (
-        Facet::HowMany,
-        &["多少", "几个", "几名", "几架", "几位", "几项", "几枚", "几州", "几成", "百分之几", "几人"],
-    ),
-    (Facet::When, &TIME_QUESTIONS),
-    (Facet::Source, &["来源", "出处", "依据什么", "根据什么", "根据哪", "据谁", "消息从哪"]),
-    (Facet::Where, &["哪里", "哪儿", "在哪", "什么地方", "何地", "何处", "地点"]),
-    (Facet::Who, &["谁", "哪位", "哪个人", "何人", "哪国", "哪个国家", "哪些国家", "哪些人"]),
-    (
-        Facet::Attitude,
-        &["怎么看", "如何看", "看法", "态度", "反应", "回应", "评价", "立场", "观点", "怎么评", "如何评"],
-    ),
-    (Facet::List, &["哪些", "哪几", "都有什么", "列举", "几点"]),
-];
-/// Question words that ask how, after every more specific facet.
-const HOW_MARKERS: [&str; 4] = ["怎么", "如何", "怎样", "怎么样"];
-
-/// Verbs that say what the question is about (谈, 同意), longest first where they overlap.
-const PREDICATES: [&str; 32] = [
-    "讨论", "谈论", "谈到", "谈及", "谈", "提到", "提及", "涉及", "说", "表示", "同意", "提出", "攻击",
-    "袭击", "支持", "反对", "接受", "拒绝", "宣布", "下令", "欢迎", "批评", "怀疑", "签署", "举行", "拦截",
-    "交换", "暂停", "承诺", "要求", "回应", "发文",
-];
-
-/// Words that carry no topic of their own: question words, generic verbs, chat words.
-const GENERIC_WORDS: [&str; 56] = [
-    "什么",
-    "谁",
-    "哪",
-    "哪个",
-    "哪些",
-    "哪里",
-    "怎么",
-    "怎么样",
-    "怎样",
-    "如何",
-    "为什么",
-    "为何",
-    "多少",
-    "几",
-    "意思",
-    "什么意思",
-    "看",
-    "怎么看",
-    "看法",
-    "想",
-    "理解",
-    "真的",
-    "真",
-    "还有",
-    "知道",
-    "问",
-    "问题",
-    "事",
-    "事情",
-    "情况",
-    "内容",
-    "谈",
-    "谈了",
-    "谈到",
-    "谈过",
-    "说",
-    "说了",
-    "讨论",
-    "讨论了",
-    "提到",
-    "提及",
-    "涉及",
-    "没",
-    "没有",
-    "不",
-    "未",
-    "吗",
-    "呢",
-    "有",
-    "是",
-    "然后",
-    "后来",
-    "回事",
-    "怎么回事",
-    "咋回事",
-    "那又怎样",
-];
 
 /// An entity of the lexicon, ready to be found in normalised text.
 #[derive(Debug, Clone)]
@@ -273,7 +144,7 @@ pub(crate) struct KnownEntity {
 }
 
 /// The lexicon's entities and details, prepared for analysis.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub(crate) struct Analyzer {
     /// Entities by the first character of their name, longest name first, so that
     /// 俄罗斯总统网站 wins over 俄罗斯.
@@ -288,6 +159,12 @@ pub(crate) struct Analyzer {
     predicates: Markers<usize>,
     /// The roles' titles at once (首相, 国防部长).
     titles: Markers<()>,
+    /// The words questions are read with.
+    words: UnderstandingWords,
+    /// The words that show what an answer gives.
+    answers: AnswerWords,
+    /// The kind of question.
+    intent: Intent,
 }
 
 /// Words looked for all at once (Aho–Corasick), each with a value.
@@ -301,6 +178,18 @@ impl<T: Copy> Markers<T> {
     fn new<'a>(patterns: impl IntoIterator<Item = (&'a str, T)>) -> Self {
         let (words, values): (Vec<&str>, Vec<T>) = patterns.into_iter().unzip();
         Self { automaton: AhoCorasick::new(words).ok(), values }
+    }
+
+    /// Every occurrence that no longer occurrence contains: 哪几点 (which points) leaves
+    /// out the 几点 (what time) inside it; 在哪 and 哪天 in 在哪天 both stay.
+    fn find_outermost(&self, text: &str) -> Vec<(usize, usize, T)> {
+        let all: Vec<(usize, usize, T)> = self.find_all(text).collect();
+        all.iter()
+            .filter(|(start, end, _)| {
+                !all.iter().any(|(s, e, _)| s <= start && end <= e && e - s > end - start)
+            })
+            .copied()
+            .collect()
     }
 
     /// Every occurrence in the text: (start, end, value), overlapping ones included.
@@ -319,7 +208,8 @@ impl<T> Default for Markers<T> {
 }
 
 impl Analyzer {
-    pub(crate) fn new(lexicon: &Lexicon) -> Self {
+    pub(crate) fn new(lexicon: &Lexicon, language: &Language) -> Self {
+        let words = language.understanding.clone();
         let mut entities: HashMap<char, Vec<KnownEntity>> = HashMap::new();
         for entity in &lexicon.entity {
             let name = basic_form(entity.name.get_ref());
@@ -336,16 +226,25 @@ impl Analyzer {
             detail_asks.iter().enumerate().flat_map(|(i, asks)| asks.iter().map(move |a| (a.as_str(), i))),
         );
         let facets = Markers::new(
-            FACET_MARKERS
-                .iter()
+            facet_markers(&words)
+                .into_iter()
                 .enumerate()
-                .flat_map(|(i, (_, markers))| markers.iter().map(move |m| (*m, i)))
-                .chain(HOW_MARKERS.iter().map(|m| (*m, FACET_MARKERS.len()))),
+                .flat_map(|(i, (_, markers))| markers.iter().map(move |m| (m, i))),
         );
-        let predicates = Markers::new(PREDICATES.iter().enumerate().map(|(i, p)| (*p, i)));
+        let predicates = Markers::new(words.predicates.iter().enumerate().map(|(i, p)| (p, i)));
         let titles: Vec<String> = lexicon.titles().map(basic_form).collect();
         let titles = Markers::new(titles.iter().map(|t| (t.as_str(), ())));
-        Self { entities, detail_asks, details, facets, predicates, titles }
+        Self {
+            entities,
+            detail_asks,
+            details,
+            facets,
+            predicates,
+            titles,
+            words,
+            answers: language.answers.clone(),
+            intent: Intent::new(language),
+        }
     }
 
     /// The entities named in normalised text, in order of appearance, each once; the
@@ -378,33 +277,45 @@ impl Analyzer {
         self.details.find_all(normalized).map(|(_, _, detail)| detail).min()
     }
 
+    /// The kind of question (yes/no, a time, a number).
+    pub(crate) fn intent(&self) -> &Intent {
+        &self.intent
+    }
+
+    /// The words questions are read with.
+    pub(crate) fn words(&self) -> &UnderstandingWords {
+        &self.words
+    }
+
     /// The facet a normalised question asks for.
     pub(crate) fn facet(&self, normalized: &str) -> Facet {
         let ordinal;
-        let normalized = if normalized.contains("第几") {
-            ordinal = normalized.replace("第几", "第");
+        let ordinal_question = &self.words.ordinal_question;
+        let normalized = if normalized.contains(ordinal_question.as_str()) {
+            let prefix: String = ordinal_question.chars().take(1).collect();
+            ordinal = normalized.replace(ordinal_question.as_str(), &prefix);
             ordinal.as_str()
         } else {
             normalized
         };
-        if asks_if_discussed(normalized) {
+        if self.intent.asks_if_discussed(normalized) {
             return Facet::DidDiscuss;
         }
+        let order = facet_markers(&self.words);
         // 在哪些问题上 asks for a list, not a place.
         let not_a_list = |end: usize, priority: usize| {
-            FACET_MARKERS.get(priority).is_none_or(|(facet, _)| *facet != Facet::Where)
-                || !["些", "方面", "个问题", "个方面", "一点"]
-                    .iter()
-                    .any(|w| normalized[end..].starts_with(w))
+            order[priority].0 != Facet::Where
+                || !self.words.facets.not_a_place_after.iter().any(|w| normalized[end..].starts_with(w))
         };
         match self
             .facets
-            .find_all(normalized)
+            .find_outermost(normalized)
+            .into_iter()
             .filter(|(_, end, priority)| not_a_list(*end, *priority))
             .map(|(_, _, priority)| priority)
             .min()
         {
-            Some(priority) => FACET_MARKERS.get(priority).map_or(Facet::How, |(facet, _)| *facet),
+            Some(priority) => order[priority].0,
             None => Facet::What,
         }
     }
@@ -421,7 +332,7 @@ impl Analyzer {
             .map(|(start, end, _)| normalized[start..end].to_owned());
         let content_words = words
             .iter()
-            .filter(|w| !w.function && !GENERIC_WORDS.contains(&w.text.as_str()))
+            .filter(|w| !w.function && !self.words.generic_words.contains(&w.text))
             .filter(|w| !entities.iter().any(|e| e.name.contains(w.text.as_str())))
             .map(|w| w.text.clone())
             .fold(Vec::new(), |mut acc: Vec<String>, w| {
@@ -435,7 +346,7 @@ impl Analyzer {
             facet,
             entities,
             predicate,
-            negated: is_negated(normalized),
+            negated: self.is_negated(normalized),
             content_words,
             detail,
             english: false,
@@ -445,22 +356,90 @@ impl Analyzer {
     /// A title left after the roles' references were replaced, with a country right
     /// before it: someone the article does not name (俄罗斯现任国防部长). Not when the two
     /// are part of a longer word (俄罗斯总统网站).
-    fn unknown_role(&self, normalized: &str, words: &[Word], entities: &[Entity]) -> Option<String> {
+    fn unknown_role(
+        &self,
+        normalized: &str,
+        words: &[Word],
+        entities: &[Entity],
+    ) -> Option<(String, String)> {
         let countries: Vec<&Entity> = entities.iter().filter(|e| e.kind == EntityKind::Country).collect();
         if countries.is_empty() {
             return None;
         }
         self.titles.find_all(normalized).find_map(|(start, end, ())| {
             let mut before = normalized[..start].trim_end();
-            for link in ["现在的", "现任", "那位", "这位", "的"] {
+            for link in self.words.role_links.iter() {
                 before = before.strip_suffix(link).unwrap_or(before);
             }
             let country = countries.iter().find(|c| before.ends_with(c.name.as_str()))?;
             let phrase = &normalized[before.len() - country.name.len()..end];
             let compound = words.iter().any(|w| w.text.len() > phrase.len() && w.text.contains(phrase));
-            (!compound).then(|| format!("{}的{}", country.name, &normalized[start..end]))
+            (!compound).then(|| (country.name.clone(), normalized[start..end].to_owned()))
         })
     }
+
+    /// Whether a question is negated: a negation that is not only the yes/no form (谈没谈,
+    /// 有没有, 谈了没).
+    fn is_negated(&self, normalized: &str) -> bool {
+        let negation = &self.words.negation;
+        if !negation.words.any_in(normalized) {
+            return false;
+        }
+        let mut text = normalized.trim_end().to_owned();
+        if self.intent.is_yes_no(&text)
+            && let Some(stripped) = self
+                .words
+                .yes_no
+                .endings
+                .iter()
+                .filter(|e| negation.words.contains(e))
+                .find_map(|e| text.strip_suffix(e))
+        {
+            text = stripped.to_owned();
+        }
+        for form in negation.yes_no_forms.iter() {
+            text = text.replace(form, "");
+        }
+        negation.words.any_in(&text)
+    }
+
+    /// The facets an answer (with its quotes) gives: the entities it names tell who and
+    /// where; words tell why and how one reacted.
+    pub(crate) fn facets_given(&self, text: &str, entities: &[Entity]) -> Vec<Facet> {
+        let mut facets =
+            vec![Facet::What, Facet::How, Facet::DidDiscuss, Facet::List, Facet::Source, Facet::Meaning];
+        let has_kind = |kinds: &[EntityKind]| entities.iter().any(|e| kinds.contains(&e.kind));
+        if has_kind(&[EntityKind::Person, EntityKind::Country, EntityKind::Organisation]) {
+            facets.push(Facet::Who);
+        }
+        if has_kind(&[EntityKind::Place, EntityKind::Country]) || self.answers.place_words.any_in(text) {
+            facets.push(Facet::Where);
+        }
+        if self.answers.reason_words.any_in(text) {
+            facets.push(Facet::Why);
+        }
+        if self.answers.attitude_words.any_in(text) {
+            facets.push(Facet::Attitude);
+        }
+        facets
+    }
+}
+
+/// The facets in the order their question words are looked for, each with its words.
+fn facet_markers(words: &UnderstandingWords) -> [(Facet, &crate::knowledge::Words); 10] {
+    let facets = &words.facets;
+    [
+        (Facet::Meaning, &facets.meaning),
+        (Facet::Why, &facets.why),
+        (Facet::HowMany, &facets.how_many),
+        (Facet::When, &facets.when),
+        (Facet::Source, &facets.source),
+        (Facet::Where, &facets.place),
+        (Facet::Who, &facets.who),
+        (Facet::Attitude, &facets.attitude),
+        (Facet::List, &facets.list),
+        (Facet::How, &facets.how),
+    ]
 }
 
 /// Whether a question is written in English: most of its letters are Latin.
@@ -473,66 +452,23 @@ pub(crate) fn is_english(question: &str) -> bool {
     latin > 0 && latin > 2 * other
 }
 
-/// Words of an answer that give a reason.
-const REASON_WORDS: [&str; 10] =
-    ["因为", "由于", "为了", "原因", "旨在", "以便", "目的", "是为", "因此", "所以"];
-/// Words of an answer that give an attitude or a reaction.
-const ATTITUDE_WORDS: [&str; 16] = [
-    "表示", "说", "称", "认为", "欢迎", "怀疑", "批评", "支持", "反对", "强调", "指出", "回应", "态度",
-    "写道", "呼吁", "希望",
-];
-/// Words of an answer that give a place.
-const PLACE_WORDS: [&str; 6] = ["在", "地区", "境内", "州", "城市", "海"];
-
-/// The facets an answer (with its quotes) gives: the entities it names tell who and
-/// where; words tell why and how one reacted.
-pub(crate) fn facets_given(text: &str, entities: &[Entity]) -> Vec<Facet> {
-    let mut facets =
-        vec![Facet::What, Facet::How, Facet::DidDiscuss, Facet::List, Facet::Source, Facet::Meaning];
-    let has_kind = |kinds: &[EntityKind]| entities.iter().any(|e| kinds.contains(&e.kind));
-    if has_kind(&[EntityKind::Person, EntityKind::Country, EntityKind::Organisation]) {
-        facets.push(Facet::Who);
-    }
-    if has_kind(&[EntityKind::Place, EntityKind::Country]) || PLACE_WORDS.iter().any(|w| text.contains(w)) {
-        facets.push(Facet::Where);
-    }
-    if REASON_WORDS.iter().any(|w| text.contains(w)) {
-        facets.push(Facet::Why);
-    }
-    if ATTITUDE_WORDS.iter().any(|w| text.contains(w)) {
-        facets.push(Facet::Attitude);
-    }
-    facets
-}
-
-/// Whether a question is negated: a negation that is not only the yes/no form (谈没谈,
-/// 有没有, 谈了没).
-fn is_negated(normalized: &str) -> bool {
-    if !normalized.contains(['没', '未', '不', '非', '别']) {
-        return false;
-    }
-    let mut text = normalized.trim_end().to_owned();
-    for ending in ["没有", "没", "不"] {
-        if is_yes_no(&text)
-            && let Some(stripped) = text.strip_suffix(ending)
-        {
-            text = stripped.to_owned();
-            break;
-        }
-    }
-    for marker in ["有没有", "是不是", "会不会", "算不算", "没没", "谈没谈", "提没提", "说没说", "有无"]
-    {
-        text = text.replace(marker, "");
-    }
-    ["没", "未", "不", "并非", "别"].iter().any(|n| text.contains(n))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn analyzer() -> Analyzer {
+        let mut problems = Vec::new();
+        let language = Language::parse(include_str!("../../knowledge/language.toml"), &mut problems)
+            .expect("the built-in language.toml parses");
+        Analyzer::new(&Lexicon::default(), &language)
+    }
+
     fn facet(question: &str) -> Facet {
-        Analyzer::new(&Lexicon::default()).facet(question)
+        analyzer().facet(question)
+    }
+
+    fn is_negated(question: &str) -> bool {
+        analyzer().is_negated(question)
     }
 
     #[test]
@@ -547,6 +483,9 @@ mod tests {
         assert_eq!(facet("谈判在哪里举行"), Facet::Where);
         assert_eq!(facet("谁的主意"), Facet::Who);
         assert_eq!(facet("双方谈了什么"), Facet::What);
+        assert_eq!(facet("达成了哪几点共识"), Facet::List);
+        assert_eq!(facet("冰球比赛几点开始"), Facet::When);
+        assert_eq!(facet("吉达谈判定在哪天"), Facet::When);
     }
 
     #[test]
