@@ -1,6 +1,7 @@
 //! Conversations over Telegram: the real bot against the fake Bot API server keeps a
 //! context per private chat and per (group, user), continues the topic of the bot message
-//! a user replies to, lets a button set the context, and — with Redis — keeps contexts
+//! a user replies to, lets a button set the context, keeps each of 40 group members'
+//! threads when they all ask at the same moment, and — with Redis — keeps contexts
 //! across a restart (a real `redis-server` started by the test).
 
 use callbot_test_support as common;
@@ -71,6 +72,85 @@ async fn two_users_in_one_group_keep_separate_contexts() -> TestResult {
     let bob_reply = reply_to(&to_bob);
     assert!(alice_reply.contains("基辅炸肉排"), "Alice's 他 is Medvedev: {alice_reply}");
     assert!(bob_reply.contains("23"), "Bob's 什么时候 is about the Jeddah talks: {bob_reply}");
+    Ok(())
+}
+
+/// Forty members of one group ask at the same moment, then all follow up at the same
+/// moment: half of them about Medvedev (他说的主菜 is his "Kyiv cutlet"), half about the
+/// Jeddah talks (什么时候 is the 23rd). Returns how many follow-ups continued the asker's
+/// own thread.
+async fn forty_members_follow_up_at_once(setup: callbot::telegram::Setup, group: &TestChat) -> usize {
+    const MEMBERS: i64 = 40;
+    let fake = FakeTelegram::start().await;
+    let running = bot::start(&fake, setup).await;
+    let members: Vec<TestUser> = (0..MEMBERS).map(|i| user(3000 + i, &format!("M{i}"))).collect();
+    let say = |from: &TestUser, text: &str| {
+        fake.push_text(TextMessage::in_chat(group, from, &format!("@{BOT_USERNAME} {text}")))
+    };
+    let medvedev = |i: usize| i.is_multiple_of(2);
+
+    for (i, member) in members.iter().enumerate() {
+        say(
+            member,
+            if medvedev(i) {
+                "梅德韦杰夫说了什么？"
+            } else {
+                "美俄接下来在哪里谈停火细节？"
+            },
+        );
+    }
+    bot::wait_for_delivered(&fake, group.id(), members.len(), WAIT).await;
+    let follow_ups: Vec<_> = members
+        .iter()
+        .enumerate()
+        .map(|(i, member)| say(member, if medvedev(i) { "他说的主菜是什么？" } else { "什么时候？" }))
+        .collect();
+    let delivered = bot::wait_for_delivered(&fake, group.id(), 2 * members.len(), WAIT).await;
+    bot::finish(&fake, running).await;
+
+    follow_ups
+        .iter()
+        .enumerate()
+        .filter(|(i, pushed)| {
+            let shown = delivered
+                .iter()
+                .find(|c| c.reply_to_message_id() == pushed.message_id)
+                .map(bot::shown)
+                .unwrap_or_default();
+            shown.contains(if medvedev(*i) { "基辅炸肉排" } else { "23" })
+        })
+        .count()
+}
+
+#[tokio::test]
+async fn forty_members_of_a_group_asking_at_once_each_keep_their_thread_in_memory() -> TestResult {
+    let group = TestChat::supergroup(-1_001_000_000_888, "大群");
+    let kept = forty_members_follow_up_at_once(bot::engine(), &group).await;
+    assert_eq!(kept, 40, "every member's follow-up continues their own thread");
+    Ok(())
+}
+
+#[tokio::test]
+async fn forty_members_of_a_group_asking_at_once_each_keep_their_thread_in_redis() -> TestResult {
+    use redis::AsyncCommands;
+    let redis = RedisServer::start();
+    let setup = bot::with_redis_contexts(bot::engine(), &redis.url());
+    let group = TestChat::supergroup(-1_001_000_000_999, "大群");
+    let kept = forty_members_follow_up_at_once(setup, &group).await;
+    assert_eq!(kept, 40, "every member's follow-up continues their own thread");
+
+    // One record per member, each holding that member's context alone: what a message
+    // writes does not grow with the group.
+    let mut raw = callbot::storage::connect(&redis.url())?;
+    let keys: Vec<String> = raw.keys(format!("callbot:ctx:v2:{}:*", group.id())).await?;
+    assert_eq!(keys.len(), 40, "{keys:?}");
+    let mut largest = 0;
+    for key in &keys {
+        let value: String = raw.get(key).await?;
+        serde_json::from_str::<callbot::engine::conversation::Context>(&value)?;
+        largest = largest.max(value.len());
+    }
+    assert!(largest < 2_000, "one context is small: {largest} bytes");
     Ok(())
 }
 

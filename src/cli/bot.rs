@@ -112,7 +112,7 @@ pub fn run(
                     crate::storage::connect(url).map_err(|e| anyhow::anyhow!("storage.redis_url: {e}"))?;
                 (ContextStore::redis(connection.clone(), idle), Some(Shared::new(connection)))
             }
-            None => (ContextStore::memory(), None),
+            None => (ContextStore::memory(idle), None),
         };
         let setup = Setup { engine, telegram, review, contexts };
         Ok(crate::telegram::run(bot, setup, mode, shared).await)

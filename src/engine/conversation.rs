@@ -26,8 +26,8 @@ use crate::reply::{Reply, ReplyKind, Suggestion};
 use crate::understanding::{Intent, Normalizer, Wanted};
 
 /// The version of [`Context`]'s stored form. A stored context of another version is
-/// dropped, never misread: raise it whenever the fields change.
-pub const CONTEXT_VERSION: u32 = 1;
+/// dropped, never misread: raise it whenever the fields or the key layout change.
+pub const CONTEXT_VERSION: u32 = 2;
 
 /// The conversation's settings (`[conversation]` in `config/callbot.toml`).
 #[derive(Debug, Clone, Deserialize)]

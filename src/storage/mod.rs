@@ -1,108 +1,178 @@
-//! Where conversations live: behind teloxide's dialogue [`Storage`] trait, so the
-//! backend is a setting, not a rewrite.
+//! Where conversations live: one context per user in each chat, in memory or in Redis.
 //!
-//! - In memory (teloxide's `InMemStorage`) by default: nothing to install; contexts are
+//! - In memory ([`ContextStore::memory`]) by default: nothing to install; contexts are
 //!   lost on restart.
 //! - Redis when `storage.redis_url` is set ([`redis`]): contexts survive a restart and
 //!   are shared by several instances. The connection is opened here ([`connect`]) and
 //!   only here: the webhook's update dedupe and the shared flood limit
 //!   ([`crate::telegram::Shared`]) use the same one.
 //!
-//! Storage is keyed by chat; one chat's record holds a context per user, so two people
-//! in one group do not mix. A store that fails is logged and the message is answered
-//! without context: the bot never stops answering because of its storage.
+//! Each (chat, user) context is a record of its own. Two people answered in one group
+//! at the same moment therefore never overwrite each other's context (a record per chat,
+//! read, changed and written back, lost one of them), and what is written for a message
+//! is one user's context, whatever the size of the group. A store that fails is logged
+//! and the message is answered without context: the bot never stops answering because
+//! of its storage.
 
 pub mod redis;
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
-use teloxide::dispatching::dialogue::{ErasedStorage, InMemStorage, Storage};
-use teloxide::types::ChatId;
-
-use crate::engine::conversation::{Context, ConversationConfig};
+use crate::engine::conversation::{self, Context};
 
 pub use self::redis::{RedisContexts, connect};
 
-/// One chat's conversations: a context per user (in a private chat, one).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct ChatContexts {
-    /// Each user's context, by Telegram user id.
-    pub users: Vec<(u64, Context)>,
-}
+/// Who a context belongs to: a user in a chat (in a private chat, the chat's one user).
+pub type ContextKey = (i64, u64);
 
-impl ChatContexts {
-    /// A user's context.
-    pub fn get(&self, user: u64) -> Option<&Context> {
-        self.users.iter().find(|(id, _)| *id == user).map(|(_, context)| context)
-    }
-
-    /// Sets (or with `None`, forgets) a user's context.
-    pub fn set(&mut self, user: u64, context: Option<Context>) {
-        self.users.retain(|(id, _)| *id != user);
-        if let Some(context) = context {
-            self.users.push((user, context));
-        }
-    }
-
-    /// Drops the contexts that expired by `now`.
-    pub fn expire(&mut self, now: u64, config: &ConversationConfig) {
-        self.users.retain(|(_, context)| context.is_alive(now, config.idle()));
-    }
-}
-
-/// The store the bot keeps conversations in: any backend of teloxide's `Storage` trait.
+/// The store the bot keeps conversations in.
 #[derive(Clone)]
 pub struct ContextStore {
-    storage: Arc<ErasedStorage<ChatContexts>>,
-    backend: &'static str,
+    backend: Backend,
+}
+
+#[derive(Clone)]
+enum Backend {
+    Memory(Arc<MemoryContexts>),
+    Redis(Arc<RedisContexts>),
 }
 
 impl std::fmt::Debug for ContextStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ContextStore").field("backend", &self.backend).finish()
+        f.debug_struct("ContextStore").field("backend", &self.backend_name()).finish()
     }
 }
 
 impl ContextStore {
-    /// Contexts in memory, lost on restart.
-    pub fn memory() -> Self {
-        Self { storage: InMemStorage::<ChatContexts>::new().erase(), backend: "memory" }
+    /// Contexts in memory, lost on restart; those idle for longer than `idle` are swept
+    /// out as the store grows.
+    pub fn memory(idle: Duration) -> Self {
+        Self { backend: Backend::Memory(Arc::new(MemoryContexts::new(idle))) }
     }
 
     /// Contexts in Redis, on a connection from [`connect`], expiring after `idle`.
-    pub fn redis(connection: ::redis::aio::ConnectionManager, idle: std::time::Duration) -> Self {
-        Self { storage: RedisContexts::new(connection, idle).erase(), backend: "redis" }
+    pub fn redis(connection: ::redis::aio::ConnectionManager, idle: Duration) -> Self {
+        Self { backend: Backend::Redis(Arc::new(RedisContexts::new(connection, idle))) }
     }
 
-    /// The store as teloxide's `Storage`.
-    pub fn storage(&self) -> Arc<ErasedStorage<ChatContexts>> {
-        Arc::clone(&self.storage)
-    }
-
-    /// A chat's contexts and one user's among them; a store that fails gives none, with
-    /// a warning.
-    pub async fn load(&self, chat: i64, user: u64) -> (ChatContexts, Option<Context>) {
-        match self.storage().get_dialogue(ChatId(chat)).await {
-            Ok(contexts) => {
-                let contexts = contexts.unwrap_or_default();
-                let context = contexts.get(user).cloned();
-                (contexts, context)
-            }
-            Err(error) => {
-                log::warn!(
-                    "conversation store ({}) unavailable, answering without context: {error}",
-                    self.backend
-                );
-                (ChatContexts::default(), None)
-            }
+    fn backend_name(&self) -> &'static str {
+        match self.backend {
+            Backend::Memory(_) => "memory",
+            Backend::Redis(_) => "redis",
         }
     }
 
-    /// Saves a chat's contexts; a store that fails is logged, nothing more.
-    pub async fn save(&self, chat: i64, contexts: ChatContexts) {
-        if let Err(error) = self.storage().update_dialogue(ChatId(chat), contexts).await {
-            log::warn!("conversation store ({}) unavailable, context not saved: {error}", self.backend);
+    /// A user's context in a chat; a store that fails gives none, with a warning.
+    pub async fn load(&self, chat: i64, user: u64) -> Option<Context> {
+        let read = match &self.backend {
+            Backend::Memory(memory) => Ok(memory.get((chat, user))),
+            Backend::Redis(redis) => redis.get((chat, user)).await,
+        };
+        read.unwrap_or_else(|error| {
+            log::warn!(
+                "conversation store ({}) unavailable, answering without context: {error}",
+                self.backend_name()
+            );
+            None
+        })
+    }
+
+    /// Saves (or with `None`, forgets) a user's context in a chat; a store that fails is
+    /// logged, nothing more.
+    pub async fn save(&self, chat: i64, user: u64, context: Option<Context>) {
+        let written = match &self.backend {
+            Backend::Memory(memory) => {
+                memory.set((chat, user), context);
+                Ok(())
+            }
+            Backend::Redis(redis) => redis.set((chat, user), context).await,
+        };
+        if let Err(error) = written {
+            log::warn!(
+                "conversation store ({}) unavailable, context not saved: {error}",
+                self.backend_name()
+            );
         }
+    }
+}
+
+/// The in-memory store: a map behind a lock held only to read or write one record.
+#[derive(Debug)]
+struct MemoryContexts {
+    idle: Duration,
+    state: Mutex<Memory>,
+}
+
+#[derive(Debug, Default)]
+struct Memory {
+    contexts: HashMap<ContextKey, Context>,
+    /// The number of records at which the next sweep of idle ones runs: twice the number
+    /// left by the last, so sweeping costs O(1) a write on average.
+    sweep_at: usize,
+}
+
+/// The fewest records a sweep waits for.
+const FIRST_SWEEP: usize = 1024;
+
+impl MemoryContexts {
+    fn new(idle: Duration) -> Self {
+        Self { idle, state: Mutex::new(Memory { sweep_at: FIRST_SWEEP, ..Memory::default() }) }
+    }
+
+    fn get(&self, key: ContextKey) -> Option<Context> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner).contexts.get(&key).cloned()
+    }
+
+    fn set(&self, key: ContextKey, context: Option<Context>) {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        match context {
+            Some(context) => {
+                state.contexts.insert(key, context);
+            }
+            None => {
+                state.contexts.remove(&key);
+            }
+        }
+        if state.contexts.len() >= state.sweep_at {
+            let now = conversation::now();
+            state.contexts.retain(|_, context| context.is_alive(now, self.idle));
+            state.sweep_at = (state.contexts.len() * 2).max(FIRST_SWEEP);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn context(entry: &str, updated: u64) -> Context {
+        Context { entry: Some(entry.to_owned()), updated, ..Context::default() }
+    }
+
+    #[test]
+    fn memory_keeps_each_user_of_a_chat_apart_and_forgets_on_none() {
+        let memory = MemoryContexts::new(Duration::from_secs(60));
+        memory.set((-5, 1), Some(context("hockey", 0)));
+        memory.set((-5, 2), Some(context("bridges", 0)));
+        assert_eq!(memory.get((-5, 1)).and_then(|c| c.entry).as_deref(), Some("hockey"));
+        assert_eq!(memory.get((-5, 2)).and_then(|c| c.entry).as_deref(), Some("bridges"));
+        memory.set((-5, 1), None);
+        assert_eq!(memory.get((-5, 1)), None);
+        assert!(memory.get((-5, 2)).is_some());
+    }
+
+    #[test]
+    fn memory_sweeps_idle_contexts_as_it_grows() {
+        let memory = MemoryContexts::new(Duration::from_secs(60));
+        let now = conversation::now();
+        for user in 0..FIRST_SWEEP as u64 - 1 {
+            memory.set((1, user), Some(context("old", 0)));
+        }
+        memory.set((1, u64::MAX), Some(context("new", now)));
+        let state = memory.state.lock().expect("not poisoned");
+        assert_eq!(state.contexts.len(), 1, "only the live context is left");
+        assert_eq!(state.sweep_at, FIRST_SWEEP);
     }
 }

@@ -1,22 +1,18 @@
-//! Conversations in Redis, behind teloxide's dialogue `Storage` trait.
+//! Conversations in Redis: one JSON record per (chat, user).
 //!
-//! teloxide's own `RedisStorage` keys by chat id alone, with no expiry and no prefix.
-//! Here each key carries a prefix and the context format's version
-//! (`callbot:ctx:v1:<chat>`), so a changed format is simply not found (and an old one
-//! expires) instead of being misread, and each write sets a TTL equal to the idle
-//! expiry, so Redis forgets a conversation when the bot would.
+//! Each key carries a prefix, the context format's version and both ids
+//! (`callbot:ctx:v2:<chat>:<user>`), so a changed format is simply not found instead of
+//! being misread, and each write sets a TTL equal to the idle expiry, so Redis forgets
+//! a conversation when the bot would. Records of an older layout (`v1`, one per chat)
+//! are never read and expire by their own TTL.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use futures::future::BoxFuture;
 use redis::AsyncCommands;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use teloxide::dispatching::dialogue::Storage;
-use teloxide::types::ChatId;
 
-use super::ChatContexts;
-use crate::engine::conversation::CONTEXT_VERSION;
+use super::ContextKey;
+use crate::engine::conversation::{CONTEXT_VERSION, Context};
 
 /// The prefix of every key callbot writes to Redis.
 pub const KEY_PREFIX: &str = "callbot";
@@ -37,7 +33,7 @@ pub fn connect(url: &str) -> Result<ConnectionManager, redis::RedisError> {
     ConnectionManager::new_lazy_with_config(client, config)
 }
 
-/// Chat contexts in Redis, as JSON under a versioned key with a TTL.
+/// Contexts in Redis, as JSON under a versioned key per (chat, user) with a TTL.
 #[derive(Clone)]
 pub struct RedisContexts {
     connection: ConnectionManager,
@@ -52,58 +48,37 @@ impl std::fmt::Debug for RedisContexts {
 
 impl RedisContexts {
     /// A store on a connection whose keys expire `ttl` after their last write.
-    pub fn new(connection: ConnectionManager, ttl: Duration) -> Arc<Self> {
-        Arc::new(Self { connection, ttl })
+    pub fn new(connection: ConnectionManager, ttl: Duration) -> Self {
+        Self { connection, ttl }
     }
 
-    /// The key of a chat's contexts.
-    pub fn key(chat: ChatId) -> String {
-        format!("{KEY_PREFIX}:ctx:v{CONTEXT_VERSION}:{}", chat.0)
-    }
-}
-
-impl Storage<ChatContexts> for RedisContexts {
-    type Error = redis::RedisError;
-
-    fn remove_dialogue(self: Arc<Self>, chat_id: ChatId) -> BoxFuture<'static, Result<(), Self::Error>> {
-        Box::pin(async move {
-            let mut connection = self.connection.clone();
-            connection.del::<_, ()>(Self::key(chat_id)).await
-        })
+    /// The key of one user's context in a chat.
+    pub fn key((chat, user): ContextKey) -> String {
+        format!("{KEY_PREFIX}:ctx:v{CONTEXT_VERSION}:{chat}:{user}")
     }
 
-    fn update_dialogue(
-        self: Arc<Self>,
-        chat_id: ChatId,
-        dialogue: ChatContexts,
-    ) -> BoxFuture<'static, Result<(), Self::Error>> {
-        Box::pin(async move {
-            let value = serde_json::to_string(&dialogue).map_err(|error| {
-                redis::RedisError::from((
-                    redis::ErrorKind::Client,
-                    "cannot encode context",
-                    error.to_string(),
-                ))
-            })?;
-            let mut connection = self.connection.clone();
-            connection.set_ex::<_, _, ()>(Self::key(chat_id), value, self.ttl.as_secs().max(1)).await
-        })
+    /// A user's context in a chat. A record that does not read (written by another
+    /// format under the same version by mistake) is dropped, with a warning, never
+    /// misread.
+    pub async fn get(&self, key: ContextKey) -> Result<Option<Context>, redis::RedisError> {
+        let mut connection = self.connection.clone();
+        let value: Option<String> = connection.get(Self::key(key)).await?;
+        Ok(value.and_then(|text| {
+            serde_json::from_str(&text)
+                .map_err(|error| log::warn!("dropping an unreadable conversation record: {error}"))
+                .ok()
+        }))
     }
 
-    fn get_dialogue(
-        self: Arc<Self>,
-        chat_id: ChatId,
-    ) -> BoxFuture<'static, Result<Option<ChatContexts>, Self::Error>> {
-        Box::pin(async move {
-            let mut connection = self.connection.clone();
-            let value: Option<String> = connection.get(Self::key(chat_id)).await?;
-            // A record that does not read (written by another format under the same
-            // version by mistake) is dropped, with a warning, never misread.
-            Ok(value.and_then(|text| {
-                serde_json::from_str(&text)
-                    .map_err(|error| log::warn!("dropping an unreadable conversation record: {error}"))
-                    .ok()
-            }))
-        })
+    /// Writes (or with `None`, deletes) a user's context in a chat, with the TTL.
+    pub async fn set(&self, key: ContextKey, context: Option<Context>) -> Result<(), redis::RedisError> {
+        let mut connection = self.connection.clone();
+        let Some(context) = context else {
+            return connection.del(Self::key(key)).await;
+        };
+        let value = serde_json::to_string(&context).map_err(|error| {
+            redis::RedisError::from((redis::ErrorKind::Client, "cannot encode context", error.to_string()))
+        })?;
+        connection.set_ex(Self::key(key), value, self.ttl.as_secs().max(1)).await
     }
 }

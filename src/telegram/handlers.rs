@@ -51,19 +51,17 @@ impl BotState {
     }
 
     /// Reads a user's context in a chat, lets `change` turn it into the next one, and
-    /// saves it (dropping the chat's expired contexts); returns what `change` returned.
+    /// saves it; returns what `change` returned. Each (chat, user) context is its own
+    /// record, so users of one group answered at once do not overwrite each other.
     async fn converse<T>(
         &self,
-        engine: &Engine,
         chat: i64,
         user: u64,
         change: impl FnOnce(Option<Context>) -> (Option<Context>, T),
     ) -> T {
-        let (mut contexts, context) = self.contexts.load(chat, user).await;
+        let context = self.contexts.load(chat, user).await;
         let (next, result) = change(context);
-        contexts.expire(conversation::now(), &engine.config.conversation);
-        contexts.set(user, next);
-        self.contexts.save(chat, contexts).await;
+        self.contexts.save(chat, user, next).await;
         result
     }
 }
@@ -124,7 +122,7 @@ pub async fn on_message<R: Client>(
         .and_then(|m| answered_entry(&engine, m.text()?))
         .and_then(|id| Context::opened(&engine, id, now));
     let turn = state
-        .converse(&engine, msg.chat.id.0, sender(&msg), |context| {
+        .converse(msg.chat.id.0, sender(&msg), |context| {
             let turn = engine.converse(replied.as_ref().or(context.as_ref()), &question, now);
             (turn.context.clone(), turn)
         })
@@ -170,7 +168,7 @@ async fn on_command<R: Client>(
     }
     let screen = command.screen(&engine, Medium::Telegram, &state.commands);
     state
-        .converse(&engine, msg.chat.id.0, sender(msg), |context| {
+        .converse(msg.chat.id.0, sender(msg), |context| {
             (command.context(&engine, context, conversation::now()), ())
         })
         .await;
@@ -210,7 +208,7 @@ pub async fn on_callback<R: Client>(bot: R, query: CallbackQuery, state: Arc<Bot
         // A button sets the context as if its question had been typed.
         if let Action::Entry(id) = &action {
             let context = Context::opened(&engine, id, conversation::now());
-            state.converse(&engine, chat.id.0, query.from.id.0, |_| (context, ())).await;
+            state.converse(chat.id.0, query.from.id.0, |_| (context, ())).await;
         }
         deliver_all(&bot, chat.id, &render::messages(&screen), None).await
     } else {

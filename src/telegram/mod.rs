@@ -57,7 +57,8 @@ pub struct Setup {
 impl Setup {
     /// An engine and the bot's settings, with no review log and contexts in memory.
     pub fn new(engine: Arc<Engine>, telegram: TelegramConfig) -> Self {
-        Self { engine: SharedEngine::new(engine), telegram, review: None, contexts: ContextStore::memory() }
+        let contexts = ContextStore::memory(engine.config.conversation.idle());
+        Self { engine: SharedEngine::new(engine), telegram, review: None, contexts }
     }
 }
 
