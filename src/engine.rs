@@ -254,6 +254,15 @@ impl Engine {
         (found, reply)
     }
 
+    /// Matches a message read after the question before it in a conversation, and
+    /// builds its reply, where that reading keeps to the message ([`Matcher::find_after`]).
+    pub fn ask_after(&self, question: &str, before: &str) -> Option<(Match, Reply)> {
+        let found = self.matcher.find_after(question, before)?;
+        let ambiguous = self.matcher.is_ambiguous(&found);
+        let reply = reply::build(&self.knowledge, &found, ambiguous, &self.config.reply);
+        Some((found, reply))
+    }
+
     /// Answers a message within a conversation whose context is `context` (expired
     /// contexts are ignored) at `now`, seconds since the Unix epoch; the turn carries
     /// the context to keep.

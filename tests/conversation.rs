@@ -6,6 +6,7 @@ use callbot_test_support as common;
 
 use std::collections::HashMap;
 
+use callbot::engine::Engine;
 use callbot::engine::conversation::Context;
 use callbot::reply::Reply;
 use common::knowledge::{crate_dir, engine};
@@ -159,6 +160,58 @@ fn context_never_answers_an_out_of_scope_question() {
             turn.reply.answer_text()
         );
     }
+}
+
+/// The entry a conversation's turns end on, one turn after another.
+fn entries_of(engine: &Engine, questions: &[&str]) -> Vec<Option<String>> {
+    let mut context: Option<Context> = None;
+    let mut entries = Vec::new();
+    for (i, question) in questions.iter().enumerate() {
+        let turn = engine.converse(context.as_ref(), question, START + 60 * i as u64);
+        entries.push(turn.reply.is_answered().then(|| turn.reply.entry.clone()).flatten());
+        context = turn.context;
+    }
+    entries
+}
+
+#[test]
+fn the_item_before_and_items_counted_from_the_end_of_a_list() {
+    let engine = engine();
+    let entries = entries_of(&engine, &["两国总统谈了哪几点？", "第三点呢", "上一条呢", "倒数第二点呢"]);
+    let third = entries[1].clone();
+    assert_eq!(
+        entries[2].as_deref(),
+        Some("energy-pause"),
+        "the second point, before the third: {entries:?}"
+    );
+    assert_eq!(entries[3].as_deref(), Some("normalization"), "the sixth of seven: {entries:?}");
+    assert_ne!(entries[2], third);
+    // With no list shown, 上一条 asks for more, as any bare cue does.
+    let alone = engine.converse(None, "上一条呢", START);
+    assert!(!alone.reply.is_answered(), "{}", alone.reply.answer_text());
+}
+
+#[test]
+fn asking_for_the_words_opens_the_entry_in_context_with_its_quotes() {
+    let engine = engine();
+    let first = engine.converse(None, "中国外交部怎么表态的？", START);
+    let context = first.context.expect("a context");
+    let turn = engine.converse(Some(&context), "原话呢", START + 60);
+    assert_eq!(turn.reply.entry, first.reply.entry, "{}", turn.reply.answer_text());
+    assert!(!turn.reply.quotes.is_empty(), "the quotes are shown: {}", turn.reply.answer_text());
+}
+
+#[test]
+fn a_follow_up_declined_alone_is_read_after_the_previous_question_when_it_keeps_to_it() {
+    let engine = engine();
+    let question = "他觉得俄方想干嘛";
+    assert!(!engine.ask(question).1.is_answered(), "declined alone");
+    let entries = entries_of(&engine, &["泽连斯基对这次通话怎么看？", question]);
+    assert_eq!(entries[1], entries[0], "read after the question about Zelensky: {entries:?}");
+    // A message whose words the entry found after the context does not hold stays as
+    // it was read alone.
+    let entries = entries_of(&engine, &["梅德韦杰夫说了什么？", "那他喜欢吃什么"]);
+    assert_eq!(entries[1], None, "{entries:?}");
 }
 
 #[test]

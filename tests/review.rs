@@ -113,7 +113,7 @@ fn declined_clarified_and_low_margin_questions_are_recorded_and_good_answers_are
     assert_eq!(declined.why, Why::NoMatch);
     assert!(!declined.words.is_empty() && !declined.best.is_empty());
 
-    let (mut found, mut reply) = engine.ask("俄乌交换了多少被俘人员？");
+    let (mut found, mut reply) = engine.ask("俄乌双方将互换多少名被俘人员？");
     assert!(reply.is_answered());
     assert_eq!(
         Record::of(&engine, "private", "q", &found, &reply, 0.05),

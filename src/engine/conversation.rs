@@ -21,7 +21,7 @@ use super::Engine;
 use super::cues::{self, Cue, Facet, Pronoun};
 use crate::knowledge::language::ConversationWords;
 use crate::knowledge::{EntityKind, Entry, KnowledgeBase, Language, Words};
-use crate::matcher::{Match, Outcome};
+use crate::matcher::{Decline, Match, Outcome};
 use crate::reply::{Reply, ReplyKind, Suggestion};
 use crate::understanding::{Intent, Normalizer, Wanted};
 
@@ -311,6 +311,11 @@ impl Conversation {
                 Cue::Ordinal(n) if !self.seven_points.items.is_empty() => {
                     self.list_item(engine, None, &self.seven_points, n, now)
                 }
+                Cue::FromEnd(n) if (1..=self.seven_points.items.len()).contains(&n) => {
+                    let at = self.seven_points.items.len() + 1 - n;
+                    self.list_item(engine, None, &self.seven_points, at, now)
+                }
+                Cue::Previous => self.clarify(engine),
                 _ => self.alone(engine, None, question, now),
             };
         };
@@ -360,6 +365,17 @@ impl Conversation {
                 (!list.items.is_empty())
                     .then(|| self.list_item(engine, Some(context), &list, list.items.len(), now))
             }
+            Cue::FromEnd(n) => {
+                let list = context.list.clone().unwrap_or_else(|| self.seven_points.clone());
+                (1..=list.items.len())
+                    .contains(n)
+                    .then(|| self.list_item(engine, Some(context), &list, list.items.len() + 1 - n, now))
+            }
+            Cue::Previous => context
+                .list
+                .clone()
+                .filter(|list| list.position > 1)
+                .map(|list| self.list_item(engine, Some(context), &list, list.position - 1, now)),
             Cue::Next => Some(self.next(engine, context, now)),
             Cue::Complete => Some(self.complete(engine, context, now)),
             // 什么时候比赛 after hockey is a follow-up; 泽连斯基什么时候说的 names its own subject.
@@ -371,7 +387,18 @@ impl Conversation {
             Cue::Ellipsis(subject) => self.ellipsis(engine, context, subject, now),
             Cue::Pronoun(pronoun) => self.pronoun(engine, context, &normalized, *pronoun, now),
         };
-        turn.unwrap_or_else(|| self.alone(engine, Some(context), question, now))
+        turn.unwrap_or_else(|| self.alone_or_after(engine, context, question, now))
+    }
+
+    /// The message on its own, or, when that declines it, read after the context's
+    /// question where that reading keeps to the message (`Engine::ask_after`).
+    fn alone_or_after(&self, engine: &Engine, context: &Context, question: &str, now: u64) -> Turn {
+        let (found, reply) = engine.ask(question);
+        let declined = matches!(found.outcome, Outcome::Decline(Decline::NoMatch | Decline::TooLittle));
+        if declined && let Some((found, reply)) = engine.ask_after(question, &context.question) {
+            return self.matched(engine, Some(context), found, reply, None, now);
+        }
+        self.matched(engine, Some(context), found, reply, None, now)
     }
 
     /// The message on its own, as `Engine::ask` answers it.

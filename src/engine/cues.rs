@@ -19,6 +19,10 @@ pub enum Cue<'a> {
     Ordinal(usize),
     /// 最后一点: the last item of the list last shown.
     Last,
+    /// 倒数第N点: the Nth item from the end of the list last shown (1 is the last).
+    FromEnd(usize),
+    /// 上一条: the item before the one last shown.
+    Previous,
     /// 还有呢 / 其他的呢: the next item, or the next related entry.
     Next,
     /// 没了吗 / 就这些吗: whether the list is complete.
@@ -93,6 +97,10 @@ pub fn read<'a>(language: &'a Language, normalized: &str) -> Cue<'a> {
     if core.is_empty() {
         return Cue::None;
     }
+    let from_end = language.numbers.from_end.as_str();
+    if let Some(n) = core.find(from_end).and_then(|at| ordinal(language, &core[at + from_end.len()..])) {
+        return Cue::FromEnd(n);
+    }
     if let Some(n) = ordinal(language, core) {
         return Cue::Ordinal(n);
     }
@@ -104,6 +112,9 @@ pub fn read<'a>(language: &'a Language, normalized: &str) -> Cue<'a> {
     };
     if bare(&words.next) {
         return Cue::Next;
+    }
+    if bare(&words.previous) {
+        return Cue::Previous;
     }
     if bare(&words.complete) {
         return Cue::Complete;
@@ -292,6 +303,9 @@ mod tests {
         assert_eq!(read(language(), "那第十二条呢"), Cue::Ordinal(12));
         assert_eq!(read(language(), "第一次通话"), Cue::None);
         assert_eq!(read(language(), "那最后一条说的是什么"), Cue::Last);
+        assert_eq!(read(language(), "倒数第二点呢"), Cue::FromEnd(2));
+        assert_eq!(read(language(), "上一条呢"), Cue::Previous);
+        assert_eq!(read(language(), "前一个呢"), Cue::Previous);
         assert_eq!(ordinal_noun(language(), "第三个要求指什么").as_deref(), Some("要求"));
         assert_eq!(ordinal_noun(language(), "第三个呢"), None);
     }

@@ -330,6 +330,8 @@ pub struct FollowUpWords {
     pub next: Words,
     /// "The last item" cues.
     pub last: Words,
+    /// "The item before" cues (上一条).
+    pub previous: Words,
     /// "Is that all" cues.
     pub complete: Words,
     /// Bare questions of what the last turn's talks are about.
@@ -416,6 +418,8 @@ pub struct GivenWords {
 pub struct Numbers {
     /// What opens an ordinal (第).
     pub ordinal_prefix: String,
+    /// What before an ordinal counts it from the end (倒数第二).
+    pub from_end: String,
     /// What an ordinal counts in (点, 条).
     pub ordinal_units: Words,
     /// The measure word before what is counted (个).

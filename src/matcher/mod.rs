@@ -522,6 +522,34 @@ impl Matcher {
         }
     }
 
+    /// A message that is not answered on its own read after the question before it in
+    /// a conversation ([`Question::after`]: its own facet and detail, the earlier
+    /// question's topic and entities). The reading stands only where it keeps to the
+    /// message: the entry it finds mentions every entity the message names, and holds
+    /// one of the message's own content words where the message has any. Otherwise the
+    /// message stays as it was read alone, so context never makes an unrelated question
+    /// an answer.
+    pub fn find_after(&self, message: &str, before: &str) -> Option<Match> {
+        let own = self.read(message);
+        let resolved = self.find_one(&own.after(&self.read(before)));
+        let entry = resolved.best()?.entry;
+        let facts = &self.gives[entry];
+        let call = &self.understanding.words().call;
+        let keeps_entities = own
+            .analysis
+            .entities
+            .iter()
+            .filter(|e| !call.call_entities.contains(&e.name))
+            .all(|e| facts.entities.contains(&e.name));
+        let words = &own.analysis.content_words;
+        let keeps_words = words.is_empty() || words.iter().any(|w| facts.mentions.contains(w.as_str()));
+        let answered = matches!(
+            resolved.outcome,
+            Outcome::Answer | Outcome::Unreported | Outcome::Decline(Decline::MissingFact)
+        );
+        (answered && keeps_entities && keeps_words).then_some(resolved)
+    }
+
     /// The sentence at `at` read with what comes before it: after the sentence before,
     /// and, when it names no topic, after the topic named nearest before, it and each of
     /// its asking clauses, which leaves out the chatter around (听广播说黑海也谈到了。我不太
