@@ -16,8 +16,8 @@ use std::hint::black_box;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use callbot::conversation::Context;
 use callbot::engine::Engine;
-use callbot::engine::conversation::Context;
 use callbot::storage::{ContextStore, connect};
 use criterion::{Criterion, criterion_group, criterion_main};
 

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use crate::engine::conversation::ConversationConfig;
+use crate::conversation::ConversationConfig;
 use crate::matcher::MatcherConfig;
 use crate::reply::ReplyConfig;
 

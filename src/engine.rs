@@ -13,11 +13,9 @@
 //! question in flight finishes on the engine it started with.
 //!
 //! [`Engine::ask`] answers one question on its own; [`Engine::converse`] answers a
-//! message within a chat's conversation ([`conversation`]), so that "那欧洲呢？" or
-//! "为什么？" lean on the previous turn. Every front end uses the same two.
-
-pub mod conversation;
-pub mod cues;
+//! message within a chat's conversation ([`crate::conversation`], which answers with
+//! the knowledge, the matcher and the reply settings the engine lends it), so that
+//! "那欧洲呢？" or "为什么？" lean on the previous turn. Every front end uses the same two.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -30,9 +28,9 @@ use include_dir::{Dir, include_dir};
 use crate::config::{Config, ConfigError, Settings};
 use crate::knowledge::{KnowledgeBase, KnowledgeError, Sources};
 use crate::matcher::{Match, Matcher};
-use crate::reply::{self, Reply};
+use crate::reply::Reply;
 
-use conversation::{Context, Conversation, Turn};
+use crate::conversation::{Answerer, Context, Conversation, Turn};
 
 /// The `knowledge/` folder as it was when the binary was built.
 static EMBEDDED_KNOWLEDGE: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/knowledge");
@@ -246,33 +244,32 @@ impl Engine {
         Self { knowledge, matcher, config, conversation }
     }
 
-    /// Matches a question and builds its reply.
-    pub fn ask(&self, question: &str) -> (Match, Reply) {
-        let found = self.matcher.find(question);
-        let ambiguous = self.matcher.is_ambiguous(&found);
-        let reply = reply::build(&self.knowledge, &found, ambiguous, &self.config.reply);
-        (found, reply)
+    /// What conversations answer with: the knowledge, the matcher and the reply settings.
+    fn answerer(&self) -> Answerer<'_> {
+        Answerer { knowledge: &self.knowledge, matcher: &self.matcher, reply: &self.config.reply }
     }
 
-    /// Matches a message read after the question before it in a conversation, and
-    /// builds its reply, where that reading keeps to the message ([`Matcher::find_after`]).
-    pub fn ask_after(&self, question: &str, before: &str) -> Option<(Match, Reply)> {
-        let found = self.matcher.find_after(question, before)?;
-        let ambiguous = self.matcher.is_ambiguous(&found);
-        let reply = reply::build(&self.knowledge, &found, ambiguous, &self.config.reply);
-        Some((found, reply))
+    /// Matches a question and builds its reply.
+    pub fn ask(&self, question: &str) -> (Match, Reply) {
+        self.answerer().ask(question)
     }
 
     /// Answers a message within a conversation whose context is `context` (expired
     /// contexts are ignored) at `now`, seconds since the Unix epoch; the turn carries
     /// the context to keep.
     pub fn converse(&self, context: Option<&Context>, question: &str, now: u64) -> Turn {
-        self.conversation.answer(self, context, question, now)
+        self.conversation.answer(&self.answerer(), context, question, now)
+    }
+
+    /// The context after a button press or a deep link opened `entry`, as if its
+    /// question had been typed; `None` for an unknown entry.
+    pub fn opened(&self, entry: &str, now: u64) -> Option<Context> {
+        self.conversation.opened(&self.knowledge, entry, now)
     }
 
     /// The reply that opens an entry directly, if the id exists.
     pub fn open(&self, entry_id: &str) -> Option<Reply> {
-        self.knowledge.entry(entry_id).map(|e| reply::for_entry(&self.knowledge, e, &self.config.reply))
+        self.answerer().open(entry_id)
     }
 }
 

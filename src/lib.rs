@@ -19,6 +19,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod conversation;
 pub mod coverage;
 pub mod engine;
 pub mod knowledge;

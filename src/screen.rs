@@ -4,8 +4,8 @@
 //! accident: renderers escape every piece of text. What the screens say is the
 //! knowledge's (`knowledge/replies.toml`); this module lays it out.
 
+use crate::conversation::Context;
 use crate::engine::Engine;
-use crate::engine::conversation::Context;
 use crate::knowledge::{Category, Entry, Replies, Template};
 use crate::reply::{QuoteView, Reply, ReplyKind, Suggestion};
 
@@ -102,7 +102,7 @@ impl Command {
             Some(Context::listed(previous.clone(), category.label(), items, now))
         };
         match self {
-            Self::Start(payload) => Context::opened(engine, payload.trim(), now),
+            Self::Start(payload) => engine.opened(payload.trim(), now),
             Self::Discussed => listed(Category::Discussed),
             Self::NotDiscussed => listed(Category::NotDiscussed),
             Self::Reactions => listed(Category::Reaction),

@@ -13,8 +13,8 @@ use callbot_test_support as common;
 
 use std::collections::HashMap;
 
+use callbot::conversation::Context;
 use callbot::engine::Engine;
-use callbot::engine::conversation::Context;
 use callbot::reply::Reply;
 use common::knowledge::{crate_dir, engine};
 use serde::Deserialize;
@@ -274,10 +274,10 @@ fn an_expired_context_is_not_used() {
 #[test]
 fn a_button_sets_the_context_as_if_its_question_was_typed() {
     let engine = engine();
-    let context = Context::opened(&engine, "witkoff-jeddah", START).expect("the entry exists");
+    let context = engine.opened("witkoff-jeddah", START).expect("the entry exists");
     let turn = engine.converse(Some(&context), "谁说的？", START + 5);
     assert!(turn.reply.answer_text().contains("威特科夫"), "{}", turn.reply.answer_text());
-    assert!(Context::opened(&engine, "no-such-entry", START).is_none());
+    assert!(engine.opened("no-such-entry", START).is_none());
 }
 
 #[test]

@@ -7,7 +7,7 @@ use callbot_test_support as common;
 
 use std::time::{Duration, Instant};
 
-use callbot::engine::conversation::{CONTEXT_VERSION, Context};
+use callbot::conversation::{CONTEXT_VERSION, Context};
 use callbot::storage::{ContextStore, RedisContexts, connect};
 use common::redis::RedisServer;
 use redis::AsyncCommands;

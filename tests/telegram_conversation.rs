@@ -147,7 +147,7 @@ async fn forty_members_of_a_group_asking_at_once_each_keep_their_thread_in_redis
     let mut largest = 0;
     for key in &keys {
         let value: String = raw.get(key).await?;
-        serde_json::from_str::<callbot::engine::conversation::Context>(&value)?;
+        serde_json::from_str::<callbot::conversation::Context>(&value)?;
         largest = largest.max(value.len());
     }
     assert!(largest < 2_000, "one context is small: {largest} bytes");

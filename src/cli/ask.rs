@@ -6,8 +6,8 @@ use std::process::ExitCode;
 use clap::Args;
 use serde::Serialize;
 
+use crate::conversation::{self, Context, Usage};
 use crate::engine::Engine;
-use crate::engine::conversation::{self, Context, Usage};
 use crate::matcher::Match;
 use crate::reply::Reply;
 

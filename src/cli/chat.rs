@@ -4,8 +4,8 @@
 use std::io::{BufRead, Write};
 use std::process::ExitCode;
 
+use crate::conversation::{self, Context};
 use crate::engine::Engine;
-use crate::engine::conversation::{self, Context};
 use crate::screen::{self, Action, Command, Medium, Screen};
 
 /// Words that end the conversation.
@@ -77,7 +77,7 @@ pub fn respond(
                 Some(screen) => {
                     // A button sets the context as if its question had been typed.
                     if let Action::Entry(id) = &button.action {
-                        *context = Context::opened(engine, id, now);
+                        *context = engine.opened(id, now);
                     }
                     Turn::Show(screen)
                 }

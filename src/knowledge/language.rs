@@ -312,7 +312,7 @@ pub struct CallWords {
     pub qualified: Words,
 }
 
-/// `[follow_up]`: the cues of a follow-up (`crate::engine::cues`).
+/// `[follow_up]`: the cues of a follow-up (`crate::conversation::cues`).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FollowUpWords {

@@ -426,6 +426,11 @@ impl Matcher {
         self.understanding.read(message)
     }
 
+    /// The settings.
+    pub fn config(&self) -> &MatcherConfig {
+        &self.config
+    }
+
     /// What reads questions.
     pub fn understanding(&self) -> &Understanding {
         &self.understanding

@@ -20,7 +20,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use crate::engine::conversation::{self, Context};
+use crate::conversation::{self, Context};
 
 pub use self::redis::{RedisContexts, connect};
 

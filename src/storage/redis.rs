@@ -12,7 +12,7 @@ use redis::AsyncCommands;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
 use super::ContextKey;
-use crate::engine::conversation::{CONTEXT_VERSION, Context};
+use crate::conversation::{CONTEXT_VERSION, Context};
 
 /// The prefix of every key callbot writes to Redis.
 pub const KEY_PREFIX: &str = "callbot";

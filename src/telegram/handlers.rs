@@ -15,7 +15,7 @@ use super::metrics::METRICS;
 use super::send::deliver_all;
 use super::shared::Shared;
 use super::{Client, HandlerResult, Setup, TelegramConfig, commands, render};
-use crate::engine::conversation::{self, Context};
+use crate::conversation::{self, Context};
 use crate::engine::{Engine, SharedEngine};
 use crate::reply::{Reply, ReplyKind};
 use crate::review::ReviewLog;
@@ -120,7 +120,7 @@ pub async fn on_message<R: Client>(
         .reply_to_message()
         .filter(|_| replies_to_bot(&msg, &me))
         .and_then(|m| answered_entry(&engine, m.text()?))
-        .and_then(|id| Context::opened(&engine, id, now));
+        .and_then(|id| engine.opened(id, now));
     let turn = state
         .converse(msg.chat.id.0, sender(&msg), |context| {
             let turn = engine.converse(replied.as_ref().or(context.as_ref()), &question, now);
@@ -207,7 +207,7 @@ pub async fn on_callback<R: Client>(bot: R, query: CallbackQuery, state: Arc<Bot
         let Some(screen) = action.screen(&engine) else { return Ok(()) };
         // A button sets the context as if its question had been typed.
         if let Action::Entry(id) = &action {
-            let context = Context::opened(&engine, id, conversation::now());
+            let context = engine.opened(id, conversation::now());
             state.converse(chat.id.0, query.from.id.0, |_| (context, ())).await;
         }
         deliver_all(&bot, chat.id, &render::messages(&screen), None).await

@@ -10,19 +10,26 @@
 //!
 //! Questions that need no matching (the Nth of a list, the next item, "is that all",
 //! who said it) are answered from the previous entry directly, and when the article does
-//! not give the fact asked for, the reply says so and offers the entry.
+//! not give the fact asked for, the reply says so and offers the entry. A message no cue
+//! reads and the matcher declines alone is read once more after the previous question
+//! ([`Matcher::find_after`]), kept only where it holds to the message's own words.
+//!
+//! The module sits between the reply and the engine: it answers with an [`Answerer`]
+//! (the knowledge, the matcher, the reply settings) that the engine lends it each turn,
+//! and its settings ([`ConversationConfig`]) live here.
+
+pub mod cues;
 
 use std::collections::HashMap;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::Engine;
-use super::cues::{self, Cue, Facet, Pronoun};
+use self::cues::{Cue, Facet, Pronoun};
 use crate::knowledge::language::ConversationWords;
 use crate::knowledge::{EntityKind, Entry, KnowledgeBase, Language, Words};
-use crate::matcher::{Decline, Match, Outcome};
-use crate::reply::{Reply, ReplyKind, Suggestion};
+use crate::matcher::{Decline, Match, Matcher, Outcome};
+use crate::reply::{self, Reply, ReplyConfig, ReplyKind, Suggestion};
 use crate::understanding::{Intent, Normalizer, Wanted};
 
 /// The version of [`Context`]'s stored form. A stored context of another version is
@@ -89,15 +96,6 @@ impl Context {
         now.saturating_sub(self.updated) < idle.as_secs()
     }
 
-    /// The context after a button press or a deep link opened `entry`, as if its
-    /// question had been typed.
-    pub fn opened(engine: &Engine, entry: &str, now: u64) -> Option<Self> {
-        let entry = engine.knowledge.entry(entry)?;
-        let question =
-            engine.conversation.entries.get(&entry.id).map_or_else(String::new, |v| v.question.clone());
-        Some(engine.conversation.next_context(None, entry, question, None, now))
-    }
-
     /// The context after a list screen showed `items` under `name`.
     pub fn listed(previous: Option<Self>, name: &str, items: Vec<String>, now: u64) -> Self {
         let mut context = previous.unwrap_or_default();
@@ -131,6 +129,46 @@ pub struct Usage {
     pub filled: String,
     /// The question as rewritten and matched, if it was.
     pub rewritten: Option<String>,
+}
+
+/// What a conversation answers with: the knowledge, the matcher built from it and the
+/// reply settings. The engine lends it for each turn, so the conversation sits below the
+/// engine and never reaches back up to it.
+#[derive(Debug, Clone, Copy)]
+pub struct Answerer<'a> {
+    /// The knowledge base.
+    pub knowledge: &'a KnowledgeBase,
+    /// The matcher built from it.
+    pub matcher: &'a Matcher,
+    /// How replies are built.
+    pub reply: &'a ReplyConfig,
+}
+
+impl Answerer<'_> {
+    /// Matches a question and builds its reply.
+    pub fn ask(&self, question: &str) -> (Match, Reply) {
+        let found = self.matcher.find(question);
+        let reply = self.reply_to(&found);
+        (found, reply)
+    }
+
+    /// Matches a message read after the question before it in a conversation, and
+    /// builds its reply, where that reading keeps to the message ([`Matcher::find_after`]).
+    pub fn ask_after(&self, question: &str, before: &str) -> Option<(Match, Reply)> {
+        let found = self.matcher.find_after(question, before)?;
+        let reply = self.reply_to(&found);
+        Some((found, reply))
+    }
+
+    /// The reply that opens an entry directly, if the id exists.
+    pub fn open(&self, entry_id: &str) -> Option<Reply> {
+        self.knowledge.entry(entry_id).map(|e| reply::for_entry(self.knowledge, e, self.reply))
+    }
+
+    fn reply_to(&self, found: &Match) -> Reply {
+        let ambiguous = self.matcher.is_ambiguous(found);
+        reply::build(self.knowledge, found, ambiguous, self.reply)
+    }
 }
 
 /// What the conversation knows of the knowledge: built once with the engine.
@@ -202,6 +240,14 @@ fn trim_endings<'t>(text: &'t str, endings: &Words) -> &'t str {
 }
 
 impl Conversation {
+    /// The context after a button press or a deep link opened `entry` of `knowledge`,
+    /// as if its question had been typed.
+    pub fn opened(&self, knowledge: &KnowledgeBase, entry: &str, now: u64) -> Option<Context> {
+        let entry = knowledge.entry(entry)?;
+        let question = self.entries.get(&entry.id).map_or_else(String::new, |v| v.question.clone());
+        Some(self.next_context(None, entry, question, None, now))
+    }
+
     /// Prepares the conversation's view of a knowledge base.
     pub fn new(knowledge: &KnowledgeBase, config: ConversationConfig) -> Self {
         let normalizer = Normalizer::new(&knowledge.aliases);
@@ -301,7 +347,7 @@ impl Conversation {
 
     /// Answers a message given the chat's context (already expired ones included: they
     /// are dropped here) at `now`, in seconds since the epoch.
-    pub fn answer(&self, engine: &Engine, context: Option<&Context>, question: &str, now: u64) -> Turn {
+    pub fn answer(&self, engine: &Answerer<'_>, context: Option<&Context>, question: &str, now: u64) -> Turn {
         let context = context.filter(|c| c.is_alive(now, self.config.idle()));
         let normalized = self.normalizer.normalize(question);
         let cue = cues::read(&self.language, &normalized);
@@ -391,8 +437,8 @@ impl Conversation {
     }
 
     /// The message on its own, or, when that declines it, read after the context's
-    /// question where that reading keeps to the message (`Engine::ask_after`).
-    fn alone_or_after(&self, engine: &Engine, context: &Context, question: &str, now: u64) -> Turn {
+    /// question where that reading keeps to the message ([`Answerer::ask_after`]).
+    fn alone_or_after(&self, engine: &Answerer<'_>, context: &Context, question: &str, now: u64) -> Turn {
         let (found, reply) = engine.ask(question);
         let declined = matches!(found.outcome, Outcome::Decline(Decline::NoMatch | Decline::TooLittle));
         if declined && let Some((found, reply)) = engine.ask_after(question, &context.question) {
@@ -401,8 +447,8 @@ impl Conversation {
         self.matched(engine, Some(context), found, reply, None, now)
     }
 
-    /// The message on its own, as `Engine::ask` answers it.
-    fn alone(&self, engine: &Engine, context: Option<&Context>, question: &str, now: u64) -> Turn {
+    /// The message on its own, as [`Answerer::ask`] answers it.
+    fn alone(&self, engine: &Answerer<'_>, context: Option<&Context>, question: &str, now: u64) -> Turn {
         let (found, reply) = engine.ask(question);
         self.matched(engine, context, found, reply, None, now)
     }
@@ -410,7 +456,7 @@ impl Conversation {
     /// A turn answered by the matcher, with the context it leaves.
     fn matched(
         &self,
-        engine: &Engine,
+        engine: &Answerer<'_>,
         context: Option<&Context>,
         found: Match,
         reply: Reply,
@@ -470,7 +516,7 @@ impl Conversation {
     /// The Nth item of a list.
     fn list_item(
         &self,
-        engine: &Engine,
+        engine: &Answerer<'_>,
         context: Option<&Context>,
         list: &Shown,
         n: usize,
@@ -500,7 +546,7 @@ impl Conversation {
     /// An entry opened from the context, as a button would open it.
     fn opened_turn(
         &self,
-        engine: &Engine,
+        engine: &Answerer<'_>,
         context: Option<&Context>,
         id: &str,
         list: Option<Shown>,
@@ -516,7 +562,7 @@ impl Conversation {
     }
 
     /// 还有呢: the next item of the list, or the next related entry not yet shown.
-    fn next(&self, engine: &Engine, context: &Context, now: u64) -> Turn {
+    fn next(&self, engine: &Answerer<'_>, context: &Context, now: u64) -> Turn {
         if let Some(list) = &context.list {
             if list.position < list.items.len() {
                 let item = (list.position + 1).to_string();
@@ -544,7 +590,7 @@ impl Conversation {
     }
 
     /// 没了吗: whether the list (or what the article says on the topic) is complete.
-    fn complete(&self, engine: &Engine, context: &Context, _now: u64) -> Turn {
+    fn complete(&self, engine: &Answerer<'_>, context: &Context, _now: u64) -> Turn {
         let topics = |ids: &[String]| -> String {
             ids.iter()
                 .filter_map(|id| engine.knowledge.entry(id))
@@ -589,7 +635,7 @@ impl Conversation {
 
     /// 为什么 / 谁说的 / 什么时候 …: that facet of the last entry; when the entry does
     /// not give it, a reply that says so.
-    fn facet(&self, engine: &Engine, context: &Context, facet: Facet, now: u64) -> Option<Turn> {
+    fn facet(&self, engine: &Answerer<'_>, context: &Context, facet: Facet, now: u64) -> Option<Turn> {
         let entry = engine.knowledge.entry(context.entry.as_deref()?)?;
         let mut reply = engine.open(&entry.id)?;
         let text = entry.quotes.iter().fold(entry.answer.clone(), |text, q| text + &q.text);
@@ -637,7 +683,7 @@ impl Conversation {
 
     /// 谁说…: the speaker of the last entry's quote that shares most with what follows
     /// 谁说 (at least one pair of characters), with the entry's answer.
-    fn who_said(&self, engine: &Engine, context: &Context, normalized: &str, now: u64) -> Option<Turn> {
+    fn who_said(&self, engine: &Answerer<'_>, context: &Context, normalized: &str, now: u64) -> Option<Turn> {
         let compact: String = normalized.chars().filter(|c| !c.is_whitespace()).collect();
         let words = &self.language.conversation;
         let claim = words.who_said.iter().find_map(|w| compact.strip_prefix(w))?;
@@ -682,7 +728,7 @@ impl Conversation {
     /// does not give (在哪交接 after the swap): which detail, and what the article says.
     fn unreported_detail(
         &self,
-        engine: &Engine,
+        engine: &Answerer<'_>,
         context: &Context,
         question: &str,
         normalized: &str,
@@ -714,7 +760,7 @@ impl Conversation {
     /// Whether a short message asks where, through whom, how long, from what point or how
     /// many of a thing, and the last entry's own text gives that (社交媒体平台, 电讯社,
     /// 记者会, 30天, 从…开始, 145架无人机).
-    fn given_by_last(&self, engine: &Engine, context: &Context, normalized: &str) -> bool {
+    fn given_by_last(&self, engine: &Answerer<'_>, context: &Context, normalized: &str) -> bool {
         let compact: String = normalized.chars().filter(|c| !c.is_whitespace()).collect();
         if compact.chars().count() > GIVEN_MAX_CHARS || self.names_other_subject(context, normalized) {
             return false;
@@ -729,7 +775,7 @@ impl Conversation {
 
     /// Whether a message is a word of the last entry's answer and 什么 (依照什么 after
     /// 依照俄方法律): it asks what follows that word there.
-    fn asks_what_follows_in_last(&self, engine: &Engine, context: &Context, normalized: &str) -> bool {
+    fn asks_what_follows_in_last(&self, engine: &Answerer<'_>, context: &Context, normalized: &str) -> bool {
         let compact: String = normalized.chars().filter(|c| !c.is_whitespace()).collect();
         let Some(word) = compact.strip_suffix(self.language.conversation.what.as_str()) else {
             return false;
@@ -740,7 +786,7 @@ impl Conversation {
     }
 
     /// Whether a message counts something (第二个条件) that the last entry's answer names.
-    fn counts_in_last(&self, engine: &Engine, context: &Context, normalized: &str) -> bool {
+    fn counts_in_last(&self, engine: &Answerer<'_>, context: &Context, normalized: &str) -> bool {
         let entry = context.entry.as_deref().and_then(|id| engine.knowledge.entry(id));
         cues::ordinal_noun(&self.language, normalized)
             .is_some_and(|noun| entry.is_some_and(|e| e.answer.contains(&noun)))
@@ -748,7 +794,7 @@ impl Conversation {
 
     /// Whether the last question asked for several things (哪些条件, not 哪几点) and its
     /// entry's answer lists them (…、…), with no list shown: an ordinal counts in that answer.
-    fn listed_by_last(&self, engine: &Engine, context: &Context) -> bool {
+    fn listed_by_last(&self, engine: &Answerer<'_>, context: &Context) -> bool {
         let entry = context.entry.as_deref().and_then(|id| engine.knowledge.entry(id));
         context.list.is_none()
             && self.language.conversation.list_question_words.any_in(&context.question)
@@ -771,14 +817,14 @@ impl Conversation {
     }
 
     /// 那X呢: the previous question about X, if the matcher answers it and knows X.
-    fn ellipsis(&self, engine: &Engine, context: &Context, subject: &str, now: u64) -> Option<Turn> {
+    fn ellipsis(&self, engine: &Answerer<'_>, context: &Context, subject: &str, now: u64) -> Option<Turn> {
         // A subject no entry speaks of (拜登, 天然气价格) is matched alone first: when the
         // knowledge does not know it either, there is nothing to rewrite.
         let mentioned = self.entries.values().any(|view| view.text.contains(subject));
         let alone = (!mentioned).then(|| engine.matcher.find(subject));
         if alone
             .as_ref()
-            .is_some_and(|a| !a.best().is_some_and(|c| c.score >= engine.config.matcher.threshold))
+            .is_some_and(|a| !a.best().is_some_and(|c| c.score >= engine.matcher.config().threshold))
         {
             return None;
         }
@@ -799,7 +845,7 @@ impl Conversation {
             return Some(turn);
         }
         let alone = alone.unwrap_or_else(|| engine.matcher.find(subject));
-        let known = alone.best().is_some_and(|c| c.score >= engine.config.matcher.threshold);
+        let known = alone.best().is_some_and(|c| c.score >= engine.matcher.config().threshold);
         let related = alone.candidates.iter().any(|c| engine.knowledge.entries[c.entry].id == entry.id);
         (known && related).then_some(turn)
     }
@@ -807,7 +853,7 @@ impl Conversation {
     /// A pronoun replaced by the last person or topic.
     fn pronoun(
         &self,
-        engine: &Engine,
+        engine: &Answerer<'_>,
         context: &Context,
         normalized: &str,
         pronoun: Pronoun<'_>,
@@ -844,7 +890,7 @@ impl Conversation {
     /// name, so the rewrite is kept only when the entry found names that person.
     fn identity(
         &self,
-        engine: &Engine,
+        engine: &Answerer<'_>,
         context: &Context,
         person: &str,
         rewritten: String,
@@ -859,7 +905,7 @@ impl Conversation {
     /// the message itself names.
     fn own_person(
         &self,
-        engine: &Engine,
+        engine: &Answerer<'_>,
         context: &Context,
         normalized: &str,
         word: &str,
@@ -878,7 +924,13 @@ impl Conversation {
     /// asked about the last topic, may be answered by a neighbouring entry.
     /// The last topic is tried first, then the last entry's speaker, kept only for
     /// another entry of the same speaker (乌克兰空军拦截了多少).
-    fn other_entry(&self, engine: &Engine, context: &Context, normalized: &str, now: u64) -> Option<Turn> {
+    fn other_entry(
+        &self,
+        engine: &Answerer<'_>,
+        context: &Context,
+        normalized: &str,
+        now: u64,
+    ) -> Option<Turn> {
         let entry = engine.knowledge.entry(context.entry.as_deref()?)?;
         let compact = normalized.replace(' ', "");
         let speaker = self.entries.get(&entry.id).and_then(|view| view.person.as_ref());
@@ -897,7 +949,7 @@ impl Conversation {
     /// A rewritten question, kept when the matcher answers it.
     fn rewritten(
         &self,
-        engine: &Engine,
+        engine: &Answerer<'_>,
         context: &Context,
         cue: &'static str,
         filled: &str,
@@ -914,15 +966,20 @@ impl Conversation {
     }
 
     /// The reply to a bare follow-up with nothing to follow: what can be asked.
-    fn clarify(&self, engine: &Engine) -> Turn {
+    fn clarify(&self, engine: &Answerer<'_>) -> Turn {
         let replies = &engine.knowledge.replies;
         let text = replies.with_scope(&replies.follow_up.clarify);
-        let reply =
-            self.plain_reply(engine, ReplyKind::Declined, text, &engine.config.reply.fallback_suggestions);
+        let reply = self.plain_reply(engine, ReplyKind::Declined, text, &engine.reply.fallback_suggestions);
         Turn { found: None, reply, context: None, usage: None }
     }
 
-    fn plain_reply(&self, engine: &Engine, kind: ReplyKind, text: String, suggested: &[String]) -> Reply {
+    fn plain_reply(
+        &self,
+        engine: &Answerer<'_>,
+        kind: ReplyKind,
+        text: String,
+        suggested: &[String],
+    ) -> Reply {
         Reply {
             kind,
             entry: None,
@@ -933,7 +990,7 @@ impl Conversation {
             suggestions: suggested
                 .iter()
                 .filter_map(|id| engine.knowledge.entry(id))
-                .take(engine.config.reply.max_follow_ups)
+                .take(engine.reply.max_follow_ups)
                 .map(suggestion)
                 .collect(),
         }
