@@ -1,6 +1,7 @@
 //! Webhook mode in process: the real `callbot::telegram::webhook::serve` (real teloxide
-//! client, axum listener, handler tree) against the fake Bot API server, which POSTs
-//! updates to it as Telegram does and sends again what was not acknowledged.
+//! client, hyper listener with axum routes, handler tree) against the fake Bot API
+//! server, which POSTs updates to it as Telegram does and sends again what was not
+//! acknowledged; and raw TCP clients that behave as an attacker would.
 
 use callbot_test_support as common;
 
@@ -48,6 +49,61 @@ async fn post(options: &WebhookOptions, body: &Value, secret: Option<&str>) -> R
         request = request.header(SECRET_HEADER, secret);
     }
     Ok(request.send().await?.status().as_u16())
+}
+
+/// Sends `head` on a fresh connection to the listener and returns what comes back
+/// within `within`, and whether the listener closed the connection by then.
+async fn raw(options: &WebhookOptions, head: &str, within: Duration) -> (String, bool) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(options.listen).await.expect("the listener accepts");
+    stream.write_all(head.as_bytes()).await.expect("the head is sent");
+    let mut received = Vec::new();
+    let mut buffer = [0u8; 4096];
+    let deadline = tokio::time::Instant::now() + within;
+    let closed = loop {
+        match tokio::time::timeout_at(deadline, stream.read(&mut buffer)).await {
+            Ok(Ok(0) | Err(_)) => break true,
+            Ok(Ok(n)) => received.extend_from_slice(&buffer[..n]),
+            Err(_) => break false,
+        }
+    };
+    (String::from_utf8_lossy(&received).into_owned(), closed)
+}
+
+#[tokio::test]
+async fn a_post_without_the_secret_is_refused_before_its_body_is_read() -> TestResult {
+    let fake = FakeTelegram::start().await;
+    let (running, options) = bot::start_webhook(&fake, bot::engine(), None).await;
+    let path = options.url.path().to_owned();
+    // A body of 1.9 MB is announced and never sent: the 401 does not wait for it.
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 1900000\r\n\r\n{{\"update_id\":"
+    );
+    let (wrong, _) = raw(&options, &head, Duration::from_secs(3)).await;
+    let with_a_wrong_secret = head.replace("host: x", &format!("host: x\r\n{SECRET_HEADER}: not-the-secret"));
+    let (also_wrong, _) = raw(&options, &with_a_wrong_secret, Duration::from_secs(3)).await;
+    // The bot goes on answering.
+    let alice = user(2101);
+    fake.push_text(TextMessage::private(&alice, PRISONERS));
+    let delivered = bot::wait_for_delivered(&fake, alice.id, 1, WAIT).await;
+    running.stop().await;
+
+    assert!(wrong.starts_with("HTTP/1.1 401"), "no secret: {wrong:?}");
+    assert!(also_wrong.starts_with("HTTP/1.1 401"), "a wrong secret: {also_wrong:?}");
+    assert!(bot::shown(&delivered[0]).contains("175"));
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_client_that_trickles_its_headers_is_disconnected() -> TestResult {
+    let fake = FakeTelegram::start().await;
+    let (running, options) = bot::start_webhook(&fake, bot::engine(), None).await;
+    let limit = callbot::telegram::listener::ListenerLimits::default().header_read;
+    let (received, closed) =
+        raw(&options, "POST / HTTP/1.1\r\nhost: x\r\n", limit + Duration::from_secs(5)).await;
+    running.stop().await;
+    assert!(closed, "the connection is closed once the header timeout passes: {received:?}");
+    Ok(())
 }
 
 #[tokio::test]

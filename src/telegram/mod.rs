@@ -12,6 +12,7 @@ mod commands;
 mod config;
 mod flood;
 mod handlers;
+pub mod listener;
 pub mod metrics;
 pub mod polling;
 mod render;

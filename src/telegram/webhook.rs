@@ -5,12 +5,16 @@
 //! teloxide's stock listener is not used: it answers 200 as soon as an update is queued,
 //! and deletes the webhook when it stops (another instance may still be serving). Here:
 //! - `POST <path of the public URL>`: the update, with `X-Telegram-Bot-Api-Secret-Token`
-//!   (401 without the right one); 503 once stopping, so Telegram retries elsewhere;
+//!   (401 without the right one, compared in constant time and checked before the body
+//!   is read, so a stranger cannot make the listener buffer anything); a body must
+//!   arrive within [`BODY_READ`] and hold at most [`MAX_BODY`] bytes; 503 once stopping
+//!   or with [`MAX_IN_FLIGHT`] updates in hand, so Telegram retries later or elsewhere;
 //! - `GET /healthz`: 200 when the knowledge is loaded and the configured Redis answers;
 //! - `GET /metrics`: Prometheus text ([`super::metrics`]).
 //!
 //! With Redis ([`Shared`]) every update is claimed before it is handled, so a
-//! redelivery to another instance is not answered twice.
+//! redelivery to another instance is not answered twice. The HTTP side (header timeout,
+//! connection cap) is [`super::listener`]'s.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -18,16 +22,18 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
+use subtle::ConstantTimeEq;
 use teloxide::dispatching::UpdateHandler;
 use teloxide::prelude::*;
 use teloxide::types::Me;
 use tokio::sync::Notify;
 
+use super::listener::{self, ListenerLimits};
 use super::metrics::METRICS;
 use super::shared::{ClaimKeeper, Claimed, Shared};
 use super::{BotState, Client, SHUTDOWN_GRACE, Setup, StartError, Stop, allowed_updates, start_up};
@@ -36,11 +42,19 @@ use super::{BotState, Client, SHUTDOWN_GRACE, Setup, StartError, Stop, allowed_u
 pub const SECRET_VARIABLE: &str = "CALLBOT_WEBHOOK_SECRET";
 /// The header Telegram sends the secret token in.
 pub const SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";
-/// Where the listener listens unless told otherwise.
-pub const DEFAULT_LISTEN: &str = "0.0.0.0:8443";
+/// Where the listener listens unless told otherwise: loopback, behind the HTTPS proxy
+/// that is the way in (README, "Deployment").
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8443";
 /// How many updates Telegram may POST at once (its most; its default is 40): replies take
 /// most of their time waiting for Telegram, so more at once means more per second.
 pub const MAX_CONNECTIONS: u8 = 100;
+/// The most updates handled at once; one more gets 503 and is sent again by Telegram.
+/// Telegram itself keeps at most [`MAX_CONNECTIONS`] in flight.
+pub const MAX_IN_FLIGHT: usize = 2 * MAX_CONNECTIONS as usize;
+/// The largest body read (an update is a few kilobytes).
+pub const MAX_BODY: usize = 1 << 20;
+/// How long the body of an authenticated request may take to arrive.
+pub const BODY_READ: Duration = Duration::from_secs(10);
 /// How long a redelivered update waits for another instance's claim on it to end.
 const WAIT_FOR_CLAIM: Duration = Duration::from_secs(15);
 
@@ -142,14 +156,11 @@ where
         .route("/metrics", get(metrics))
         .with_state(listener.clone());
     let (close, closed) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(async move {
-        let serving = axum::serve(tcp, app).with_graceful_shutdown(async {
-            let _ = closed.await;
-        });
-        if let Err(error) = serving.await {
-            log::error!("webhook listener failed: {error}");
-        }
-    });
+    let closing = async {
+        let _ = closed.await;
+    };
+    let server =
+        tokio::spawn(listener::serve(tcp, app, ListenerLimits::default(), closing, Duration::from_secs(1)));
     log::info!("callbot is serving the webhook on {} (path {path})", options.listen);
     stop.wait().await;
     log::info!("shutting down: new updates get 503, finishing replies in flight");
@@ -167,8 +178,8 @@ where
         log::warn!("replies still in flight {SHUTDOWN_GRACE:?} after the stop signal were given up");
     }
     let _ = close.send(());
-    if tokio::time::timeout(Duration::from_secs(1), server).await.is_err() {
-        log::warn!("the listener did not close within 1 s");
+    if tokio::time::timeout(Duration::from_secs(2), server).await.is_err() {
+        log::warn!("the listener did not close within 2 s");
     }
     log::info!("stopped");
     Ok(())
@@ -195,18 +206,35 @@ impl<R> Drop for InFlight<'_, R> {
 async fn on_update<R: Client>(
     State(listener): State<Arc<Listener<R>>>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> StatusCode {
     let received = Instant::now();
     if listener.stopping.load(Ordering::SeqCst) {
         return StatusCode::SERVICE_UNAVAILABLE;
     }
-    let secret = headers.get(SECRET_HEADER).map(axum::http::HeaderValue::as_bytes);
-    if secret != Some(listener.secret.as_bytes()) {
+    // The secret comes from the headers: a request without it is refused before a byte
+    // of its body is read.
+    let secret = headers.get(SECRET_HEADER).map_or(&[][..], axum::http::HeaderValue::as_bytes);
+    if !bool::from(secret.ct_eq(listener.secret.as_bytes())) {
         log::warn!("a webhook request without the right secret token was refused");
         return StatusCode::UNAUTHORIZED;
     }
+    if listener.in_flight.load(Ordering::SeqCst) >= MAX_IN_FLIGHT {
+        log::warn!("{MAX_IN_FLIGHT} updates in hand: 503, Telegram sends this one again");
+        return StatusCode::SERVICE_UNAVAILABLE;
+    }
     let _in_flight = InFlight::new(&listener);
+    let body = match tokio::time::timeout(BODY_READ, axum::body::to_bytes(body, MAX_BODY)).await {
+        Ok(Ok(body)) => body,
+        Ok(Err(error)) => {
+            log::warn!("a webhook body could not be read (over {MAX_BODY} bytes, or cut off): {error}");
+            return StatusCode::BAD_REQUEST;
+        }
+        Err(_) => {
+            log::warn!("a webhook body did not arrive within {BODY_READ:?}");
+            return StatusCode::REQUEST_TIMEOUT;
+        }
+    };
     let update: Update = match serde_json::from_slice(&body) {
         Ok(update) => update,
         Err(error) => {
