@@ -102,7 +102,8 @@ impl Settings {
         origin: &str,
         environment: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Self, ConfigError> {
-        let file: toml::Table = toml::from_str(text).map_err(|e| invalid(origin, e.message()))?;
+        let file: toml::Table = toml::from_str(text)
+            .map_err(|e: toml::de::Error| invalid(&at_line(origin, text, &e), e.message()))?;
         let mut overrides = Vec::new();
         for (variable, value) in environment {
             let Some(path) = variable.strip_prefix(ENV_PREFIX) else { continue };
@@ -234,7 +235,27 @@ fn validate_matcher(matcher: &MatcherConfig) -> Result<(), String> {
     if matcher.candidates == 0 {
         return Err("matcher.candidates must be at least 1".to_owned());
     }
+    for (key, value) in [
+        ("ambiguity_margin", matcher.ambiguity_margin),
+        ("learned_weight", matcher.learned_weight),
+        ("out_of_scope", matcher.out_of_scope),
+    ] {
+        if !(0.0..=1.0).contains(&value) {
+            return Err(format!("matcher.{key} must be between 0 and 1, not {value}"));
+        }
+    }
     Ok(())
+}
+
+/// `origin:line:column` of a syntax error, where the parser gives its place.
+fn at_line(origin: &str, text: &str, error: &toml::de::Error) -> String {
+    let Some(start) = error.span().map(|span| span.start.min(text.len())) else {
+        return origin.to_owned();
+    };
+    let before = text.get(..start).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    format!("{origin}:{line}:{column}")
 }
 
 fn invalid(origin: &str, message: &str) -> ConfigError {
@@ -291,6 +312,22 @@ mod tests {
         let err =
             Config::from_toml_str("[matcher]\nthreshhold = 0.4\n", "test.toml", env(&[])).expect_err("typo");
         assert!(err.to_string().contains("threshhold") && err.to_string().contains("test.toml"), "{err}");
+    }
+
+    #[test]
+    fn a_syntax_error_names_its_line_and_column() {
+        let err = Config::from_toml_str("[matcher]\nthreshold = 0.2\nbad = = 3\n", "c.toml", env(&[]))
+            .expect_err("syntax");
+        assert!(err.to_string().contains("c.toml:3:7"), "{err}");
+    }
+
+    #[test]
+    fn every_share_of_the_matcher_is_between_0_and_1() {
+        for key in ["AMBIGUITY_MARGIN", "LEARNED_WEIGHT", "OUT_OF_SCOPE"] {
+            let variable = format!("CALLBOT__MATCHER__{key}");
+            let err = Config::from_toml_str("", "t", env(&[(variable.as_str(), "1.5")])).expect_err("range");
+            assert!(err.to_string().contains("not 1.5"), "{err}");
+        }
     }
 
     #[test]

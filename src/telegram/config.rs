@@ -59,6 +59,11 @@ impl Default for TelegramConfig {
     }
 }
 
+/// The slowest refill of the flood limit: one question a thousand seconds.
+const MIN_FLOOD_PER_SECOND: f64 = 0.001;
+/// The fastest: far above what Telegram delivers to one user.
+const MAX_FLOOD_PER_SECOND: f64 = 1000.0;
+
 impl TelegramConfig {
     /// The section these settings are read from.
     pub const SECTION: &str = "telegram";
@@ -70,8 +75,16 @@ impl TelegramConfig {
 
     /// Checks the values that serde cannot.
     pub fn validate(&self) -> Result<(), String> {
-        if self.flood_per_second.is_nan() || self.flood_per_second <= 0.0 {
-            return Err(format!("telegram.flood_per_second must be above 0, not {}", self.flood_per_second));
+        let rate = self.flood_per_second;
+        if !(MIN_FLOOD_PER_SECOND..=MAX_FLOOD_PER_SECOND).contains(&rate) {
+            return Err(format!(
+                "telegram.flood_per_second must be {MIN_FLOOD_PER_SECOND} to {MAX_FLOOD_PER_SECOND}, not {rate}"
+            ));
+        }
+        if self.flood_burst == 0 {
+            return Err(
+                "telegram.flood_burst must be at least 1, not 0 (no question would ever pass)".to_owned()
+            );
         }
         if !(1..=50).contains(&self.inline_results) {
             return Err(format!("telegram.inline_results must be 1 to 50, not {}", self.inline_results));
@@ -102,6 +115,18 @@ impl TelegramConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn flood_settings_that_would_never_admit_or_never_limit_are_refused() {
+        for rate in [f64::INFINITY, f64::NAN, 0.0, 1e-300, -1.0, 1e6] {
+            let config = TelegramConfig { flood_per_second: rate, ..TelegramConfig::default() };
+            let error = config.validate().expect_err("refused");
+            assert!(error.contains(&format!("not {rate}")), "{error}");
+        }
+        let config = TelegramConfig { flood_burst: 0, ..TelegramConfig::default() };
+        assert!(config.validate().expect_err("refused").contains("flood_burst"));
+        assert!(TelegramConfig::default().validate().is_ok());
+    }
 
     #[test]
     fn a_poll_longer_than_the_client_waits_is_refused() {
