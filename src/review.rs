@@ -3,7 +3,10 @@
 //! Every question that is declined, answered with a "did you mean" (clarified), or
 //! answered with a score barely above the threshold (low margin) is appended to a JSON
 //! Lines file: the time, the kind of chat, the question, its words, the best entries with
-//! their scores, and why it was not answered. No user or chat id is written.
+//! their scores, and why it was not answered. No user or chat id is written, a question
+//! is kept to `matcher.max_question_chars` characters, and the file is bounded: past
+//! [`MAX_LOG_BYTES`] it is renamed to `<name>.1` (replacing the one before) and a new
+//! one is started.
 //!
 //! [`group`] reads such a log back for `callbot review`: questions whose nearest entry
 //! came close are grouped by that entry (a phrasing to add to it); the others by the word
@@ -133,7 +136,7 @@ impl Record {
         Some(Self {
             time,
             chat: chat.to_owned(),
-            question: question.to_owned(),
+            question: question.chars().take(engine.config.matcher.max_question_chars).collect(),
             words: found.words.clone(),
             best,
             why,
@@ -141,12 +144,30 @@ impl Record {
     }
 }
 
+/// The size past which the review log is rotated.
+pub const MAX_LOG_BYTES: u64 = 64 << 20;
+
 /// The review log, open for appending; shared by every handler.
 #[derive(Debug)]
 pub struct ReviewLog {
     path: PathBuf,
     low_margin: f64,
-    file: Mutex<File>,
+    max_bytes: u64,
+    file: Mutex<Appending>,
+}
+
+/// The file being appended to and its size.
+#[derive(Debug)]
+struct Appending {
+    file: File,
+    size: u64,
+}
+
+fn open_appending(path: &Path) -> Result<Appending, ReviewError> {
+    let io = |source| ReviewError::Io { path: path.to_owned(), source };
+    let file = OpenOptions::new().create(true).append(true).open(path).map_err(io)?;
+    let size = file.metadata().map_err(io)?.len();
+    Ok(Appending { file, size })
 }
 
 /// Why the review log could not be written or read; names the file (and the line).
@@ -178,12 +199,21 @@ impl ReviewLog {
     /// Opens (or creates) the log for appending; answers scoring less than `low_margin`
     /// above the threshold are logged too.
     pub fn open(path: &Path, low_margin: f64) -> Result<Self, ReviewError> {
-        let file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .map_err(|source| ReviewError::Io { path: path.to_owned(), source })?;
-        Ok(Self { path: path.to_owned(), low_margin, file: Mutex::new(file) })
+        let file = open_appending(path)?;
+        Ok(Self { path: path.to_owned(), low_margin, max_bytes: MAX_LOG_BYTES, file: Mutex::new(file) })
+    }
+
+    /// The log rotated past `max_bytes` instead of [`MAX_LOG_BYTES`].
+    pub fn with_max_bytes(mut self, max_bytes: u64) -> Self {
+        self.max_bytes = max_bytes;
+        self
+    }
+
+    /// Where the log is moved when it is rotated.
+    pub fn rotated_path(&self) -> PathBuf {
+        let mut name = self.path.clone().into_os_string();
+        name.push(".1");
+        PathBuf::from(name)
     }
 
     /// The file written to.
@@ -197,8 +227,15 @@ impl ReviewLog {
             .map_err(|e| ReviewError::Io { path: self.path.clone(), source: std::io::Error::other(e) })?;
         line.push(b'\n');
         // One write per line, under the lock: lines from concurrent handlers never interleave.
-        let mut file = self.file.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        file.write_all(&line).map_err(|source| ReviewError::Io { path: self.path.clone(), source })
+        let mut open = self.file.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if open.size > 0 && open.size + line.len() as u64 > self.max_bytes {
+            std::fs::rename(&self.path, self.rotated_path())
+                .map_err(|source| ReviewError::Io { path: self.path.clone(), source })?;
+            *open = open_appending(&self.path)?;
+        }
+        open.file.write_all(&line).map_err(|source| ReviewError::Io { path: self.path.clone(), source })?;
+        open.size += line.len() as u64;
+        Ok(())
     }
 
     /// Logs the question if it is one to review; a failure to write is logged, not raised.

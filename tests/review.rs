@@ -36,6 +36,31 @@ fn fixed_set() -> Vec<Record> {
 }
 
 #[test]
+fn the_log_is_rotated_past_its_size_and_keeps_every_record_of_the_new_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("review.jsonl");
+    let log = ReviewLog::open(&path, 0.05).expect("opens").with_max_bytes(400);
+    for record in fixed_set().iter().cycle().take(12) {
+        log.append(record).expect("written");
+    }
+    let current = std::fs::metadata(&path).expect("current").len();
+    let rotated = std::fs::metadata(log.rotated_path()).expect("rotated").len();
+    assert!(current <= 400 && rotated <= 400, "each file within the cap: {current}, {rotated}");
+    let kept =
+        review::read(&path).expect("reads").len() + review::read(&log.rotated_path()).expect("reads").len();
+    assert!(kept >= 4, "the newest records are kept whole: {kept}");
+}
+
+#[test]
+fn a_long_question_is_kept_only_to_the_longest_question_read() {
+    let engine = common::knowledge::engine();
+    let question = "天气".repeat(2_000);
+    let (found, reply) = engine.ask(&question);
+    let record = Record::of(&engine, "private", &question, &found, &reply, 0.05).expect("recorded");
+    assert_eq!(record.question.chars().count(), engine.config.matcher.max_question_chars);
+}
+
+#[test]
 fn questions_are_grouped_by_nearest_entry_then_by_shared_words() {
     let groups = review::group(&fixed_set(), 0.25);
     let summary: Vec<(Advice, usize)> = groups.iter().map(|g| (g.advice.clone(), g.count)).collect();

@@ -301,12 +301,15 @@ fn log_answer(kind: &str, chat_type: &str, question: &str, reply: &Reply, score:
         "update={kind} chat={chat_type} entry={entry} answered={} score={score:.3} ms={ms}",
         reply.is_answered()
     );
-    if reply.is_answered() {
-        log::debug!("question: {question}");
-    } else {
-        log::info!("declined question: {question}");
-    }
+    // The question itself only at debug (it may hold personal data), on one line and cut.
+    let shown: String =
+        question.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(LOGGED_CHARS).collect();
+    let status = if reply.is_answered() { "answered" } else { "declined" };
+    log::debug!("{status} question: {shown}");
 }
+
+/// How much of a question the debug log shows.
+const LOGGED_CHARS: usize = 200;
 
 /// The outcome of a question, as counted in the metrics.
 fn outcome(kind: ReplyKind) -> &'static str {
