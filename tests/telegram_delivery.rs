@@ -472,7 +472,7 @@ async fn a_flooding_user_waits_and_others_do_not() -> TestResult {
     // 20 questions, 2 at once, then 20 a second: the flooder's last answer after ~0.9 s.
     let (other, flooder) = flood(20, 2, 20.0).await?;
     assert!(flooder >= Duration::from_millis(800), "the flood gate slowed the flooder: {flooder:?}");
-    assert!(other < Duration::from_millis(500), "the other user waited {other:?}");
+    // Against the flooder's wait in the same run, not a clock: a loaded machine slows both.
     assert!(other < flooder / 2, "the other user ({other:?}) waited behind the flooder ({flooder:?})");
     Ok(())
 }
@@ -486,6 +486,7 @@ async fn a_user_flooding_past_the_dispatchers_queue_does_not_stall_others() -> T
     // 110 questions, 2 at once, then 40 a second: the flooder's last answer after ~2.7 s.
     let (other, flooder) = flood(110, 2, 40.0).await?;
     assert!(flooder >= Duration::from_millis(2400), "the flood gate slowed the flooder: {flooder:?}");
-    assert!(other < Duration::from_millis(500), "the other user waited {other:?} behind the flooder");
+    // Against the flooder's wait in the same run, not a clock: a loaded machine slows both.
+    assert!(other < flooder / 4, "the other user waited {other:?} behind the flooder ({flooder:?})");
     Ok(())
 }

@@ -95,6 +95,47 @@ fn round(score: f64) -> f64 {
     (score * 1000.0).round() / 1000.0
 }
 
+/// The most of one input line that is kept: far more than the longest question read
+/// (`matcher.max_question_chars`), far less than a line that would fill the memory.
+pub const MAX_LINE_BYTES: usize = 16 * 1024;
+
+/// Reads the next line into `line` (cleared first), keeping at most [`MAX_LINE_BYTES`]
+/// of it: the rest is read and dropped, never held, so a 100 MB line costs no more than
+/// a long one (its kept part is declined as too long). `false` at the end of input.
+fn read_line(input: &mut impl BufRead, line: &mut Vec<u8>) -> std::io::Result<bool> {
+    line.clear();
+    let mut cut = false;
+    let mut any = false;
+    loop {
+        let chunk = input.fill_buf()?;
+        if chunk.is_empty() {
+            break;
+        }
+        any = true;
+        let (taken, ends) = match chunk.iter().position(|&b| b == b'\n') {
+            Some(at) => (at + 1, true),
+            None => (chunk.len(), false),
+        };
+        let room = MAX_LINE_BYTES.saturating_sub(line.len());
+        cut |= taken > room;
+        line.extend_from_slice(&chunk[..taken.min(room)]);
+        input.consume(taken);
+        if ends {
+            break;
+        }
+    }
+    if cut {
+        // The cut must not split a character: what is kept ends where one ends.
+        if let Err(error) = std::str::from_utf8(line)
+            && error.error_len().is_none()
+        {
+            line.truncate(error.valid_up_to());
+        }
+        log::warn!("a line longer than {MAX_LINE_BYTES} bytes was cut to its first {MAX_LINE_BYTES}");
+    }
+    Ok(any)
+}
+
 /// Answers the arguments, or each line of standard input until its end.
 pub fn run(engine: &Engine, args: &AskArgs) -> anyhow::Result<ExitCode> {
     let stdout = std::io::stdout();
@@ -111,11 +152,7 @@ pub fn run(engine: &Engine, args: &AskArgs) -> anyhow::Result<ExitCode> {
         return dialogue(engine, args, &mut input, &mut out);
     }
     let mut line = Vec::new();
-    loop {
-        line.clear();
-        if input.read_until(b'\n', &mut line)? == 0 {
-            break;
-        }
+    while read_line(&mut input, &mut line)? {
         let bytes = line.strip_suffix(b"\n").unwrap_or(&line);
         let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
         match std::str::from_utf8(bytes) {
@@ -213,8 +250,7 @@ fn dialogue(
     let mut contexts: std::collections::HashMap<String, Context> = std::collections::HashMap::new();
     let mut line = Vec::new();
     loop {
-        line.clear();
-        if input.read_until(b'\n', &mut line)? == 0 {
+        if !read_line(input, &mut line)? {
             return Ok(ExitCode::SUCCESS);
         }
         let text = String::from_utf8_lossy(&line);
@@ -287,5 +323,26 @@ fn explain_usage(usage: Option<&Usage>) -> String {
             usage.filled,
             usage.rewritten.as_deref().map(|q| format!("; asked as: {q}")).unwrap_or_default()
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_huge_line_is_kept_to_its_first_bytes_and_the_next_line_is_whole() {
+        let mut input = Vec::new();
+        input.extend(std::iter::repeat_n(b'x', 10 * MAX_LINE_BYTES));
+        input.extend_from_slice(b"\nnext\nlast");
+        let mut reader = std::io::BufReader::with_capacity(1024, &input[..]);
+        let mut line = Vec::new();
+        assert!(read_line(&mut reader, &mut line).expect("reads"));
+        assert_eq!(line.len(), MAX_LINE_BYTES);
+        assert!(read_line(&mut reader, &mut line).expect("reads"));
+        assert_eq!(line, b"next\n");
+        assert!(read_line(&mut reader, &mut line).expect("reads"));
+        assert_eq!(line, b"last");
+        assert!(!read_line(&mut reader, &mut line).expect("reads"));
     }
 }
