@@ -8,7 +8,7 @@ use callbot_test_support as common;
 use std::time::{Duration, Instant};
 
 use callbot::conversation::{CONTEXT_VERSION, Context};
-use callbot::storage::{ContextStore, RedisContexts, connect};
+use callbot::storage::{ContextStore, RedisContexts, check, connect};
 use common::redis::RedisServer;
 use redis::AsyncCommands;
 
@@ -83,4 +83,32 @@ async fn users_of_one_chat_are_kept_apart() {
 
     assert_eq!(store.load(-5, 42).await.and_then(|c| c.entry).as_deref(), Some("hockey"));
     assert_eq!(store.load(-5, 43).await.and_then(|c| c.entry).as_deref(), Some("bridges"));
+}
+
+#[tokio::test]
+async fn refused_credentials_fail_the_start_up_check_and_a_server_that_is_down_does_not() {
+    let redis = RedisServer::start();
+    let mut admin = connect(&redis.url()).expect("a valid URL");
+    assert!(check(&admin).await.is_ok(), "an open server passes");
+    let _: () = redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("requirepass")
+        .arg("s3cret")
+        .query_async(&mut admin)
+        .await
+        .expect("set");
+
+    let without = connect(&redis.url()).expect("a valid URL");
+    let error = check(&without).await.expect_err("no password");
+    assert!(callbot::storage::redis::is_configuration_error(&error), "{error}");
+    let wrong = connect(&format!("redis://:wrong@127.0.0.1:{}/", redis.port())).expect("a valid URL");
+    let error = check(&wrong).await.expect_err("a wrong password");
+    assert!(callbot::storage::redis::is_configuration_error(&error), "{error}");
+    assert!(!error.to_string().contains("wrong@"), "the URL is not shown: {error}");
+    let right = connect(&format!("redis://:s3cret@127.0.0.1:{}/", redis.port())).expect("a valid URL");
+    assert!(check(&right).await.is_ok());
+
+    let url = redis.url();
+    drop(redis);
+    assert!(check(&connect(&url).expect("a valid URL")).await.is_ok(), "a server down may come back");
 }

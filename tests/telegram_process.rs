@@ -1,6 +1,6 @@
 //! `callbot bot` as a process: it serves the fake Bot API server given by
 //! `TELOXIDE_API_URL`, stops cleanly on SIGTERM, never prints its token, and without a
-//! token says how to get one.
+//! token says how to get one, and with a Redis that refuses its credentials exits at once.
 
 use callbot_test_support as common;
 
@@ -124,5 +124,35 @@ async fn a_rejected_token_ends_the_bot_with_a_clear_error_not_a_panic() -> TestR
     assert!(!stdout.contains(WRONG) && !stderr.contains(WRONG), "the token was printed:\n{stderr}");
     assert!(!stderr.contains("panicked"), "callbot panicked instead of explaining:\n{stderr}");
     assert!(stderr.to_lowercase().contains("token"), "the error names the token:\n{stderr}");
+    Ok(())
+}
+
+/// A Redis that refuses the URL's credentials is a configuration error: the bot says so
+/// and exits non-zero at start-up instead of answering 503 or running without it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redis_refusing_its_credentials_ends_the_start_with_a_clear_error() -> TestResult {
+    let redis = common::redis::RedisServer::start();
+    let mut admin = callbot::storage::connect(&redis.url())?;
+    let _: () =
+        redis::cmd("CONFIG").arg("SET").arg("requirepass").arg("s3cret").query_async(&mut admin).await?;
+    let fake = FakeTelegram::start().await;
+    let url = format!("redis://:not-it@127.0.0.1:{}/", redis.port());
+    let mut child = callbot(&["bot"])
+        .env("TELOXIDE_TOKEN", TOKEN)
+        .env("TELOXIDE_API_URL", fake.url().as_str())
+        .env("CALLBOT__STORAGE__REDIS_URL", &url)
+        .spawn()?;
+    let stderr = drain(child.stderr.take());
+    let status = wait_exit(&mut child, Duration::from_secs(10)).await;
+    if status.is_none() {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    let stderr = stderr.join().unwrap_or_default();
+    let status = status.ok_or_else(|| format!("still running after 10 s; stderr:\n{stderr}"))?;
+    assert!(!status.success(), "exit status {status:?}");
+    assert!(stderr.contains("storage.redis_url") && stderr.contains("credentials"), "{stderr}");
+    assert!(!stderr.contains("not-it"), "the password was printed:\n{stderr}");
+    assert!(fake.calls().is_empty(), "Telegram was not contacted");
     Ok(())
 }

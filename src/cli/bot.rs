@@ -110,6 +110,10 @@ pub fn run(
             Some(url) => {
                 let connection =
                     crate::storage::connect(url).map_err(|e| anyhow::anyhow!("storage.redis_url: {e}"))?;
+                // A wrong password is a configuration error: said now, not as 503s forever.
+                crate::storage::check(&connection).await.map_err(|e| {
+                    anyhow::anyhow!("storage.redis_url: Redis refused the credentials in the URL ({e})")
+                })?;
                 (ContextStore::redis(connection.clone(), idle), Some(Shared::new(connection)))
             }
             None => (ContextStore::memory(idle), None),

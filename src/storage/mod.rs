@@ -22,7 +22,7 @@ use std::time::Duration;
 
 use crate::conversation::{self, Context};
 
-pub use self::redis::{RedisContexts, connect};
+pub use self::redis::{RedisContexts, check, connect};
 
 /// Who a context belongs to: a user in a chat (in a private chat, the chat's one user).
 pub type ContextKey = (i64, u64);

@@ -33,6 +33,31 @@ pub fn connect(url: &str) -> Result<ConnectionManager, redis::RedisError> {
     ConnectionManager::new_lazy_with_config(client, config)
 }
 
+/// Whether a Redis error says the configuration is wrong (the server refused the URL's
+/// credentials): waiting will not fix it.
+pub fn is_configuration_error(error: &redis::RedisError) -> bool {
+    error.kind() == redis::ErrorKind::AuthenticationFailed
+        || matches!(error.code(), Some("NOAUTH" | "WRONGPASS"))
+}
+
+/// Checks at start-up that Redis accepts the connection. A refusal of its credentials is
+/// returned, to end the start with a clear error; a server that does not answer is only
+/// logged, since it may come back (commands fail meanwhile and the bot answers without).
+///
+/// # Errors
+/// When the server refuses the credentials (`NOAUTH`, `WRONGPASS`).
+pub async fn check(connection: &ConnectionManager) -> Result<(), redis::RedisError> {
+    let mut connection = connection.clone();
+    match redis::cmd("PING").query_async::<String>(&mut connection).await {
+        Ok(_) => Ok(()),
+        Err(error) if is_configuration_error(&error) => Err(error),
+        Err(error) => {
+            log::warn!("Redis does not answer at start-up ({error}); going on, it may come back");
+            Ok(())
+        }
+    }
+}
+
 /// Contexts in Redis, as JSON under a versioned key per (chat, user) with a TTL.
 #[derive(Clone)]
 pub struct RedisContexts {
