@@ -253,6 +253,9 @@ fn a_follow_up_declined_alone_is_read_after_the_previous_question_when_it_keeps_
     assert!(!engine.ask(question).1.is_answered(), "declined alone");
     let entries = entries_of(&engine, &["泽连斯基对这次通话怎么看？", question]);
     assert_eq!(entries[1], entries[0], "read after the question about Zelensky: {entries:?}");
+    let first = engine.converse(None, "泽连斯基对这次通话怎么看？", START);
+    let turn = engine.converse(first.context.as_ref(), question, START + 60);
+    assert_eq!(turn.usage.map(|u| u.cue), Some("read after"), "--explain says the context was used");
     // A message whose words the entry found after the context does not hold stays as
     // it was read alone.
     let entries = entries_of(&engine, &["梅德韦杰夫说了什么？", "那他喜欢吃什么"]);

@@ -442,7 +442,8 @@ impl Conversation {
         let (found, reply) = engine.ask(question);
         let declined = matches!(found.outcome, Outcome::Decline(Decline::NoMatch | Decline::TooLittle));
         if declined && let Some((found, reply)) = engine.ask_after(question, &context.question) {
-            return self.matched(engine, Some(context), found, reply, None, now);
+            let usage = self.usage("read after", context, context.question.clone());
+            return self.matched(engine, Some(context), found, reply, Some(usage), now);
         }
         self.matched(engine, Some(context), found, reply, None, now)
     }
