@@ -439,13 +439,15 @@ impl Conversation {
     /// The message on its own, or, when that declines it, read after the context's
     /// question where that reading keeps to the message ([`Answerer::ask_after`]).
     fn alone_or_after(&self, engine: &Answerer<'_>, context: &Context, question: &str, now: u64) -> Turn {
-        let (found, reply) = engine.ask(question);
-        let declined = matches!(found.outcome, Outcome::Decline(Decline::NoMatch | Decline::TooLittle));
+        let alone = self.alone(engine, Some(context), question, now);
+        let declined = alone.found.as_ref().is_some_and(|found| {
+            matches!(found.outcome, Outcome::Decline(Decline::NoMatch | Decline::TooLittle))
+        });
         if declined && let Some((found, reply)) = engine.ask_after(question, &context.question) {
             let usage = self.usage("read after", context, context.question.clone());
             return self.matched(engine, Some(context), found, reply, Some(usage), now);
         }
-        self.matched(engine, Some(context), found, reply, None, now)
+        alone
     }
 
     /// The message on its own, as [`Answerer::ask`] answers it.
