@@ -301,11 +301,14 @@ fn log_answer(kind: &str, chat_type: &str, question: &str, reply: &Reply, score:
         "update={kind} chat={chat_type} entry={entry} answered={} score={score:.3} ms={ms}",
         reply.is_answered()
     );
-    // The question itself only at debug (it may hold personal data), on one line and cut.
-    let shown: String =
-        question.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(LOGGED_CHARS).collect();
-    let status = if reply.is_answered() { "answered" } else { "declined" };
-    log::debug!("{status} question: {shown}");
+    // The question itself only at debug (it may hold personal data), on one line and cut;
+    // nothing is built for it when debug is off.
+    if log::log_enabled!(log::Level::Debug) {
+        let shown: String =
+            question.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(LOGGED_CHARS).collect();
+        let status = if reply.is_answered() { "answered" } else { "declined" };
+        log::debug!("{status} question: {shown}");
+    }
 }
 
 /// How much of a question the debug log shows.
