@@ -104,18 +104,7 @@ fn check_summarises_valid_knowledge() {
 #[test]
 fn check_refuses_broken_knowledge_and_names_the_problem() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let knowledge = common::knowledge::paths().knowledge;
-    for file in [
-        "article.txt",
-        "article.toml",
-        "aliases.toml",
-        "lexicon.toml",
-        "stopwords.txt",
-        "language.toml",
-        "replies.toml",
-    ] {
-        std::fs::copy(knowledge.join(file), dir.path().join(file)).expect("copy");
-    }
+    common::knowledge::copy_top_files(dir.path()).expect("copy");
     std::fs::create_dir(dir.path().join("entries")).expect("mkdir");
     let fixture = common::knowledge::crate_dir().join("tests/fixtures/entries/quote_not_verbatim.toml");
     std::fs::copy(fixture, dir.path().join("entries/bad.toml")).expect("copy fixture");

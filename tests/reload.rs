@@ -25,17 +25,7 @@ fn knowledge_copy(root: &Path) -> std::io::Result<PathBuf> {
     let from = common::knowledge::paths().knowledge;
     let to = root.join("knowledge");
     std::fs::create_dir_all(to.join("entries"))?;
-    for name in [
-        "article.txt",
-        "article.toml",
-        "aliases.toml",
-        "lexicon.toml",
-        "stopwords.txt",
-        "language.toml",
-        "replies.toml",
-    ] {
-        std::fs::copy(from.join(name), to.join(name))?;
-    }
+    common::knowledge::copy_top_files(&to)?;
     for item in std::fs::read_dir(from.join("entries"))? {
         let path = item?.path();
         std::fs::copy(&path, to.join("entries").join(path.file_name().unwrap_or_default()))?;

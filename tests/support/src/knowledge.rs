@@ -23,6 +23,29 @@ pub fn paths() -> Paths {
     }
 }
 
+/// The knowledge files outside its folders (`entries/`, `examples/`).
+pub const TOP_FILES: [&str; 7] = [
+    "article.txt",
+    "article.toml",
+    "aliases.toml",
+    "lexicon.toml",
+    "stopwords.txt",
+    "language.toml",
+    "replies.toml",
+];
+
+/// Copies the project's [`TOP_FILES`] into the folder `to`.
+///
+/// # Errors
+/// If a file cannot be copied.
+pub fn copy_top_files(to: &Path) -> std::io::Result<()> {
+    let from = paths().knowledge;
+    for name in TOP_FILES {
+        std::fs::copy(from.join(name), to.join(name))?;
+    }
+    Ok(())
+}
+
 /// The engine over the real knowledge and configuration, built once.
 pub fn engine() -> Arc<Engine> {
     static ENGINE: OnceLock<Arc<Engine>> = OnceLock::new();
