@@ -462,7 +462,7 @@ async fn webhook_three_processes() -> BenchResult<bool> {
             .env("CALLBOT__TELEGRAM__FLOOD_BURST", "10000")
             .env("RUST_LOG", "warn")
             // Three instances on two cores: one runtime thread each, as a deployment of
-            // several instances on one machine would set it (README, "Several instances").
+            // several instances on one machine would set it (GUIDE.md, "Several instances").
             .env("TOKIO_WORKER_THREADS", "1")
             .stdin(std::process::Stdio::null())
             .spawn()?;

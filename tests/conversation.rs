@@ -135,7 +135,7 @@ fn own_dialogues_interleaved_meet_their_targets() {
     assert!(later >= FOLLOW_UPS_AT_LEAST, "{report}");
 }
 
-/// Measured on the blind set (100 dialogues): see README.md ("Conversations").
+/// Measured on the blind set (100 dialogues): see README.md ("Figures").
 const BLIND_FIRST_TURNS_AT_LEAST: f64 = 0.90;
 const BLIND_FOLLOW_UPS_AT_LEAST: f64 = 0.80;
 

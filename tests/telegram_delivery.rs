@@ -11,13 +11,13 @@
 
 use callbot_test_support as common;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use callbot::telegram::{Outgoing, SendError, deliver};
 use common::bot::{self, WAIT};
 use common::fake_telegram::{
-    Call, FakeTelegram, Fault, TOKEN, TestChat, TestUser, TextMessage, bot_me_json, bot_message,
+    BOT_USERNAME, Call, FakeTelegram, Fault, TOKEN, TestChat, TestUser, TextMessage, bot_me_json, bot_message,
 };
 use serde_json::{Value, json};
 use teloxide::types::{ChatId, InlineKeyboardButton, InlineKeyboardMarkup};
@@ -488,5 +488,115 @@ async fn a_user_flooding_past_the_dispatchers_queue_does_not_stall_others() -> T
     assert!(flooder >= Duration::from_millis(2400), "the flood gate slowed the flooder: {flooder:?}");
     // Against the flooder's wait in the same run, not a clock: a loaded machine slows both.
     assert!(other < flooder / 4, "the other user waited {other:?} behind the flooder ({flooder:?})");
+    Ok(())
+}
+
+/// Where [`throttled_flood`] runs the bot.
+#[derive(Debug, Clone, Copy)]
+enum Mode {
+    Polling,
+    Webhook,
+}
+
+/// With the shipped settings (`Throttle` on, 5 questions at once then 1 a second), one
+/// user sends 150 questions at once, then another user one, both in private chats or both
+/// in one group. Fails unless the flood drains with at most 2 "too fast" notices; returns
+/// how many of the flooder's messages were sent before the other user's answer (a count,
+/// not a time: Throttle paces a chat at one a second, so each is a second of waiting).
+async fn throttled_flood(mode: Mode, in_group: bool) -> Result<usize, WaitError> {
+    const FLOOD: usize = 150;
+    let fake = FakeTelegram::start().await;
+    let setup = bot::engine();
+    let running = match mode {
+        Mode::Polling => bot::start_throttled(&fake, setup).await,
+        Mode::Webhook => bot::start_webhook_throttled(&fake, setup).await.0,
+    };
+    let (flooder, other) = (user(3101), user(3102));
+    let group = TestChat::supergroup(-1_001_000_003_100, "讨论组");
+    let ask = |from: &TestUser, question: &str| {
+        if in_group {
+            TextMessage::in_chat(&group, from, &format!("@{BOT_USERNAME} {question}"))
+        } else {
+            TextMessage::private(from, question)
+        }
+    };
+    let (flooder_chat, other_chat) = if in_group { (group.id(), group.id()) } else { (flooder.id, other.id) };
+
+    let started = Instant::now();
+    let mut flooded = HashSet::new();
+    for i in 0..FLOOD {
+        flooded.insert(fake.push_text(ask(&flooder, QUESTIONS[i % QUESTIONS.len()])).message_id);
+    }
+    let asked = fake.push_text(ask(&other, PRISONERS)).message_id;
+    let answered_other = |calls: &[Call]| {
+        calls.iter().any(|c| {
+            c.method == "sendMessage"
+                && c.is_ok()
+                && c.chat_id() == Some(other_chat)
+                && (!in_group || c.reply_to_message_id() == asked)
+        })
+    };
+    let other_waited = match fake.wait_for(answered_other, Duration::from_secs(60)).await {
+        Ok(_) => started.elapsed(),
+        Err(timeout) => return Err(format!("the other user got no answer: {timeout}").into()),
+    };
+    // The flood has drained when nothing more is sent for 3 s.
+    let mut sent = fake.count_calls("sendMessage", false);
+    let mut last_change = Instant::now();
+    while last_change.elapsed() < Duration::from_secs(3) && started.elapsed() < Duration::from_secs(90) {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let now_sent = fake.count_calls("sendMessage", false);
+        if now_sent != sent {
+            (sent, last_change) = (now_sent, Instant::now());
+        }
+    }
+    let flood_went_on = last_change.duration_since(started);
+    bot::finish(&fake, running).await;
+
+    let notice = bot::knowledge().replies.screen.too_fast.text();
+    let is_to_flooder = |c: &Call| {
+        c.chat_id() == Some(flooder_chat)
+            && (!in_group || c.reply_to_message_id().is_some_and(|id| flooded.contains(&Some(id))))
+    };
+    let sends = fake.calls_of("sendMessage");
+    let to_flooder: Vec<&Call> = sends.iter().filter(|c| is_to_flooder(c)).collect();
+    assert!(to_flooder.iter().all(|c| c.is_ok()), "every send accepted");
+    let notices = to_flooder.iter().filter(|c| bot::shown(c) == notice).count();
+    let answers = to_flooder.len() - notices;
+    let to_other: Vec<usize> = (0..sends.len())
+        .filter(|&i| {
+            sends[i].chat_id() == Some(other_chat) && (!in_group || sends[i].reply_to_message_id() == asked)
+        })
+        .collect();
+    assert_eq!(to_other.len(), 1, "the other user's question answered once");
+    let sent_before_other = sends[..to_other[0]].iter().filter(|c| is_to_flooder(c)).count();
+    eprintln!(
+        "{mode:?}, {}: the other user waited {other_waited:?}, behind {sent_before_other} of the flooder's messages; the flooder got {answers} answers and {notices} notices over {flood_went_on:?}",
+        if in_group { "group" } else { "private" }
+    );
+    assert!((1..=2).contains(&notices), "one notice per window, not one per refused question: {notices}");
+    // Throttle sends one a second to a chat, and a question may wait 5 s: 4 to 6 (measured),
+    // fewer than the gate's 10 (5 at once, then 1 a second).
+    assert!((3..=10).contains(&answers), "the flood gate let {answers} of {FLOOD} through");
+    Ok(sent_before_other)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_flood_through_throttle_holds_up_nobody_else_in_polling() -> TestResult {
+    for in_group in [false, true] {
+        let ahead = throttled_flood(Mode::Polling, in_group).await?;
+        // Measured: 1 to 2 in private, 3 in a group; before flood control counted the
+        // wait in the queue, over 50 (about 130 s).
+        assert!(ahead <= 4, "the other user's answer came after {ahead} of the flooder's");
+    }
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_flood_through_throttle_holds_up_nobody_else_over_the_webhook() -> TestResult {
+    for in_group in [false, true] {
+        let ahead = throttled_flood(Mode::Webhook, in_group).await?;
+        assert!(ahead <= 4, "the other user's answer came after {ahead} of the flooder's");
+    }
     Ok(())
 }

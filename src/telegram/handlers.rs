@@ -2,7 +2,7 @@
 //! the engine, renders a screen and sends it. No logic worth testing lives here.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::Instant;
 
 use teloxide::prelude::*;
 use teloxide::types::{
@@ -14,7 +14,7 @@ use super::flood::FloodGate;
 use super::metrics::METRICS;
 use super::send::deliver_all;
 use super::shared::Shared;
-use super::{Client, HandlerResult, Setup, TelegramConfig, commands, render};
+use super::{Arrived, Client, HandlerResult, Setup, TelegramConfig, commands, render};
 use crate::conversation::{self, Context};
 use crate::engine::{Engine, SharedEngine};
 use crate::reply::{Reply, ReplyKind};
@@ -81,6 +81,7 @@ pub async fn on_message<R: Client>(
     msg: Message,
     me: Me,
     state: Arc<BotState>,
+    arrived: Arrived,
     kind: MessageKind,
 ) -> HandlerResult {
     let started = Instant::now();
@@ -95,7 +96,7 @@ pub async fn on_message<R: Client>(
         return Ok(());
     }
     let Some(text) = msg.text() else {
-        if private && admitted(&bot, &msg, &state).await {
+        if private && admitted(&bot, &msg, &state, arrived).await {
             send_screen(&bot, &msg, &screen::not_text(&state.engine.current()), false).await;
             log::info!("update={kind:?} chat={chat_type} non-text ms={}", started.elapsed().as_millis());
         }
@@ -103,13 +104,13 @@ pub async fn on_message<R: Client>(
     };
     let username = me.user.username.as_deref().unwrap_or_default();
     if text.starts_with('/') {
-        return on_command(&bot, &msg, text, username, &state, started).await;
+        return on_command(&bot, &msg, text, username, &state, arrived, started).await;
     }
     let addressed = private || mentions(&msg, username) || replies_to_bot(&msg, &me);
     if !addressed {
         return Ok(());
     }
-    if !admitted(&bot, &msg, &state).await {
+    if !admitted(&bot, &msg, &state, arrived).await {
         return Ok(());
     }
     let question = strip_mention(text, username);
@@ -148,6 +149,7 @@ async fn on_command<R: Client>(
     text: &str,
     username: &str,
     state: &BotState,
+    arrived: Arrived,
     started: Instant,
 ) -> HandlerResult {
     let private = msg.chat.is_private();
@@ -158,12 +160,12 @@ async fn on_command<R: Client>(
         // Another bot's command, or an unknown one: in a group it is not ours.
         let addressed_to_us =
             text.split_whitespace().next().is_some_and(|c| c.ends_with(&format!("@{username}")));
-        if (private || addressed_to_us) && admitted(bot, msg, state).await {
+        if (private || addressed_to_us) && admitted(bot, msg, state, arrived).await {
             send_screen(bot, msg, &screen::help(&engine, Medium::Telegram, &state.commands), !private).await;
         }
         return Ok(());
     };
-    if !admitted(bot, msg, state).await {
+    if !admitted(bot, msg, state, arrived).await {
         return Ok(());
     }
     let screen = command.screen(&engine, Medium::Telegram, &state.commands);
@@ -183,7 +185,12 @@ async fn on_command<R: Client>(
 }
 
 /// A button press: answer the callback (so no spinner is left), then send the answer.
-pub async fn on_callback<R: Client>(bot: R, query: CallbackQuery, state: Arc<BotState>) -> HandlerResult {
+pub async fn on_callback<R: Client>(
+    bot: R,
+    query: CallbackQuery,
+    state: Arc<BotState>,
+    arrived: Arrived,
+) -> HandlerResult {
     let started = Instant::now();
     let engine = state.engine.current();
     let action = query.data.as_deref().and_then(|data| Action::from_data(data, &engine));
@@ -203,17 +210,19 @@ pub async fn on_callback<R: Client>(bot: R, query: CallbackQuery, state: Arc<Bot
         Action::Entry(id) => id.as_str(),
         Action::Category(category) => category.label(),
     };
-    let delivered = if state.flood.admit(query.from.id.0, Duration::ZERO).await {
+    let user = query.from.id.0;
+    let delivered = if state.flood.admit(user, arrived.at.elapsed(), arrived.ahead).await {
         let Some(screen) = action.screen(&engine) else { return Ok(()) };
         // A button sets the context as if its question had been typed.
         if let Action::Entry(id) = &action {
             let context = engine.opened(id, conversation::now());
-            state.converse(chat.id.0, query.from.id.0, |_| (context, ())).await;
+            state.converse(chat.id.0, user, |_| (context, ())).await;
         }
         deliver_all(&bot, chat.id, &render::messages(&screen), None).await
+    } else if state.flood.notice_due(chat.id.0, user).await {
+        deliver_all(&bot, chat.id, &render::messages(&screen::too_fast(&engine)), None).await
     } else {
-        // A notice goes out at once, not behind the replies it is about.
-        deliver_all(&bot.unthrottled(), chat.id, &render::messages(&screen::too_fast(&engine)), None).await
+        Ok(())
     };
     if let Err(error) = delivered {
         log::warn!("update=callback: reply not delivered: {error}");
@@ -271,15 +280,18 @@ fn inline_article(engine: &Engine, reply: &Reply) -> Option<InlineQueryResult> {
 }
 
 /// Waits for the sender's turn under flood control; if the question is refused, tells the
-/// sender to slow down and returns false.
-async fn admitted<R: Client>(bot: &R, msg: &Message, state: &BotState) -> bool {
+/// sender to slow down (once a window: see [`FloodGate::notice_due`]) and returns false.
+async fn admitted<R: Client>(bot: &R, msg: &Message, state: &BotState, arrived: Arrived) -> bool {
     let Some(user) = &msg.from else { return true };
-    if state.flood.admit(user.id.0, queued(msg)).await {
+    if state.flood.admit(user.id.0, arrived.at.elapsed(), arrived.ahead).await {
         return true;
     }
-    // A notice goes out at once, not behind the replies it is about.
-    let notice = screen::too_fast(&state.engine.current());
-    send_screen(&bot.unthrottled(), msg, &notice, !msg.chat.is_private()).await;
+    if state.flood.notice_due(msg.chat.id.0, user.id.0).await {
+        let notice = screen::too_fast(&state.engine.current());
+        send_screen(bot, msg, &notice, !msg.chat.is_private()).await;
+    } else {
+        log::debug!("flood control: the user was told already in this window");
+    }
     false
 }
 
@@ -321,13 +333,6 @@ fn outcome(kind: ReplyKind) -> &'static str {
         ReplyKind::Unreported => "unreported",
         ReplyKind::Declined => "declined",
     }
-}
-
-/// How long ago the message (or its edit) was sent; Telegram dates have whole seconds.
-fn queued(msg: &Message) -> Duration {
-    let sent = msg.edit_date().copied().unwrap_or(msg.date).timestamp();
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    Duration::from_secs(now.saturating_sub(u64::try_from(sent).unwrap_or(0)))
 }
 
 /// Whose conversation a message belongs to: its sender (the chat, for a message with none).

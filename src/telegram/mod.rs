@@ -18,6 +18,7 @@ pub mod polling;
 mod render;
 mod send;
 pub mod shared;
+mod turns;
 pub mod webhook;
 
 use std::sync::Arc;
@@ -84,21 +85,37 @@ pub trait Client:
     + Sync
     + 'static
 {
-    /// The same bot without `Throttle`'s queue: flood-control notices go out at once
-    /// instead of waiting behind the replies they are about.
-    fn unthrottled(&self) -> Bot;
 }
 
-impl Client for Bot {
-    fn unthrottled(&self) -> Bot {
-        self.clone()
-    }
+impl<R> Client for R where
+    R: Requester<
+            Err = teloxide::RequestError,
+            SendMessage: Send,
+            AnswerCallbackQuery: Send,
+            AnswerInlineQuery: Send,
+            SetMyCommands: Send,
+            SetMyDescription: Send,
+            SetMyShortDescription: Send,
+            GetUpdates: Send,
+            GetMe: Send,
+            DeleteWebhook: Send,
+            GetWebhookInfo: Send,
+            SetWebhook: Send,
+        > + Clone
+        + Send
+        + Sync
+        + 'static
+{
 }
 
-impl Client for Throttle<Bot> {
-    fn unthrottled(&self) -> Bot {
-        self.inner().clone()
-    }
+/// When this process received an update (fetched it, or its POST arrived), and how many of
+/// the same user's updates were waiting ahead of it then: flood control counts both.
+#[derive(Debug, Clone, Copy)]
+pub struct Arrived {
+    /// When it was received.
+    pub at: std::time::Instant,
+    /// How many of its user's updates were in hand, not yet handled, when it was received.
+    pub ahead: usize,
 }
 
 /// What handlers return; their errors are only logged.
@@ -116,14 +133,16 @@ pub fn schema<R: Client>() -> UpdateHandler<Box<dyn std::error::Error + Send + S
         .inspect(|update: Update| {
             metrics::METRICS.updates.with_label_values(&[update_kind(&update)]).inc();
         })
-        .branch(Update::filter_message().endpoint(|bot: R, msg: Message, me: Me, state: Arc<BotState>| {
-            handlers::on_message(bot, msg, me, state, MessageKind::New)
-        }))
+        .branch(Update::filter_message().endpoint(
+            |bot: R, msg: Message, me: Me, state: Arc<BotState>, arrived: Arrived| {
+                handlers::on_message(bot, msg, me, state, arrived, MessageKind::New)
+            },
+        ))
         .branch(
             Update::filter_edited_message()
                 .filter(|state: Arc<BotState>| state.telegram.answer_edits)
-                .endpoint(|bot: R, msg: Message, me: Me, state: Arc<BotState>| {
-                    handlers::on_message(bot, msg, me, state, MessageKind::Edited)
+                .endpoint(|bot: R, msg: Message, me: Me, state: Arc<BotState>, arrived: Arrived| {
+                    handlers::on_message(bot, msg, me, state, arrived, MessageKind::Edited)
                 }),
         )
         .branch(Update::filter_callback_query().endpoint(handlers::on_callback::<R>))
@@ -228,8 +247,9 @@ async fn dispatch_update<R: Client>(
     me: &Me,
     state: &Arc<BotState>,
     update: Update,
+    arrived: Arrived,
 ) {
-    let deps = dptree::deps![bot.clone(), me.clone(), state.clone(), update];
+    let deps = dptree::deps![bot.clone(), me.clone(), state.clone(), update, arrived];
     match handler.dispatch(deps).await {
         std::ops::ControlFlow::Break(Ok(())) => {}
         std::ops::ControlFlow::Break(Err(error)) => log::warn!("handler failed: {error}"),

@@ -7,6 +7,12 @@
 //! - the offset sent is the lowest update still in progress (fetched, its reply not yet
 //!   sent nor its failure logged), or one past the last fetched when none is; updates that
 //!   come back because the offset was held back are skipped, not answered twice;
+//! - but not for long: Telegram returns at most 100 updates past the offset, so one user's
+//!   slow backlog (a flood whose replies Telegram's per-chat limit paces at one a second)
+//!   would keep everyone else's updates from being fetched. An update that has held the
+//!   offset back for [`HOLD_AT_MOST`] while more than [`HOLD_BACK`] newer ones were fetched
+//!   is let go: acknowledged before it is answered. It is still answered, but a process that
+//!   dies first loses it (the shutdown log counts such updates);
 //! - a poll whose offset is held back comes back at once (Telegram has updates for it), so
 //!   the next one waits until the offset can move on with room for new updates — half a
 //!   batch — or [`RECHECK_EVERY`] passes: this adds at most [`RECHECK_EVERY`] to the wait
@@ -21,13 +27,8 @@
 //! With Redis ([`Shared`]) each update is claimed before it is handled and marked done
 //! after, as in webhook mode: an update answered by a process that was killed before it
 //! could acknowledge it is not answered again by the next.
-//!
-//! Telegram returns at most 100 updates past the offset, so while one update is held
-//! back no more than 100 can be in progress: a reply that takes long (flood control makes
-//! a flooding user's questions wait up to `flood::MAX_WAIT`) can slow others' updates by
-//! as much when 100 came after it in the meantime.
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -40,7 +41,7 @@ use tokio::task::JoinSet;
 
 use super::metrics::METRICS;
 use super::shared::{CLAIM_TTL, Claimed, Shared};
-use super::{BotState, Client, SHUTDOWN_GRACE, Stop};
+use super::{Arrived, BotState, Client, SHUTDOWN_GRACE, Stop};
 
 /// The most a held-back poll waits before it looks for new updates (see the module's doc).
 pub const RECHECK_EVERY: Duration = Duration::from_millis(250);
@@ -49,6 +50,12 @@ pub const RECHECK_EVERY: Duration = Duration::from_millis(250);
 const MAX_RETRY_DELAY: Duration = Duration::from_secs(8);
 /// The most updates one `getUpdates` brings (Telegram's most).
 const BATCH: u8 = 100;
+/// How many updates fetched after one that is still in progress make it a candidate to be
+/// let go: half a batch, so that a poll has room for as many new updates.
+pub const HOLD_BACK: u32 = BATCH as u32 / 2;
+/// How long an update in progress holds the offset back while [`HOLD_BACK`] newer ones
+/// wait behind it.
+pub const HOLD_AT_MOST: Duration = Duration::from_secs(1);
 
 /// How the poller asks for updates.
 #[derive(Debug, Clone)]
@@ -95,6 +102,7 @@ pub async fn poll<R: Client>(
     log::info!("callbot is polling for updates");
     loop {
         while running.try_join_next().is_some() {}
+        workers.ledger.send_if_modified(|ledger| ledger.let_go_stale(Instant::now()));
         let request = next_request(&bot, &workers.ledger.borrow(), &options);
         let result = tokio::select! {
             result = request.send() => result,
@@ -124,9 +132,13 @@ pub async fn poll<R: Client>(
     let mut ledger = workers.ledger.subscribe();
     let finished = ledger.wait_for(|ledger| ledger.in_progress.is_empty());
     if tokio::time::timeout(SHUTDOWN_GRACE, finished).await.is_err() {
-        let left = workers.ledger.borrow().in_progress.len();
+        let (left, let_go) = {
+            let ledger = workers.ledger.borrow();
+            (ledger.in_progress.len(), ledger.let_go())
+        };
         log::warn!(
-            "{left} update(s) still in flight {SHUTDOWN_GRACE:?} after the stop signal were given up; Telegram keeps them for the next start"
+            "{left} update(s) still in flight {SHUTDOWN_GRACE:?} after the stop signal were given up; Telegram keeps {} for the next start, {let_go} were acknowledged already and are lost",
+            left - let_go
         );
     }
     running.abort_all();
@@ -155,7 +167,7 @@ fn hand_on<R: Client>(workers: &Arc<Workers<R>>, running: &mut JoinSet<()>, upda
     let fetched = Instant::now();
     for update in updates {
         let id = update.id.0;
-        if !workers.ledger.send_if_modified(|ledger| ledger.take(id)) {
+        if !workers.ledger.send_if_modified(|ledger| ledger.take(id, fetched)) {
             log::debug!("update {id} is in progress or answered already");
             continue;
         }
@@ -205,19 +217,19 @@ fn as_offset(id: u32) -> i32 {
 impl<R: Client> Workers<R> {
     /// Handles a user's queue until it is empty.
     async fn work(&self, user: Option<UserId>) {
-        while let Some(Queued { update, fetched }) = self.queues.next(user) {
+        while let Some(Queued { update, fetched, ahead }) = self.queues.next(user) {
             let id = update.id.0;
             let kind = super::update_kind(&update);
-            self.answer(update).await;
+            self.answer(update, Arrived { at: fetched, ahead }).await;
             self.ledger.send_modify(|ledger| ledger.finish(id));
             METRICS.latency.with_label_values(&[kind]).observe(fetched.elapsed().as_secs_f64());
         }
     }
 
     /// Handles an update unless Redis says it was answered already.
-    async fn answer(&self, update: Update) {
+    async fn answer(&self, update: Update, arrived: Arrived) {
         let Some(shared) = &self.shared else {
-            return self.handle(update).await;
+            return self.handle(update, arrived).await;
         };
         let id = update.id.0;
         // A claim left by a process that died mid-reply expires within CLAIM_TTL and is
@@ -226,7 +238,7 @@ impl<R: Client> Workers<R> {
         // say, the update is answered.
         match shared.claim_waiting(id, CLAIM_TTL * 3).await {
             Ok(Claimed::Taken(keeper)) => {
-                self.handle(update).await;
+                self.handle(update, arrived).await;
                 shared.finish(keeper, id).await;
             }
             Ok(Claimed::Done) => {
@@ -235,18 +247,18 @@ impl<R: Client> Workers<R> {
             }
             Ok(Claimed::Busy) => {
                 log::warn!("update {id}: still claimed after {:?}; answering it", CLAIM_TTL * 3);
-                self.handle(update).await;
+                self.handle(update, arrived).await;
             }
             Err(error) => {
                 log::warn!("update {id}: Redis unavailable ({error}); answering it all the same");
-                self.handle(update).await;
+                self.handle(update, arrived).await;
             }
         }
     }
 
     /// Runs the handler tree on one update.
-    async fn handle(&self, update: Update) {
-        super::dispatch_update(&self.handler, &self.bot, &self.me, &self.state, update).await;
+    async fn handle(&self, update: Update, arrived: Arrived) {
+        super::dispatch_update(&self.handler, &self.bot, &self.me, &self.state, update, arrived).await;
     }
 }
 
@@ -257,10 +269,12 @@ struct Queues {
     waiting: Mutex<HashMap<Option<UserId>, VecDeque<Queued>>>,
 }
 
-/// An update waiting in its user's queue, and when it was fetched.
+/// An update waiting in its user's queue, when it was fetched, and how many of the user's
+/// updates were queued ahead of it.
 struct Queued {
     update: Update,
     fetched: Instant,
+    ahead: usize,
 }
 
 impl Queues {
@@ -269,11 +283,12 @@ impl Queues {
         let mut waiting = self.waiting.lock().unwrap_or_else(PoisonError::into_inner);
         match waiting.get_mut(&key) {
             Some(queue) => {
-                queue.push_back(Queued { update, fetched });
+                let ahead = queue.len();
+                queue.push_back(Queued { update, fetched, ahead });
                 false
             }
             None => {
-                waiting.insert(key, VecDeque::from([Queued { update, fetched }]));
+                waiting.insert(key, VecDeque::from([Queued { update, fetched, ahead: 0 }]));
                 true
             }
         }
@@ -294,8 +309,10 @@ impl Queues {
 /// The updates fetched and not yet acknowledged to Telegram.
 #[derive(Debug, Default)]
 struct Ledger {
-    /// Fetched, not yet answered.
-    in_progress: BTreeSet<u32>,
+    /// Fetched, not yet answered, with when each was fetched.
+    in_progress: BTreeMap<u32, Instant>,
+    /// In progress, but no longer holding the offset back (see [`Ledger::let_go_stale`]).
+    let_go: BTreeSet<u32>,
     /// Answered, but above the offset: Telegram sends them again until it passes them.
     answered: BTreeSet<u32>,
     /// One past the highest update fetched (0 before the first).
@@ -303,34 +320,59 @@ struct Ledger {
 }
 
 impl Ledger {
-    /// The offset to poll with: the first update in progress, or one past the last fetched.
+    /// The offset to poll with: the first update in progress that holds it, or one past
+    /// the last fetched when none does.
     fn offset(&self) -> u32 {
-        self.in_progress.first().copied().unwrap_or(self.next)
+        self.in_progress.keys().find(|id| !self.let_go.contains(id)).copied().unwrap_or(self.next)
     }
 
     /// How many updates at or above the offset are known (in progress or answered): a
     /// poll brings back these before any new one.
     fn held(&self) -> usize {
-        self.in_progress.len() + self.answered.len()
+        let offset = self.offset();
+        self.in_progress.range(offset..).count() - self.let_go.range(offset..).count() + self.answered.len()
     }
 
-    /// Takes a fetched update in hand; `false` when it was seen before (Telegram sends
-    /// updates in order, so a new one is past all those fetched).
-    fn take(&mut self, id: u32) -> bool {
+    /// How many updates in progress are below the offset: acknowledged, not yet answered.
+    fn let_go(&self) -> usize {
+        self.let_go.len()
+    }
+
+    /// Takes an update fetched at `now` in hand; `false` when it was seen before
+    /// (Telegram sends updates in order, so a new one is past all those fetched).
+    fn take(&mut self, id: u32, now: Instant) -> bool {
         if id < self.next {
             return false;
         }
         self.next = id.saturating_add(1);
-        self.in_progress.insert(id)
+        self.in_progress.insert(id, now).is_none()
     }
 
     /// Marks an update answered.
     fn finish(&mut self, id: u32) {
-        if self.in_progress.remove(&id) {
+        let held = !self.let_go.remove(&id);
+        if self.in_progress.remove(&id).is_some() && held {
             self.answered.insert(id);
         }
         let offset = self.offset();
         self.answered = self.answered.split_off(&offset);
+    }
+
+    /// Lets the offset pass the updates that have held it back for [`HOLD_AT_MOST`] while
+    /// more than [`HOLD_BACK`] were fetched after them; `true` if it moved.
+    fn let_go_stale(&mut self, now: Instant) -> bool {
+        let before = self.offset();
+        let newest_held = self.next.saturating_sub(HOLD_BACK);
+        let stale: Vec<u32> = self
+            .in_progress
+            .range(..newest_held)
+            .filter(|&(_, &fetched)| now.duration_since(fetched) >= HOLD_AT_MOST)
+            .map(|(&id, _)| id)
+            .collect();
+        self.let_go.extend(stale);
+        let offset = self.offset();
+        self.answered = self.answered.split_off(&offset);
+        offset != before
     }
 
     /// Whether a poll is worth making now, after one that left the offset at `floor`:
@@ -359,7 +401,7 @@ mod tests {
         let mut ledger = Ledger::default();
         assert_eq!(ledger.offset(), 0);
         for id in 10..15 {
-            assert!(ledger.take(id));
+            assert!(ledger.take(id, Instant::now()));
         }
         assert_eq!(ledger.offset(), 10);
         ledger.finish(12);
@@ -377,33 +419,64 @@ mod tests {
     #[test]
     fn updates_sent_again_are_not_taken_twice() {
         let mut ledger = Ledger::default();
-        assert!(ledger.take(1) && ledger.take(2) && ledger.take(3));
+        let now = Instant::now();
+        assert!(ledger.take(1, now) && ledger.take(2, now) && ledger.take(3, now));
         ledger.finish(2);
         // The offset is held at 1: Telegram sends 1, 2 and 3 again, and 4 is new.
-        assert!(!ledger.take(1), "in progress");
-        assert!(!ledger.take(2), "answered");
-        assert!(!ledger.take(3), "in progress");
-        assert!(ledger.take(4));
+        assert!(!ledger.take(1, now), "in progress");
+        assert!(!ledger.take(2, now), "answered");
+        assert!(!ledger.take(3, now), "in progress");
+        assert!(ledger.take(4, now));
     }
 
     #[test]
     fn a_held_back_poll_waits_for_room_or_for_nothing_held() {
         let mut ledger = Ledger::default();
-        for id in 1..=100 {
-            ledger.take(id);
+        for id in 1..=40 {
+            ledger.take(id, Instant::now());
         }
         let floor = ledger.offset();
-        for id in 2..=49 {
+        for id in 2..=40 {
             ledger.finish(id);
         }
         assert!(!ledger.worth_polling(floor), "the offset has not moved: 1 is in progress");
         ledger.finish(1);
-        assert!(!ledger.worth_polling(floor), "the offset moved, but 51 are in progress");
-        ledger.finish(50);
-        assert!(ledger.worth_polling(floor), "half a batch is free");
+        assert!(ledger.worth_polling(floor), "the offset moved on");
+        assert!(ledger.worth_polling(ledger.offset()), "nothing is held back");
+    }
+
+    #[test]
+    fn an_update_that_held_the_offset_back_too_long_behind_half_a_batch_is_let_go() {
+        let mut ledger = Ledger::default();
+        let fetched = Instant::now();
+        for id in 1..=100 {
+            ledger.take(id, fetched);
+        }
+        assert!(!ledger.let_go_stale(fetched + HOLD_AT_MOST / 2), "not yet held long enough");
+        assert_eq!(ledger.offset(), 1);
+        assert!(ledger.let_go_stale(fetched + HOLD_AT_MOST));
+        assert_eq!(ledger.offset(), 101 - HOLD_BACK, "1 to 50 are let go, still in progress");
+        assert_eq!((ledger.let_go(), ledger.held()), (50, 50));
+        ledger.finish(1);
+        assert_eq!(ledger.offset(), 101 - HOLD_BACK, "an answer below the offset does not move it");
+        assert_eq!(ledger.let_go(), 49);
         for id in 51..=100 {
             ledger.finish(id);
         }
-        assert!(ledger.worth_polling(ledger.offset()), "nothing is held back");
+        assert_eq!(ledger.offset(), 101, "nothing holds: one past the last fetched");
+        assert_eq!(ledger.held(), 0);
+        assert!(!ledger.take(2, fetched), "a let-go update is not taken twice");
+        assert_eq!(ledger.in_progress.len(), 49, "the let-go updates are still being answered");
+    }
+
+    #[test]
+    fn a_slow_update_with_few_behind_it_keeps_the_offset() {
+        let mut ledger = Ledger::default();
+        let fetched = Instant::now();
+        for id in 1..=HOLD_BACK {
+            ledger.take(id, fetched);
+        }
+        assert!(!ledger.let_go_stale(fetched + HOLD_AT_MOST * 10));
+        assert_eq!(ledger.offset(), 1);
     }
 }

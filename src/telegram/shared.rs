@@ -1,5 +1,5 @@
 //! What instances share through Redis (`storage.redis_url`): which updates were taken or
-//! answered, and each user's flood limit.
+//! answered, each user's flood limit, and when a refused user was last told so.
 //!
 //! Telegram may deliver an update to a second instance (its first delivery timed out, or
 //! the instance died). Each update is claimed with `SET NX` and a short expiry before it
@@ -194,6 +194,24 @@ impl Shared {
             .invoke_async(&mut connection)
             .await?;
         Ok(Duration::from_micros(u64::try_from(wait_us).unwrap_or(0)))
+    }
+
+    /// Whether a refused user should be told in this chat now: true when no instance told
+    /// them within `window` (the mark is set with `SET NX` and expires after `window`).
+    ///
+    /// # Errors
+    /// If Redis cannot be reached.
+    pub async fn notice_due(&self, chat: i64, user: u64, window: Duration) -> redis::RedisResult<bool> {
+        let mut connection = self.connection.clone();
+        let set: Option<String> = redis::cmd("SET")
+            .arg(format!("callbot:notice:{chat}:{user}"))
+            .arg(1)
+            .arg("NX")
+            .arg("PX")
+            .arg(millis(window))
+            .query_async(&mut connection)
+            .await?;
+        Ok(set.is_some())
     }
 }
 

@@ -36,7 +36,8 @@ use tokio::sync::Notify;
 use super::listener::{self, ListenerLimits};
 use super::metrics::METRICS;
 use super::shared::{ClaimKeeper, Claimed, Shared};
-use super::{BotState, Client, SHUTDOWN_GRACE, Setup, StartError, Stop, allowed_updates, start_up};
+use super::turns::Turns;
+use super::{Arrived, BotState, Client, SHUTDOWN_GRACE, Setup, StartError, Stop, allowed_updates, start_up};
 
 /// The environment variable that holds the webhook's secret token.
 pub const SECRET_VARIABLE: &str = "CALLBOT_WEBHOOK_SECRET";
@@ -102,6 +103,7 @@ struct Listener<R> {
     stopping: AtomicBool,
     in_flight: AtomicUsize,
     idle: Notify,
+    turns: Turns,
 }
 
 /// Connects, registers the commands, the descriptions and the webhook, then serves updates until `stop`
@@ -149,6 +151,7 @@ where
         stopping: AtomicBool::new(false),
         in_flight: AtomicUsize::new(0),
         idle: Notify::new(),
+        turns: Turns::default(),
     });
     let app = Router::new()
         .route(&path, post(on_update::<R>))
@@ -253,8 +256,17 @@ async fn on_update<R: Client>(
             Err(status) => return status,
         },
     };
-    let Listener { handler, bot, me, state, .. } = &*listener;
-    super::dispatch_update(handler, bot, me, state, update).await;
+    let Listener { handler, bot, me, state, turns, .. } = &*listener;
+    // One user's updates one at a time, as in polling (see `turns`); one that finds its
+    // user's backlog full does not wait its turn: flood control refuses it at once.
+    let user = update.from().map(|user| user.id.0);
+    let ahead = user.map_or(0, |user| turns.ahead(user));
+    let turn = match user {
+        Some(user) if !state.flood.backlog_full(ahead) => Some(turns.take(user).await),
+        _ => None,
+    };
+    super::dispatch_update(handler, bot, me, state, update, Arrived { at: received, ahead }).await;
+    drop(turn);
     if let (Some(shared), Some(keeper)) = (&listener.shared, keeper) {
         shared.finish(keeper, id).await;
     }

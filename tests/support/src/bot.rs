@@ -266,6 +266,22 @@ pub async fn start_webhook(
     (running, options)
 }
 
+/// Starts a webhook bot sending through `Throttle<Bot>` (Telegram's default limits, as
+/// `telegram::run` does when `throttle = true`) and waits until it has registered its webhook.
+///
+/// # Panics
+/// If it does not call `setWebhook` within [`WAIT`].
+pub async fn start_webhook_throttled(fake: &FakeTelegram, setup: Setup) -> (RunningBot, WebhookOptions) {
+    let options = webhook_options();
+    let before = fake.calls_of("setWebhook").len();
+    let client = Throttle::new_spawn(fake.bot(), Limits::default());
+    let running = spawn_webhook(client, setup, options.clone(), None);
+    if let Err(timeout) = fake.wait_for_calls_of("setWebhook", before + 1, WAIT).await {
+        panic!("the bot never set its webhook: {timeout}");
+    }
+    (running, options)
+}
+
 /// `setup` with its conversation contexts in the Redis at `url`, as `callbot bot` keeps
 /// them when `storage.redis_url` is set.
 ///
