@@ -20,6 +20,7 @@
 
 pub mod cues;
 
+use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -30,7 +31,7 @@ use crate::knowledge::language::ConversationWords;
 use crate::knowledge::{EntityKind, Entry, KnowledgeBase, Language, Words};
 use crate::matcher::{Decline, Match, Matcher, Outcome};
 use crate::reply::{self, Reply, ReplyConfig, ReplyKind, Suggestion};
-use crate::understanding::{Intent, Normalizer, Wanted};
+use crate::understanding::{Intent, Normalizer, Question, Wanted};
 
 /// The version of [`Context`]'s stored form. A stored context of another version is
 /// dropped, never misread: raise it whenever the fields or the key layout change.
@@ -144,6 +145,24 @@ pub struct Answerer<'a> {
     pub reply: &'a ReplyConfig,
 }
 
+/// A message and its reading by the matcher, made when a step first needs it and then
+/// kept, so that the message is read at most once a turn.
+struct Message<'m> {
+    text: &'m str,
+    read: OnceCell<Question>,
+}
+
+impl<'m> Message<'m> {
+    fn new(text: &'m str) -> Self {
+        Self { text, read: OnceCell::new() }
+    }
+
+    /// The message as the matcher reads it.
+    fn read(&self, matcher: &Matcher) -> &Question {
+        self.read.get_or_init(|| matcher.read(self.text))
+    }
+}
+
 impl Answerer<'_> {
     /// Matches a question and builds its reply.
     pub fn ask(&self, question: &str) -> (Match, Reply) {
@@ -152,10 +171,18 @@ impl Answerer<'_> {
         (found, reply)
     }
 
-    /// Matches a message read after the question before it in a conversation, and
-    /// builds its reply, where that reading keeps to the message ([`Matcher::find_after`]).
-    pub fn ask_after(&self, question: &str, before: &str) -> Option<(Match, Reply)> {
-        let found = self.matcher.find_after(question, before)?;
+    /// [`Self::ask`] for a question already read ([`Matcher::read`]).
+    fn ask_read(&self, question: &str, read: &Question) -> (Match, Reply) {
+        let found = self.matcher.find_read(question, read);
+        let reply = self.reply_to(&found);
+        (found, reply)
+    }
+
+    /// Matches a message read after the question before it in a conversation (both as
+    /// read alone), and builds its reply, where that reading keeps to the message
+    /// ([`Matcher::find_after`]).
+    pub fn ask_after(&self, own: &Question, before: &Question) -> Option<(Match, Reply)> {
+        let found = self.matcher.find_after(own, before)?;
         let reply = self.reply_to(&found);
         Some((found, reply))
     }
@@ -362,7 +389,7 @@ impl Conversation {
                     self.list_item(engine, None, &self.seven_points, at, now)
                 }
                 Cue::Previous => self.clarify(engine),
-                _ => self.alone(engine, None, question, now),
+                _ => self.alone(engine, None, &Message::new(question), now),
             };
         };
         // 谁说可能会谈到: whose words, among the last entry's quotes, say that.
@@ -371,7 +398,8 @@ impl Conversation {
         }
         // 在哪交接 / 死了多少人, asked of an entry that does not say it: said so, as the
         // same question alone would be.
-        if let Some(turn) = self.unreported_detail(engine, context, question, &normalized, now) {
+        let message = Message::new(question);
+        if let Some(turn) = self.unreported_detail(engine, context, &message, &normalized, now) {
             return turn;
         }
         // 在哪发的 / 哪家媒体报道的 / 期限多长, asked of an entry that says it.
@@ -433,17 +461,26 @@ impl Conversation {
             Cue::Ellipsis(subject) => self.ellipsis(engine, context, subject, now),
             Cue::Pronoun(pronoun) => self.pronoun(engine, context, &normalized, *pronoun, now),
         };
-        turn.unwrap_or_else(|| self.alone_or_after(engine, context, question, now))
+        turn.unwrap_or_else(|| self.alone_or_after(engine, context, &message, now))
     }
 
     /// The message on its own, or, when that declines it, read after the context's
     /// question where that reading keeps to the message ([`Answerer::ask_after`]).
-    fn alone_or_after(&self, engine: &Answerer<'_>, context: &Context, question: &str, now: u64) -> Turn {
-        let alone = self.alone(engine, Some(context), question, now);
+    fn alone_or_after(
+        &self,
+        engine: &Answerer<'_>,
+        context: &Context,
+        message: &Message<'_>,
+        now: u64,
+    ) -> Turn {
+        let alone = self.alone(engine, Some(context), message, now);
         let declined = alone.found.as_ref().is_some_and(|found| {
             matches!(found.outcome, Outcome::Decline(Decline::NoMatch | Decline::TooLittle))
         });
-        if declined && let Some((found, reply)) = engine.ask_after(question, &context.question) {
+        if declined
+            && let Some((found, reply)) =
+                engine.ask_after(message.read(engine.matcher), &engine.matcher.read(&context.question))
+        {
             let usage = self.usage("read after", context, context.question.clone());
             return self.matched(engine, Some(context), found, reply, Some(usage), now);
         }
@@ -451,8 +488,14 @@ impl Conversation {
     }
 
     /// The message on its own, as [`Answerer::ask`] answers it.
-    fn alone(&self, engine: &Answerer<'_>, context: Option<&Context>, question: &str, now: u64) -> Turn {
-        let (found, reply) = engine.ask(question);
+    fn alone(
+        &self,
+        engine: &Answerer<'_>,
+        context: Option<&Context>,
+        message: &Message<'_>,
+        now: u64,
+    ) -> Turn {
+        let (found, reply) = engine.ask_read(message.text, message.read(engine.matcher));
         self.matched(engine, context, found, reply, None, now)
     }
 
@@ -733,7 +776,7 @@ impl Conversation {
         &self,
         engine: &Answerer<'_>,
         context: &Context,
-        question: &str,
+        message: &Message<'_>,
         normalized: &str,
         now: u64,
     ) -> Option<Turn> {
@@ -744,7 +787,7 @@ impl Conversation {
         let id = context.entry.as_deref()?;
         let position = engine.knowledge.entries.iter().position(|e| e.id == id)?;
         let entry = &engine.knowledge.entries[position];
-        let missing = engine.matcher.detail_missing(question, position)?;
+        let missing = engine.matcher.detail_missing(message.read(engine.matcher), position)?;
         let mut reply = engine.open(id)?;
         reply.kind = ReplyKind::Unreported;
         reply.text = engine.knowledge.replies.follow_up.unreported_detail.fill(&[

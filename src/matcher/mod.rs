@@ -441,7 +441,13 @@ impl Matcher {
     /// kept beside it ([`Match::also`]). A last question that cannot be answered on its
     /// own (这次一共换多少个人？) is read with the sentence before it.
     pub fn find(&self, message: &str) -> Match {
-        let whole = self.find_one(&self.read(message));
+        self.find_read(message, &self.read(message))
+    }
+
+    /// [`Self::find`] for a message already read ([`Self::read`]), so that a caller that
+    /// needs the reading too does not read the message twice.
+    pub fn find_read(&self, message: &str, read: &Question) -> Match {
+        let whole = self.find_one(read);
         if matches!(whole.outcome, Outcome::Decline(Decline::Empty | Decline::TooLong)) {
             return whole;
         }
@@ -534,9 +540,10 @@ impl Matcher {
     /// one of the message's own content words where the message has any. Otherwise the
     /// message stays as it was read alone, so context never makes an unrelated question
     /// an answer.
-    pub fn find_after(&self, message: &str, before: &str) -> Option<Match> {
-        let own = self.read(message);
-        let resolved = self.find_one(&own.after(&self.read(before)));
+    ///
+    /// `own` is the message as read alone, `before` the earlier question as read.
+    pub fn find_after(&self, own: &Question, before: &Question) -> Option<Match> {
+        let resolved = self.find_one(&own.after(before));
         let entry = resolved.best()?.entry;
         let facts = &self.gives[entry];
         let call = &self.understanding.words().call;
@@ -832,9 +839,8 @@ impl Matcher {
     /// The detail a message asks (交接地点, 具体伤亡, a count in one region of a list)
     /// that the entry at `entry` (its position in the knowledge) does not give, if any:
     /// what a follow-up asks of the last entry that the article does not report.
-    pub fn detail_missing(&self, question: &str, entry: usize) -> Option<String> {
+    pub fn detail_missing(&self, question: &Question, entry: usize) -> Option<String> {
         let facts = self.gives.get(entry)?;
-        let question = self.read(question);
         if let Some(detail) = question.analysis.detail {
             let (name, given_by) = &self.details[detail];
             return (!given_by.iter().any(|g| facts.text.contains(g.as_str()))).then(|| name.clone());
