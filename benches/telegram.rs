@@ -442,39 +442,12 @@ async fn webhook_three_processes() -> BenchResult<bool> {
     let redis = redis_server::RedisServer::start();
     println!("redis-server on port {}", redis.port());
     let fake = FakeTelegram::start().await;
-    let mut children = Vec::new();
+    let mut children = Instances(Vec::new());
     let mut targets = Vec::new();
     for _ in 0..3 {
-        let listen = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?;
-        let child = std::process::Command::new(env!("CARGO_BIN_EXE_callbot"))
-            .args([
-                "bot",
-                "--webhook",
-                "https://bot.example.org/telegram/hook",
-                "--listen",
-                &listen.to_string(),
-            ])
-            .env("TELOXIDE_TOKEN", fake.token())
-            .env("TELOXIDE_API_URL", fake.url().as_str())
-            .env("CALLBOT_WEBHOOK_SECRET", "bench-secret")
-            .env("CALLBOT__STORAGE__REDIS_URL", redis.url())
-            .env("CALLBOT__TELEGRAM__THROTTLE", "false")
-            .env("CALLBOT__TELEGRAM__FLOOD_BURST", "10000")
-            .env("RUST_LOG", "warn")
-            // Three instances on two cores: one runtime thread each, as a deployment of
-            // several instances on one machine would set it (GUIDE.md, "Several instances").
-            .env("TOKIO_WORKER_THREADS", "1")
-            .stdin(std::process::Stdio::null())
-            .spawn()?;
-        children.push(child);
+        let (child, listen) = start_instance(&fake, &redis.url()).await?;
+        children.0.push(child);
         targets.push(listen);
-    }
-    fake.wait_for_calls_of("setWebhook", 3, Duration::from_secs(20)).await?;
-    for target in &targets {
-        let url = format!("http://{target}/healthz");
-        while !reqwest::get(&url).await.is_ok_and(|r| r.status().is_success()) {
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
     }
     fake.set_webhook_targets(&targets);
 
@@ -483,7 +456,7 @@ async fn webhook_three_processes() -> BenchResult<bool> {
     wait_for_replies(&fake, n, Duration::from_secs(600)).await?;
     fake.wait_for_updates_confirmed(Duration::from_secs(10)).await?;
     let peaks: Vec<String> =
-        children.iter().map(|c| format!("{:.1} MiB", peak_rss_of(c.id()).unwrap_or(f64::NAN))).collect();
+        children.0.iter().map(|c| format!("{:.1} MiB", peak_rss_of(c.id()).unwrap_or(f64::NAN))).collect();
     let (rate, round_trips) = webhook_figures(&fake, started);
     let (lost, doubled, stray) = lost_and_doubled(&fake, &pushed);
     println!(
@@ -516,12 +489,77 @@ async fn webhook_three_processes() -> BenchResult<bool> {
     );
     println!("replies lost {steady_lost}, doubled {steady_doubled}");
     let mut all_exited = true;
-    for mut child in children {
+    for mut child in std::mem::take(&mut children.0) {
         std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status()?;
         let status = tokio::task::spawn_blocking(move || child.wait()).await??;
         all_exited &= status.success();
     }
     Ok(lost == 0 && doubled == 0 && stray == 0 && steady_lost == 0 && steady_doubled == 0 && all_exited)
+}
+
+/// The `callbot bot --webhook` children of a run: those still here when it ends, on any
+/// path (an error included), are killed and reaped.
+struct Instances(Vec<std::process::Child>);
+
+impl Drop for Instances {
+    fn drop(&mut self) {
+        for child in &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Starts one webhook instance on a free port and waits until `/healthz` answers. The
+/// port is picked free, then released for the child to bind, so another process may take
+/// it in between: a child that exits before it answers is started again on another port.
+async fn start_instance(
+    fake: &FakeTelegram,
+    redis_url: &str,
+) -> BenchResult<(std::process::Child, std::net::SocketAddr)> {
+    const ATTEMPTS: usize = 5;
+    for attempt in 1..=ATTEMPTS {
+        let listen = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?;
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_callbot"))
+            .args([
+                "bot",
+                "--webhook",
+                "https://bot.example.org/telegram/hook",
+                "--listen",
+                &listen.to_string(),
+            ])
+            .env("TELOXIDE_TOKEN", fake.token())
+            .env("TELOXIDE_API_URL", fake.url().as_str())
+            .env("CALLBOT_WEBHOOK_SECRET", "bench-secret")
+            .env("CALLBOT__STORAGE__REDIS_URL", redis_url)
+            .env("CALLBOT__TELEGRAM__THROTTLE", "false")
+            .env("CALLBOT__TELEGRAM__FLOOD_BURST", "10000")
+            .env("RUST_LOG", "warn")
+            // Three instances on two cores: one runtime thread each, as a deployment of
+            // several instances on one machine would set it (GUIDE.md, "Several instances").
+            .env("TOKIO_WORKER_THREADS", "1")
+            .stdin(std::process::Stdio::null())
+            .spawn()?;
+        let mut child = Instances(vec![child]);
+        let url = format!("http://{listen}/healthz");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(status) = child.0[0].try_wait()? {
+                println!(
+                    "an instance exited before it served ({status}, attempt {attempt}): starting another"
+                );
+                break;
+            }
+            if reqwest::get(&url).await.is_ok_and(|r| r.status().is_success()) {
+                return Ok((child.0.remove(0), listen));
+            }
+            if Instant::now() > deadline {
+                return Err(format!("an instance on {listen} did not serve within 30 s").into());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    Err(format!("no instance started in {ATTEMPTS} attempts").into())
 }
 
 fn main() -> ExitCode {

@@ -33,12 +33,21 @@ pub struct Config {
 }
 
 /// What several instances share (`[storage]`).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct StorageConfig {
     /// The Redis that instances share (`redis://host:port/`): conversation contexts,
     /// update dedupe and flood limits. Empty or absent: everything is kept in the process.
     pub redis_url: Option<String>,
+    /// How long Redis may be unreachable before webhook mode answers updates without
+    /// claiming them (at least once instead of exactly once) rather than with 503.
+    pub redis_grace_secs: u64,
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        Self { redis_url: None, redis_grace_secs: 30 }
+    }
 }
 
 /// Why the configuration could not be loaded.
@@ -208,9 +217,17 @@ impl StorageConfig {
         self.redis_url.as_deref().map(str::trim).filter(|url| !url.is_empty())
     }
 
+    /// How long Redis may be unreachable before updates are answered unclaimed.
+    pub fn redis_grace(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.redis_grace_secs)
+    }
+
     /// Checks that a Redis URL, if set, can be parsed (the URL itself is never shown:
-    /// it may hold a password).
+    /// it may hold a password), and that the grace period is at most an hour.
     pub fn validate(&self) -> Result<(), String> {
+        if self.redis_grace_secs > 3600 {
+            return Err(format!("storage.redis_grace_secs must be 0 to 3600, not {}", self.redis_grace_secs));
+        }
         match self.redis_url() {
             Some(url) => redis::Client::open(url)
                 .map(|_| ())

@@ -271,3 +271,87 @@ async fn the_flood_limit_is_shared_by_the_instances() -> TestResult {
     assert!(gap >= Duration::from_millis(1800), "the second instance waited the user's turn: {gap:?}");
     Ok(())
 }
+
+/// Telegram (or the proxy) gives up on a POST while its reply is on the way, then sends
+/// the update again: once after the reply went out, once while it is still in hand.
+async fn a_dropped_post_is_answered_once(shared: Option<Shared>) -> TestResult {
+    let fake = FakeTelegram::start().await;
+    let (running, options) = bot::start_webhook(&fake, bot::engine(), shared).await;
+    let (ada, bob) = (user(2301), user(2302));
+    for chat in [ada.id, bob.id] {
+        fake.delay_sends(chat, Duration::from_millis(800));
+    }
+    let impatient = reqwest::Client::builder().timeout(Duration::from_millis(200)).build()?;
+    let give_up = |update: &Value| {
+        impatient
+            .post(options.url.as_str())
+            .header("content-type", "application/json")
+            .header(SECRET_HEADER, WEBHOOK_SECRET)
+            .body(update.to_string())
+            .send()
+    };
+
+    let later = update_json(900, &ada, PRISONERS);
+    assert!(give_up(&later).await.is_err(), "the POST was given up before its reply went out");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let sent_before_redelivery = bot::sends_to(&fake, ada.id).len();
+    let redelivered = post(&options, &later, Some(WEBHOOK_SECRET)).await?;
+
+    let meanwhile = update_json(901, &bob, PRISONERS);
+    assert!(give_up(&meanwhile).await.is_err());
+    let redelivered_meanwhile = post(&options, &meanwhile, Some(WEBHOOK_SECRET)).await?;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    running.stop().await;
+
+    assert_eq!(sent_before_redelivery, 1, "the handling went on after the connection dropped");
+    assert_eq!((redelivered, redelivered_meanwhile), (200, 200));
+    assert_eq!(bot::sends_to(&fake, ada.id).len(), 1, "the redelivery is not answered again");
+    assert_eq!(bot::sends_to(&fake, bob.id).len(), 1, "the redelivery meanwhile waited, then was done");
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_dropped_post_is_answered_once_without_redis() -> TestResult {
+    a_dropped_post_is_answered_once(None).await
+}
+
+#[tokio::test]
+async fn a_dropped_post_is_answered_once_with_redis() -> TestResult {
+    let redis = RedisServer::start();
+    a_dropped_post_is_answered_once(Some(Shared::connect(&redis.url())?)).await
+}
+
+#[tokio::test]
+async fn while_redis_is_down_updates_are_answered_unclaimed_after_the_grace_period_then_claimed_again()
+-> TestResult {
+    const GRACE: Duration = Duration::from_secs(2);
+    let mut redis = RedisServer::start();
+    let fake = FakeTelegram::start().await;
+    let shared = Shared::connect(&redis.url())?.with_grace(GRACE);
+    let (running, options) = bot::start_webhook(&fake, bot::engine(), Some(shared)).await;
+    let (ann, ben) = (user(2401), user(2402));
+
+    redis.kill();
+    let during_grace = post(&options, &update_json(950, &ann, PRISONERS), Some(WEBHOOK_SECRET)).await?;
+    tokio::time::sleep(GRACE + Duration::from_millis(300)).await;
+    let past_grace = post(&options, &update_json(950, &ann, PRISONERS), Some(WEBHOOK_SECRET)).await?;
+    let metrics = reqwest::get(local(&options, "/metrics")).await?.text().await?;
+
+    redis.restart();
+    let deadline = std::time::Instant::now() + WAIT;
+    while !reqwest::get(local(&options, "/healthz")).await?.status().is_success() {
+        assert!(std::time::Instant::now() < deadline, "Redis is back, but /healthz does not say so");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let claimed = post(&options, &update_json(951, &ben, PRISONERS), Some(WEBHOOK_SECRET)).await?;
+    let redelivered = post(&options, &update_json(951, &ben, PRISONERS), Some(WEBHOOK_SECRET)).await?;
+    running.stop().await;
+
+    assert_eq!(during_grace, 503, "within the grace period Telegram is asked to send it again");
+    assert_eq!(past_grace, 200, "past it the update is answered");
+    assert_eq!(bot::sends_to(&fake, ann.id).len(), 1);
+    assert!(metrics.contains("callbot_unclaimed_updates_total 1"), "counted: {metrics}");
+    assert_eq!((claimed, redelivered), (200, 200));
+    assert_eq!(bot::sends_to(&fake, ben.id).len(), 1, "with Redis back, a redelivery is not answered twice");
+    Ok(())
+}

@@ -114,7 +114,10 @@ pub fn run(
                 crate::storage::check(&connection).await.map_err(|e| {
                     anyhow::anyhow!("storage.redis_url: Redis refused the credentials in the URL ({e})")
                 })?;
-                (ContextStore::redis(connection.clone(), idle), Some(Shared::new(connection)))
+                (
+                    ContextStore::redis(connection.clone(), idle),
+                    Some(Shared::new(connection).with_grace(storage.redis_grace())),
+                )
             }
             None => (ContextStore::memory(idle), None),
         };

@@ -25,6 +25,8 @@ pub struct Metrics {
     pub retries: IntCounter,
     /// Updates skipped because another instance already took them.
     pub duplicates: IntCounter,
+    /// Updates answered unclaimed while Redis was unreachable.
+    pub unclaimed: IntCounter,
 }
 
 /// The process's metrics.
@@ -52,6 +54,11 @@ impl Metrics {
         let duplicates =
             IntCounter::new("duplicate_updates_total", "Updates another instance had already taken")
                 .expect("valid metric");
+        let unclaimed = IntCounter::new(
+            "unclaimed_updates_total",
+            "Updates answered without a claim while Redis was unreachable past its grace period",
+        )
+        .expect("valid metric");
         for collector in [
             Box::new(updates.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(outcomes.clone()),
@@ -59,10 +66,11 @@ impl Metrics {
             Box::new(send_errors.clone()),
             Box::new(retries.clone()),
             Box::new(duplicates.clone()),
+            Box::new(unclaimed.clone()),
         ] {
             registry.register(collector).expect("each metric registered once");
         }
-        Self { registry, updates, outcomes, latency, send_errors, retries, duplicates }
+        Self { registry, updates, outcomes, latency, send_errors, retries, duplicates, unclaimed }
     }
 
     /// Everything counted so far, in Prometheus text format.

@@ -15,6 +15,7 @@ mod handlers;
 pub mod listener;
 pub mod metrics;
 pub mod polling;
+mod recent;
 mod render;
 mod send;
 pub mod shared;

@@ -11,6 +11,7 @@
 //! The flood limit is the same GCRA as the in-process one, computed by a Lua script on the
 //! Redis server so that every instance sees the same turns.
 
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use redis::aio::ConnectionManager;
@@ -39,11 +40,18 @@ redis.call('SET', KEYS[1], new_tat, 'PX', math.ceil((new_tat - now) / 1000) + 1)
 return 0
 ";
 
+/// How long Redis may be unreachable before updates are answered unclaimed, unless
+/// configured (`storage.redis_grace_secs`).
+pub const DEFAULT_GRACE: Duration = Duration::from_secs(30);
+
 /// A connection to the Redis the instances share; cheap to clone.
 #[derive(Clone)]
 pub struct Shared {
     connection: ConnectionManager,
     flood: redis::Script,
+    grace: Duration,
+    /// Since when claims have failed, one after another (none: the last one worked).
+    failing_since: Arc<Mutex<Option<Instant>>>,
 }
 
 /// What became of a claim on an update, after waiting out another instance's.
@@ -77,7 +85,44 @@ impl Shared {
 
     /// What instances share, on a connection already open (the one conversations use).
     pub fn new(connection: ConnectionManager) -> Self {
-        Self { connection, flood: redis::Script::new(FLOOD_SCRIPT) }
+        Self {
+            connection,
+            flood: redis::Script::new(FLOOD_SCRIPT),
+            grace: DEFAULT_GRACE,
+            failing_since: Arc::default(),
+        }
+    }
+
+    /// The same, answering unclaimed after Redis has been unreachable for `grace`.
+    #[must_use]
+    pub fn with_grace(mut self, grace: Duration) -> Self {
+        self.grace = grace;
+        self
+    }
+
+    /// Whether Redis has been unreachable for longer than the grace period: every claim
+    /// since the first failure within it failed.
+    pub fn past_grace(&self) -> bool {
+        let since = self.failing_since.lock().unwrap_or_else(PoisonError::into_inner);
+        since.is_some_and(|since| since.elapsed() >= self.grace)
+    }
+
+    /// The grace period.
+    pub fn grace(&self) -> Duration {
+        self.grace
+    }
+
+    /// Notes whether a request to Redis worked.
+    fn note(&self, worked: bool) {
+        let mut since = self.failing_since.lock().unwrap_or_else(PoisonError::into_inner);
+        match (worked, *since) {
+            (true, Some(_)) => {
+                *since = None;
+                log::info!("Redis answers again: updates are claimed again");
+            }
+            (false, None) => *since = Some(Instant::now()),
+            _ => {}
+        }
     }
 
     /// Whether Redis answers `PING`.
@@ -95,7 +140,9 @@ impl Shared {
     pub async fn claim_waiting(&self, update_id: u32, patience: Duration) -> redis::RedisResult<Claimed> {
         let started = Instant::now();
         loop {
-            match self.claim(update_id).await? {
+            let claimed = self.claim(update_id).await;
+            self.note(claimed.is_ok());
+            match claimed? {
                 Claim::Taken => return Ok(Claimed::Taken(self.keep_claim(update_id))),
                 Claim::Done => return Ok(Claimed::Done),
                 Claim::Busy if started.elapsed() < patience => tokio::time::sleep(CLAIM_TTL / 50).await,

@@ -12,8 +12,11 @@
 //! - `GET /healthz`: 200 when the knowledge is loaded and the configured Redis answers;
 //! - `GET /metrics`: Prometheus text ([`super::metrics`]).
 //!
-//! With Redis ([`Shared`]) every update is claimed before it is handled, so a
-//! redelivery to another instance is not answered twice. The HTTP side (header timeout,
+//! An update is handled in a task of its own, so a POST whose connection drops (Telegram
+//! or the proxy gave up) is still answered and marked done. Every update is claimed
+//! before it is handled, with Redis ([`Shared`]) across instances, without it in this
+//! process ([`super::recent`]), so a redelivery is not answered twice: one that comes
+//! while the update is in hand waits for it. The HTTP side (header timeout,
 //! connection cap) is [`super::listener`]'s.
 
 use std::net::SocketAddr;
@@ -35,6 +38,7 @@ use tokio::sync::Notify;
 
 use super::listener::{self, ListenerLimits};
 use super::metrics::METRICS;
+use super::recent::{Local, Recent};
 use super::shared::{ClaimKeeper, Claimed, Shared};
 use super::turns::Turns;
 use super::{Arrived, BotState, Client, SHUTDOWN_GRACE, Setup, StartError, Stop, allowed_updates, start_up};
@@ -104,6 +108,7 @@ struct Listener<R> {
     in_flight: AtomicUsize,
     idle: Notify,
     turns: Turns,
+    recent: Recent,
 }
 
 /// Connects, registers the commands, the descriptions and the webhook, then serves updates until `stop`
@@ -152,6 +157,7 @@ where
         in_flight: AtomicUsize::new(0),
         idle: Notify::new(),
         turns: Turns::default(),
+        recent: Recent::default(),
     });
     let app = Router::new()
         .route(&path, post(on_update::<R>))
@@ -189,16 +195,16 @@ where
 }
 
 /// Counts an update in flight while it lives.
-struct InFlight<'a, R>(&'a Listener<R>);
+struct InFlight<R>(Arc<Listener<R>>);
 
-impl<'a, R> InFlight<'a, R> {
-    fn new(listener: &'a Listener<R>) -> Self {
+impl<R> InFlight<R> {
+    fn new(listener: &Arc<Listener<R>>) -> Self {
         listener.in_flight.fetch_add(1, Ordering::SeqCst);
-        Self(listener)
+        Self(Arc::clone(listener))
     }
 }
 
-impl<R> Drop for InFlight<'_, R> {
+impl<R> Drop for InFlight<R> {
     fn drop(&mut self) {
         if self.0.in_flight.fetch_sub(1, Ordering::SeqCst) == 1 {
             self.0.idle.notify_waiters();
@@ -226,7 +232,7 @@ async fn on_update<R: Client>(
         log::warn!("{MAX_IN_FLIGHT} updates in hand: 503, Telegram sends this one again");
         return StatusCode::SERVICE_UNAVAILABLE;
     }
-    let _in_flight = InFlight::new(&listener);
+    let in_flight = InFlight::new(&listener);
     let body = match tokio::time::timeout(BODY_READ, axum::body::to_bytes(body, MAX_BODY)).await {
         Ok(Ok(body)) => body,
         Ok(Err(error)) => {
@@ -246,17 +252,41 @@ async fn on_update<R: Client>(
             return StatusCode::OK;
         }
     };
+    // Handled in a task of its own: a connection that drops (Telegram or the proxy gave
+    // up on the POST) does not cancel a reply that may be on its way; the update runs to
+    // its done mark, and a redelivery meanwhile waits on its claim.
+    let handling = tokio::spawn(handle(in_flight, update, received));
+    handling.await.unwrap_or_else(|error| {
+        log::warn!("handling an update failed: {error}");
+        StatusCode::INTERNAL_SERVER_ERROR
+    })
+}
+
+/// Claims an update, answers it and marks it done; the status for Telegram.
+async fn handle<R: Client>(in_flight: InFlight<R>, update: Update, received: Instant) -> StatusCode {
+    let listener = &in_flight.0;
     let id = update.id.0;
     let kind = super::update_kind(&update);
+    let mut local = None;
     let keeper = match &listener.shared {
-        None => None,
+        None => match listener.recent.claim(id, WAIT_FOR_CLAIM).await {
+            Local::Taken(claim) => {
+                local = Some(claim);
+                None
+            }
+            Local::Done => {
+                log::debug!("update {id} was answered already");
+                METRICS.duplicates.inc();
+                return StatusCode::OK;
+            }
+            Local::Busy => return StatusCode::SERVICE_UNAVAILABLE,
+        },
         Some(shared) => match claim(shared, id).await {
-            Ok(Some(keeper)) => Some(keeper),
-            Ok(None) => return StatusCode::OK,
-            Err(status) => return status,
+            SharedClaim::Handle(keeper) => keeper,
+            SharedClaim::Skip(status) => return status,
         },
     };
-    let Listener { handler, bot, me, state, turns, .. } = &*listener;
+    let Listener { handler, bot, me, state, turns, .. } = &**listener;
     // One user's updates one at a time, as in polling (see `turns`); one that finds its
     // user's backlog full does not wait its turn: flood control refuses it at once.
     let user = update.from().map(|user| user.id.0);
@@ -267,6 +297,9 @@ async fn on_update<R: Client>(
     };
     super::dispatch_update(handler, bot, me, state, update, Arrived { at: received, ahead }).await;
     drop(turn);
+    if let Some(claim) = local {
+        claim.finish();
+    }
     if let (Some(shared), Some(keeper)) = (&listener.shared, keeper) {
         shared.finish(keeper, id).await;
     }
@@ -274,21 +307,35 @@ async fn on_update<R: Client>(
     StatusCode::OK
 }
 
-/// Claims an update in Redis: the keeper of this instance's claim, `None` when the update
-/// was answered already, or the status to answer when it cannot be handled now (another
-/// instance has held it for [`WAIT_FOR_CLAIM`], or Redis is down: Telegram sends it again).
-async fn claim(shared: &Shared, id: u32) -> Result<Option<ClaimKeeper>, StatusCode> {
+/// What the shared claim on an update says to do.
+enum SharedClaim {
+    /// Handle it, renewing the claim while the keeper lives, or unclaimed (`None`) when
+    /// Redis has been unreachable past its grace period.
+    Handle(Option<ClaimKeeper>),
+    /// Answer Telegram with this status and do nothing more.
+    Skip(StatusCode),
+}
+
+async fn claim(shared: &Shared, id: u32) -> SharedClaim {
     match shared.claim_waiting(id, WAIT_FOR_CLAIM).await {
-        Ok(Claimed::Taken(keeper)) => Ok(Some(keeper)),
+        Ok(Claimed::Taken(keeper)) => SharedClaim::Handle(Some(keeper)),
         Ok(Claimed::Done) => {
             log::debug!("update {id} was answered already");
             METRICS.duplicates.inc();
-            Ok(None)
+            SharedClaim::Skip(StatusCode::OK)
         }
-        Ok(Claimed::Busy) => Err(StatusCode::SERVICE_UNAVAILABLE),
+        Ok(Claimed::Busy) => SharedClaim::Skip(StatusCode::SERVICE_UNAVAILABLE),
+        Err(error) if shared.past_grace() => {
+            log::warn!(
+                "update {id}: Redis unavailable for over {:?} ({error}); answering it unclaimed",
+                shared.grace()
+            );
+            METRICS.unclaimed.inc();
+            SharedClaim::Handle(None)
+        }
         Err(error) => {
             log::warn!("update {id}: Redis unavailable ({error}); Telegram will send it again");
-            Err(StatusCode::SERVICE_UNAVAILABLE)
+            SharedClaim::Skip(StatusCode::SERVICE_UNAVAILABLE)
         }
     }
 }

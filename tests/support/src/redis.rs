@@ -35,23 +35,7 @@ impl RedisServer {
         let mut last_error = String::new();
         for _ in 0..ATTEMPTS {
             let port = free_port();
-            let mut child = Command::new("redis-server")
-                .args([
-                    "--port",
-                    &port.to_string(),
-                    "--bind",
-                    "127.0.0.1",
-                    "--save",
-                    "",
-                    "--appendonly",
-                    "no",
-                ])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap_or_else(|error| {
-                    panic!("cannot start redis-server ({error}): run `bash .ci/test`, which installs it")
-                });
+            let mut child = spawn(port);
             match wait_until_ready(&mut child, port) {
                 Ok(()) => return Self { child, port },
                 Err(error) => {
@@ -62,6 +46,23 @@ impl RedisServer {
             }
         }
         panic!("redis-server did not start after {ATTEMPTS} attempts: {last_error}");
+    }
+
+    /// Kills the server, as a crash would; [`Self::restart`] brings it back.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts the server again, empty, on the same port, and waits until it answers.
+    ///
+    /// Panics if it does not start (another process took the port meanwhile, say).
+    pub fn restart(&mut self) {
+        self.kill();
+        self.child = spawn(self.port);
+        if let Err(error) = wait_until_ready(&mut self.child, self.port) {
+            panic!("redis-server did not start again on port {}: {error}", self.port);
+        }
     }
 
     /// The server's port.
@@ -80,6 +81,18 @@ impl Drop for RedisServer {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Starts `redis-server` on `port`, saving nothing to disk.
+fn spawn(port: u16) -> Child {
+    Command::new("redis-server")
+        .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|error| {
+            panic!("cannot start redis-server ({error}): run `bash .ci/test`, which installs it")
+        })
 }
 
 /// A port that was free a moment ago.
