@@ -75,6 +75,20 @@ pub enum Why {
     LowMargin,
 }
 
+impl Why {
+    /// The name the review log writes (`no_match`, `missing_fact`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::NoMatch => "no_match",
+            Self::MissingFact => "missing_fact",
+            Self::TooLong => "too_long",
+            Self::TooLittle => "too_little",
+            Self::Clarified => "clarified",
+            Self::LowMargin => "low_margin",
+        }
+    }
+}
+
 /// An entry and its score for a question.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Scored {
@@ -174,7 +188,7 @@ fn open_appending(path: &Path) -> Result<Appending, ReviewError> {
 #[derive(Debug, thiserror::Error)]
 pub enum ReviewError {
     /// The file could not be opened, read or written.
-    #[error("review log {}: {source}", path.display())]
+    #[error("review log {}", path.display())]
     Io {
         /// The file.
         path: PathBuf,

@@ -180,6 +180,21 @@ fn eval_reports_per_category_accuracy() {
     assert!(text.contains("FAIL c [discussed]"), "{text}");
     assert!(text.contains("discussed         1 / 2"), "{text}");
     assert!(text.trim_end().ends_with("answerable 0.500 oos_rejected 1.000 overall 0.667"), "{text}");
+    assert!(output.status.success());
+
+    let strict = callbot(&["eval", file.to_str().expect("utf-8 path"), "--min-accuracy", "0.9"], b"");
+    let text = String::from_utf8_lossy(&strict.stdout);
+    assert!(!strict.status.success());
+    assert!(text.trim_end().ends_with("overall 0.667 is below --min-accuracy 0.9: failing"), "{text}");
+}
+
+#[test]
+fn review_without_a_log_says_which_command_writes_one() {
+    let output = callbot(&["review", "/nonexistent/review.jsonl"], b"");
+    assert!(!output.status.success());
+    let text = String::from_utf8_lossy(&output.stderr);
+    assert!(text.contains("no review log at /nonexistent/review.jsonl: `callbot bot` writes one"), "{text}");
+    assert!(!text.contains("os error"), "{text}");
 }
 
 #[test]

@@ -14,7 +14,9 @@ use crate::engine::Engine;
 /// Arguments of `callbot eval`.
 #[derive(Debug, Args)]
 pub struct EvalArgs {
-    /// The question file: one JSON object per line with id, cat, q, expect.
+    /// The question file: one JSON object per line, e.g. {"id": "q1", "cat": "discussed",
+    /// "q": "他们谈了冰球吗", "expect": [["冰球"], ["七"]]}: the reply must hold one string of
+    /// each `expect` group; `cat` "oos" expects a decline.
     #[arg(required_unless_present = "cv", conflicts_with = "cv")]
     pub file: Option<PathBuf>,
     /// Instead of a question file, K-fold cross-validation over the labelled examples of
@@ -189,8 +191,13 @@ pub fn run(engine: &Engine, file: &std::path::Path, args: &EvalArgs) -> anyhow::
         summary.oos_rejected(),
         summary.overall()
     )?;
-    let below = args.min_accuracy.is_some_and(|min| summary.overall() < min);
-    Ok(if below { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+    if let Some(min) = args.min_accuracy
+        && summary.overall() < min
+    {
+        writeln!(out, "overall {:.3} is below --min-accuracy {min}: failing", summary.overall())?;
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 #[cfg(test)]

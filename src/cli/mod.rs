@@ -44,7 +44,7 @@ pub enum Command {
     Ask(ask::AskArgs),
     /// Validate the knowledge and print a summary.
     Check(check::CheckArgs),
-    /// Run a question file (JSON lines, as ../shared/eval/dev.jsonl) and report accuracy.
+    /// Run a question file (JSON lines, as tests/data/questions.jsonl) and report accuracy.
     Eval(eval::EvalArgs),
     /// Talk to the bot in the terminal: the Telegram replies, buttons as numbers.
     Chat,

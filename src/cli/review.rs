@@ -26,6 +26,12 @@ pub struct ReviewArgs {
 pub fn run(settings: &Settings, args: &ReviewArgs) -> anyhow::Result<ExitCode> {
     let config: ReviewConfig = settings.section(ReviewConfig::SECTION, ReviewConfig::validate)?;
     let path = args.log.clone().unwrap_or(config.log);
+    if !path.exists() {
+        anyhow::bail!(
+            "no review log at {}: `callbot bot` writes one as it answers (`[review] log` in the configuration); `callbot ask` and `callbot chat` do not. Name another with `callbot review FILE`",
+            path.display()
+        );
+    }
     let records = review::read(&path)?;
     let groups = review::group(&records, config.near);
     let stdout = std::io::stdout();
@@ -50,7 +56,7 @@ fn write_group(out: &mut impl Write, group: &Group, examples: usize) -> std::io:
         Advice::NewEntry { about } if about.is_empty() => "a new entry is needed".to_owned(),
         Advice::NewEntry { about } => format!("a new entry is needed, about “{about}”"),
     };
-    let why: Vec<String> = group.why.iter().map(|(why, n)| format!("{why:?} {n}")).collect();
+    let why: Vec<String> = group.why.iter().map(|(why, n)| format!("{} {n}", why.name())).collect();
     writeln!(out, "\n{} × {advice}", group.count)?;
     writeln!(out, "  why: {}", why.join(", "))?;
     if !group.words.is_empty() {
