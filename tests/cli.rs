@@ -270,6 +270,13 @@ fn chat_refuses_a_number_out_of_range_and_gives_the_range() {
 }
 
 #[test]
+fn a_number_in_chat_echoes_the_question_it_picked() {
+    let (_, replies) = chat("1\n");
+    let echo = replies.lines().find(|l| l.contains("（1）")).unwrap_or_default();
+    assert!(echo.chars().count() > "> （1）".chars().count(), "the question after the number: {replies}");
+}
+
+#[test]
 fn chat_shows_each_reaction_once() {
     let (_, replies) = chat("/reactions\n");
     let engine = common::knowledge::engine();

@@ -16,6 +16,8 @@ const QUIT: [&str; 4] = ["quit", "exit", "/quit", "/exit"];
 pub enum Turn {
     /// Show this screen; its buttons are the next numbers.
     Show(Screen),
+    /// Echo what the number typed picked, then show its screen.
+    Picked(String, Screen),
     /// Say this, and keep the last screen's numbers.
     Say(String),
     /// End the conversation.
@@ -51,6 +53,10 @@ pub fn run(engine: &Engine) -> anyhow::Result<ExitCode> {
                 writeln!(out, "\n{}", next.to_plain())?;
                 last = next;
             }
+            Turn::Picked(echo, next) => {
+                writeln!(out, "{echo}\n\n{}", next.to_plain())?;
+                last = next;
+            }
             Turn::Say(words) => writeln!(out, "\n{words}")?,
             Turn::Quit => return Ok(ExitCode::SUCCESS),
         }
@@ -79,7 +85,10 @@ pub fn respond(
                     if let Action::Entry(id) = &button.action {
                         *context = engine.opened(id, now);
                     }
-                    Turn::Show(screen)
+                    let echo = sentences
+                        .picked
+                        .fill(&[("number", &number.to_string()), ("question", &button.label)]);
+                    Turn::Picked(echo, screen)
                 }
                 None => Turn::Say(sentences.stale_choice.text()),
             },

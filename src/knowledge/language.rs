@@ -757,6 +757,8 @@ pub struct ChatSentences {
     pub no_choices: Template,
     /// A number out of range (`{number}`, `{count}`).
     pub no_such_choice: Template,
+    /// Echoed when a number picks a choice (`{number}`, `{question}`).
+    pub picked: Template,
 }
 
 /// `[ask]`.
@@ -812,6 +814,7 @@ const REPLY_PLACEHOLDERS: &[(&str, &[&str])] = &[
     ("screen.sections", &["sections"]),
     ("screen.not_text", &["scope", "scope_english"]),
     ("chat.no_such_choice", &["number", "count"]),
+    ("chat.picked", &["number", "question"]),
     ("ask.bad_line", &["error"]),
 ];
 
