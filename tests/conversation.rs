@@ -343,3 +343,16 @@ fn ask_dialogue_answers_interleaved_chats_and_survives_a_bad_line() {
     assert_eq!(replies[4]["chat"], "b");
     assert!(replies[4]["answer"].as_str().is_some_and(|a| a.contains("北约")), "{}", replies[4]);
 }
+
+/// A follow-up the article cannot answer (为什么 of a view whose reason it does not give)
+/// says so and what the article says; its suggestions do not offer the entry just shown.
+#[test]
+fn a_follow_up_answered_from_the_last_entry_does_not_suggest_that_entry_again() {
+    let engine = engine();
+    let first = engine.converse(None, "波兰怎么看", 1_800_000_000);
+    let why = engine.converse(first.context.as_ref(), "为什么", 1_800_000_060);
+    let entry = why.reply.entry.clone().expect("the reply rests on the last entry");
+    assert_eq!(first.reply.entry.as_deref(), Some(entry.as_str()));
+    assert!(!why.reply.suggestions.is_empty());
+    assert!(why.reply.suggestions.iter().all(|s| s.entry != entry), "{:?}", why.reply.suggestions);
+}

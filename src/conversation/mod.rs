@@ -719,7 +719,6 @@ impl Conversation {
             reply.kind = ReplyKind::Unreported;
             reply.text = sentences.only_says.fill(&[("missing", &missing), ("answer", &entry.answer)]);
             reply.quotes.clear();
-            reply.suggestions.insert(0, suggestion(entry));
         }
         let mut next = context.clone();
         next.updated = now;
@@ -796,7 +795,6 @@ impl Conversation {
             ("answer", &entry.answer),
         ]);
         reply.quotes.clear();
-        reply.suggestions.insert(0, suggestion(entry));
         let mut next = context.clone();
         next.updated = now;
         let usage = self.usage("unreported detail", context, missing);
