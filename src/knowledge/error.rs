@@ -79,7 +79,42 @@ impl fmt::Display for ProblemList<'_> {
     }
 }
 
+/// The line numbers of many byte offsets of one text: its line starts found once, then
+/// searched ([`line_of`] counts from the start each time, which is quadratic over a file
+/// of thousands of examples).
+pub struct Lines {
+    starts: Vec<usize>,
+}
+
+impl Lines {
+    /// The line starts of `text`.
+    pub fn new(text: &str) -> Self {
+        let newlines = text.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(at, _)| at + 1);
+        Self { starts: std::iter::once(0).chain(newlines).collect() }
+    }
+
+    /// The line (from 1) that holds the byte at `offset`, as [`line_of`] gives it.
+    pub fn of(&self, offset: usize) -> usize {
+        self.starts.partition_point(|&start| start <= offset)
+    }
+}
+
 /// The 1-based line of a byte offset in `text`.
 pub fn line_of(text: &str, offset: usize) -> usize {
     text.as_bytes()[..offset.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_of_offsets_are_the_lines_counted_from_the_start() {
+        for text in ["", "a", "a\nb", "一\n\n二三\n", "\n"] {
+            let lines = Lines::new(text);
+            for offset in 0..=text.len() + 2 {
+                assert_eq!(lines.of(offset), line_of(text, offset), "{text:?} at {offset}");
+            }
+        }
+    }
 }

@@ -5,7 +5,7 @@
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::error::{Problem, line_of};
+use super::error::{Lines, Problem};
 
 /// The label of a question no entry answers: the bot declines it.
 pub const OUT_OF_SCOPE: &str = "out_of_scope";
@@ -54,9 +54,10 @@ pub fn check(
     problems: &mut Vec<Problem>,
 ) -> Vec<Example> {
     let mut examples = Vec::new();
+    let lines = Lines::new(text);
     for table in parsed.example {
         let label = table.entry.get_ref();
-        let line = line_of(text, table.entry.span().start);
+        let line = lines.of(table.entry.span().start);
         let entry = if label == OUT_OF_SCOPE { None } else { id_of(label) };
         if label != OUT_OF_SCOPE && entry.is_none() {
             problems.push(Problem {
@@ -80,7 +81,7 @@ pub fn check(
             });
         }
         for question in table.questions {
-            let line = line_of(text, question.span().start);
+            let line = lines.of(question.span().start);
             let text = question.into_inner();
             let length = text.chars().count();
             let message = if text.trim().is_empty() {
