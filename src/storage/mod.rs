@@ -115,6 +115,9 @@ struct Memory {
 
 /// The fewest records a sweep waits for.
 const FIRST_SWEEP: usize = 1024;
+/// The most records kept: past this, a sweep also drops the least recently used live
+/// ones (about 1 kB each, so about 100 MB at most).
+const MAX_CONTEXTS: usize = 100_000;
 
 impl MemoryContexts {
     fn new(idle: Duration) -> Self {
@@ -138,7 +141,15 @@ impl MemoryContexts {
         if state.contexts.len() >= state.sweep_at {
             let now = conversation::now();
             state.contexts.retain(|_, context| context.is_alive(now, self.idle));
-            state.sweep_at = (state.contexts.len() * 2).max(FIRST_SWEEP);
+            if state.contexts.len() > MAX_CONTEXTS {
+                let mut updated: Vec<u64> = state.contexts.values().map(|c| c.updated).collect();
+                let cut = updated.len() - MAX_CONTEXTS / 2;
+                let (_, &mut oldest_kept, _) = updated.select_nth_unstable(cut);
+                state.contexts.retain(|_, context| context.updated >= oldest_kept);
+            }
+            // The memory of swept records goes back to the allocator.
+            state.contexts.shrink_to_fit();
+            state.sweep_at = (state.contexts.len() * 2).clamp(FIRST_SWEEP, MAX_CONTEXTS + 1);
         }
     }
 }
@@ -174,5 +185,20 @@ mod tests {
         let state = memory.state.lock().expect("not poisoned");
         assert_eq!(state.contexts.len(), 1, "only the live context is left");
         assert_eq!(state.sweep_at, FIRST_SWEEP);
+    }
+
+    #[test]
+    fn memory_past_its_bound_keeps_the_most_recently_used_half() {
+        let memory = MemoryContexts::new(Duration::from_secs(3600));
+        let now = conversation::now();
+        let count = MAX_CONTEXTS as u64 + 1;
+        for user in 0..count {
+            // All alive, the later users more recently.
+            memory.set((1, user), Some(context("live", now - count + user)));
+        }
+        let state = memory.state.lock().expect("not poisoned");
+        assert!(state.contexts.len() <= MAX_CONTEXTS / 2 + 1, "{}", state.contexts.len());
+        assert!(state.contexts.contains_key(&(1, count - 1)), "the most recent is kept");
+        assert!(!state.contexts.contains_key(&(1, 0)), "the least recent is dropped");
     }
 }
