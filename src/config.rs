@@ -32,6 +32,10 @@ pub struct Config {
     pub conversation: ConversationConfig,
 }
 
+/// How long Redis may be unreachable before webhook mode answers updates unclaimed, unless
+/// `storage.redis_grace_secs` says otherwise.
+pub const DEFAULT_REDIS_GRACE: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// What several instances share (`[storage]`).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -46,7 +50,7 @@ pub struct StorageConfig {
 
 impl Default for StorageConfig {
     fn default() -> Self {
-        Self { redis_url: None, redis_grace_secs: 30 }
+        Self { redis_url: None, redis_grace_secs: DEFAULT_REDIS_GRACE.as_secs() }
     }
 }
 

@@ -408,3 +408,17 @@ fn summarise(advice: Advice, indices: &[usize], records: &[Record], key_words: &
         why,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_reason_is_named_as_the_log_writes_it() {
+        use Why::*;
+        for why in [NoMatch, MissingFact, TooLong, TooLittle, Clarified, LowMargin] {
+            let logged = serde_json::to_string(&why).expect("serialises");
+            assert_eq!(logged, format!("\"{}\"", why.name()));
+        }
+    }
+}

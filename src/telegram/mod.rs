@@ -88,26 +88,9 @@ pub trait Client:
 {
 }
 
-impl<R> Client for R where
-    R: Requester<
-            Err = teloxide::RequestError,
-            SendMessage: Send,
-            AnswerCallbackQuery: Send,
-            AnswerInlineQuery: Send,
-            SetMyCommands: Send,
-            SetMyDescription: Send,
-            SetMyShortDescription: Send,
-            GetUpdates: Send,
-            GetMe: Send,
-            DeleteWebhook: Send,
-            GetWebhookInfo: Send,
-            SetWebhook: Send,
-        > + Clone
-        + Send
-        + Sync
-        + 'static
-{
-}
+impl Client for Bot {}
+
+impl Client for Throttle<Bot> {}
 
 /// When this process received an update (fetched it, or its POST arrived), and how many of
 /// the same user's updates were waiting ahead of it then: flood control counts both.

@@ -354,6 +354,11 @@ impl Ledger {
         if self.in_progress.remove(&id).is_some() && held {
             self.answered.insert(id);
         }
+        self.forget_answered();
+    }
+
+    /// Forgets the answered updates below the offset: Telegram does not send them again.
+    fn forget_answered(&mut self) {
         let offset = self.offset();
         self.answered = self.answered.split_off(&offset);
     }
@@ -370,9 +375,8 @@ impl Ledger {
             .map(|(&id, _)| id)
             .collect();
         self.let_go.extend(stale);
-        let offset = self.offset();
-        self.answered = self.answered.split_off(&offset);
-        offset != before
+        self.forget_answered();
+        self.offset() != before
     }
 
     /// Whether a poll is worth making now, after one that left the offset at `floor`:

@@ -40,10 +40,6 @@ redis.call('SET', KEYS[1], new_tat, 'PX', math.ceil((new_tat - now) / 1000) + 1)
 return 0
 ";
 
-/// How long Redis may be unreachable before updates are answered unclaimed, unless
-/// configured (`storage.redis_grace_secs`).
-pub const DEFAULT_GRACE: Duration = Duration::from_secs(30);
-
 /// A connection to the Redis the instances share; cheap to clone.
 #[derive(Clone)]
 pub struct Shared {
@@ -88,7 +84,7 @@ impl Shared {
         Self {
             connection,
             flood: redis::Script::new(FLOOD_SCRIPT),
-            grace: DEFAULT_GRACE,
+            grace: crate::config::DEFAULT_REDIS_GRACE,
             failing_since: Arc::default(),
         }
     }
