@@ -29,6 +29,7 @@ use crate::config::{Config, ConfigError, Settings};
 use crate::knowledge::{KnowledgeBase, KnowledgeError, Sources};
 use crate::matcher::{Match, Matcher};
 use crate::reply::Reply;
+use crate::understanding::Script;
 
 use crate::conversation::{Answerer, Context, Conversation, Turn};
 
@@ -250,21 +251,41 @@ impl Engine {
     }
 
     /// Matches a question and builds its reply.
+    /// The reply is written in the question's script.
     pub fn ask(&self, question: &str) -> (Match, Reply) {
-        self.answerer().ask(question)
+        let (found, mut reply) = self.answerer().ask(question);
+        reply.script = self.script(question, None);
+        (found, reply)
     }
 
     /// Answers a message within a conversation whose context is `context` (expired
     /// contexts are ignored) at `now`, seconds since the Unix epoch; the turn carries
     /// the context to keep.
+    /// The reply is written in the message's script, or the conversation's when the
+    /// message does not tell, and the context keeps it.
     pub fn converse(&self, context: Option<&Context>, question: &str, now: u64) -> Turn {
-        self.conversation.answer(&self.answerer(), context, question, now)
+        let kept =
+            context.filter(|c| c.is_alive(now, self.conversation.config().idle())).and_then(|c| c.script);
+        let script = self.script(question, kept);
+        let mut turn = self.conversation.answer(&self.answerer(), context, question, now);
+        turn.reply.script = script;
+        if let Some(context) = &mut turn.context {
+            context.script = Some(script);
+        }
+        turn
+    }
+
+    /// The script to answer `text` in: its own, else `previous` (the chat's), else
+    /// Simplified.
+    pub fn script(&self, text: &str, previous: Option<Script>) -> Script {
+        Script::of_message(text, previous, &self.knowledge.language.script)
     }
 
     /// The context after a button press or a deep link opened `entry`, as if its
-    /// question had been typed; `None` for an unknown entry.
-    pub fn opened(&self, entry: &str, now: u64) -> Option<Context> {
-        self.conversation.opened(&self.knowledge, entry, now)
+    /// question had been typed after `previous` (whose script and list it keeps); `None`
+    /// for an unknown entry.
+    pub fn opened(&self, entry: &str, previous: Option<&Context>, now: u64) -> Option<Context> {
+        self.conversation.opened(&self.knowledge, entry, previous, now)
     }
 
     /// The reply that opens an entry directly, if the id exists.

@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use crate::knowledge::{Category, Entry, KnowledgeBase, Quote, QuoteKind, Status};
 use crate::matcher::{Decline, EntityKind, Match, Outcome};
+use crate::understanding::Script;
 
 /// The reply's settings (`[reply]` in `config/callbot.toml`).
 #[derive(Debug, Clone, Deserialize)]
@@ -127,6 +128,9 @@ pub struct Reply {
     pub did_you_mean: Vec<Suggestion>,
     /// Questions to ask next (follow-ups, or suggestions after a decline).
     pub suggestions: Vec<Suggestion>,
+    /// The script it is shown in. Its texts are the knowledge's, in Simplified; the
+    /// renderers write them in this script (the asker's, set by the engine).
+    pub script: Script,
 }
 
 /// Builds the reply for a match; a message that asks two things gets both answers, short.
@@ -195,6 +199,7 @@ fn declined(knowledge: &KnowledgeBase, found: &Match, outcome: Outcome, config: 
         quotes: Vec::new(),
         did_you_mean: Vec::new(),
         suggestions: fallback(knowledge, config, Vec::new()),
+        script: Script::Simplified,
     }
 }
 
@@ -228,6 +233,7 @@ fn not_reported(knowledge: &KnowledgeBase, found: &Match, entry: &Entry, config:
         quotes: Vec::new(),
         did_you_mean: Vec::new(),
         suggestions: fallback(knowledge, config, vec![suggestion(entry)]),
+        script: Script::Simplified,
     }
 }
 
@@ -272,6 +278,7 @@ fn entry_reply(
         quotes: entry.quotes.iter().take(config.max_quotes).map(|q| quote_view(knowledge, q)).collect(),
         suggestions: follow_ups(knowledge, entry, config.max_follow_ups, &did_you_mean),
         did_you_mean,
+        script: Script::Simplified,
     }
 }
 

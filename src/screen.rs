@@ -8,6 +8,7 @@ use crate::conversation::Context;
 use crate::engine::Engine;
 use crate::knowledge::{Category, Entry, Replies, Template};
 use crate::reply::{QuoteView, Reply, ReplyKind, Suggestion};
+use crate::understanding::Script;
 
 /// The commands every front end understands, by name; their descriptions (the command
 /// menu's and /help's text) are `[commands]` in `knowledge/replies.toml`.
@@ -102,7 +103,7 @@ impl Command {
             Some(Context::listed(previous.clone(), category.label(), items, now))
         };
         match self {
-            Self::Start(payload) => engine.opened(payload.trim(), now),
+            Self::Start(payload) => engine.opened(payload.trim(), None, now),
             Self::Discussed => listed(Category::Discussed),
             Self::NotDiscussed => listed(Category::NotDiscussed),
             Self::Reactions => listed(Category::Reaction),
@@ -210,9 +211,17 @@ pub struct Screen {
     pub blocks: Vec<Block>,
     /// The buttons, one per row.
     pub buttons: Vec<Button>,
+    /// The script the renderers write it in; its texts are in Simplified, as the
+    /// knowledge is.
+    pub script: Script,
 }
 
 impl Screen {
+    /// The screen, to be written in `script`.
+    pub fn in_script(self, script: Script) -> Self {
+        Self { script, ..self }
+    }
+
     fn paragraph(mut self, spans: Vec<Span>) -> Self {
         self.blocks.push(Block::Paragraph(spans));
         self
@@ -248,7 +257,7 @@ impl Screen {
         if !choices.is_empty() {
             parts.push(choices.join("\n"));
         }
-        parts.join("\n\n")
+        self.script.write(&parts.join("\n\n")).into_owned()
     }
 }
 
@@ -298,7 +307,7 @@ pub fn answer(reply: &Reply, engine: &Engine) -> Screen {
         screen = screen.paragraph(vec![Span::Italic(sentences.try_these.text())]);
     }
     screen.buttons.extend(suggestion_buttons(&reply.suggestions));
-    screen
+    screen.in_script(reply.script)
 }
 
 /// Where a screen is shown: the advice on how to ask differs.

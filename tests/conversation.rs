@@ -277,10 +277,10 @@ fn an_expired_context_is_not_used() {
 #[test]
 fn a_button_sets_the_context_as_if_its_question_was_typed() {
     let engine = engine();
-    let context = engine.opened("witkoff-jeddah", START).expect("the entry exists");
+    let context = engine.opened("witkoff-jeddah", None, START).expect("the entry exists");
     let turn = engine.converse(Some(&context), "谁说的？", START + 5);
     assert!(turn.reply.answer_text().contains("威特科夫"), "{}", turn.reply.answer_text());
-    assert!(engine.opened("no-such-entry", START).is_none());
+    assert!(engine.opened("no-such-entry", None, START).is_none());
 }
 
 #[test]

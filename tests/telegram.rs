@@ -133,6 +133,31 @@ async fn every_command_gets_a_reply_and_the_menu_is_registered() -> TestResult {
 // ───────────────────────────── buttons ─────────────────────────────
 
 #[tokio::test]
+async fn a_traditional_question_is_answered_in_traditional_and_its_buttons_keep_it() -> TestResult {
+    let fake = FakeTelegram::start().await;
+    let running = bot::start(&fake, bot::engine()).await;
+    let dora = user(1007, "Dora");
+    let traditional = |text: &str| fast2s::convert(text) != text && !text.contains("谈");
+
+    fake.push_text(TextMessage::private(&dora, "他們談了冰球嗎"));
+    let first = bot::wait_for_delivered(&fake, dora.id, 1, WAIT).await;
+    assert!(bot::shown(&first[0]).contains("談到了冰球比賽"), "{}", bot::shown(&first[0]));
+    let labels = first[0].button_labels();
+    assert!(!labels.is_empty() && labels.iter().all(|l| traditional(l)), "{labels:?}");
+    let pressed = first[0].callback_data()[0].clone();
+    let under = fake.last_bot_message(dora.id).ok_or("no bot message")?;
+    fake.push_callback_query(&dora, under, &pressed);
+    let second = bot::wait_for_delivered(&fake, dora.id, 2, WAIT).await;
+    fake.push_text(TextMessage::private(&dora, "/discussed"));
+    let third = bot::wait_for_delivered(&fake, dora.id, 3, WAIT).await;
+    bot::finish(&fake, running).await;
+
+    assert!(traditional(&bot::shown(&second[1])), "a button's answer: {}", bot::shown(&second[1]));
+    assert!(traditional(&bot::shown(&third[2])), "a command's list: {}", bot::shown(&third[2]));
+    Ok(())
+}
+
+#[tokio::test]
 async fn pressing_an_answers_button_opens_that_entry_and_stops_the_spinner() -> TestResult {
     let fake = FakeTelegram::start().await;
     let setup = bot::engine();

@@ -1,5 +1,6 @@
 //! `callbot ask`: answers from the terminal, as text or JSON lines.
 
+use std::borrow::Cow;
 use std::io::{BufRead, Write};
 use std::process::ExitCode;
 
@@ -38,17 +39,20 @@ pub struct JsonReply<'a> {
     entry: Option<&'a str>,
     score: f64,
     answer: String,
+    /// The script the reply is written in (`zh-Hans`, `zh-Hant-TW`, `zh-Hant-HK`).
+    script: &'static str,
     quotes: Vec<JsonQuote<'a>>,
-    follow_ups: Vec<&'a str>,
+    follow_ups: Vec<Cow<'a, str>>,
     alternatives: Vec<JsonAlternative<'a>>,
 }
 
+/// A quote as the reply shows it: the article's words, in the reply's script.
 #[derive(Debug, Serialize)]
 struct JsonQuote<'a> {
-    text: &'a str,
+    text: Cow<'a, str>,
     /// `direct`, `reported` or `narration`.
     kind: &'static str,
-    speaker: &'a str,
+    speaker: Cow<'a, str>,
     section: &'a str,
 }
 
@@ -68,8 +72,9 @@ impl<'a> JsonReply<'a> {
             entry: reply.entry.as_deref(),
             score: found.best().map_or(0.0, |c| round(c.score)),
             answer: reply.to_plain_text(engine),
+            script: reply.script.tag(),
             quotes: json_quotes(reply),
-            follow_ups: reply.suggestions.iter().map(|s| s.question.as_str()).collect(),
+            follow_ups: follow_ups(reply),
             alternatives: found
                 .candidates
                 .iter()
@@ -84,11 +89,21 @@ impl<'a> JsonReply<'a> {
 }
 
 fn json_quotes(reply: &Reply) -> Vec<JsonQuote<'_>> {
+    let script = reply.script;
     reply
         .quotes
         .iter()
-        .map(|q| JsonQuote { text: &q.text, kind: q.kind.name(), speaker: &q.speaker, section: &q.section })
+        .map(|q| JsonQuote {
+            text: script.write(&q.text),
+            kind: q.kind.name(),
+            speaker: script.write(&q.speaker),
+            section: &q.section,
+        })
         .collect()
+}
+
+fn follow_ups(reply: &Reply) -> Vec<Cow<'_, str>> {
+    reply.suggestions.iter().map(|s| reply.script.write(&s.question)).collect()
 }
 
 fn round(score: f64) -> f64 {
@@ -305,8 +320,9 @@ impl<'a> JsonReply<'a> {
             entry: reply.entry.as_deref(),
             score: if reply.entry.is_some() { 1.0 } else { 0.0 },
             answer: reply.to_plain_text(engine),
+            script: reply.script.tag(),
             quotes: json_quotes(reply),
-            follow_ups: reply.suggestions.iter().map(|s| s.question.as_str()).collect(),
+            follow_ups: follow_ups(reply),
             alternatives: Vec::new(),
         }
     }

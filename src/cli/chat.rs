@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use crate::conversation::{self, Context};
 use crate::engine::Engine;
 use crate::screen::{self, Action, Command, Medium, Screen};
+use crate::understanding::Script;
 
 /// Words that end the conversation.
 const QUIT: [&str; 4] = ["quit", "exit", "/quit", "/exit"];
@@ -81,14 +82,16 @@ pub fn respond(
         return match number.checked_sub(1).and_then(|i| last.buttons.get(i)) {
             Some(button) => match button.action.screen(engine) {
                 Some(screen) => {
-                    // A button sets the context as if its question had been typed.
+                    // A button sets the context as if its question had been typed, and
+                    // its screen is written in the conversation's script.
+                    let screen = screen.in_script(script_of(context.as_ref()));
                     if let Action::Entry(id) = &button.action {
-                        *context = engine.opened(id, now);
+                        *context = engine.opened(id, context.as_ref(), now);
                     }
                     let echo = sentences
                         .picked
                         .fill(&[("number", &number.to_string()), ("question", &button.label)]);
-                    Turn::Picked(echo, screen)
+                    Turn::Picked(screen.script.write(&echo).into_owned(), screen)
                 }
                 None => Turn::Say(sentences.stale_choice.text()),
             },
@@ -105,13 +108,19 @@ pub fn respond(
         let command = Command::parse(name, argument).filter(|c| commands.iter().any(|(n, _)| n == c.name()));
         return Turn::Show(match command {
             Some(command) => {
+                let script = script_of(context.as_ref());
                 *context = command.context(engine, context.take(), now);
-                command.screen(engine, Medium::Terminal, commands)
+                command.screen(engine, Medium::Terminal, commands).in_script(script)
             }
-            None => screen::help(engine, Medium::Terminal, commands),
+            None => screen::help(engine, Medium::Terminal, commands).in_script(script_of(context.as_ref())),
         });
     }
     let turn = engine.converse(context.as_ref(), text, now);
     *context = turn.context;
     Turn::Show(screen::answer(&turn.reply, engine))
+}
+
+/// The script the conversation writes in (Simplified until a message tells).
+fn script_of(context: Option<&Context>) -> Script {
+    context.and_then(|c| c.script).unwrap_or_default()
 }

@@ -81,8 +81,11 @@ pub fn evaluate(engine: &Engine, items: &[EvalItem]) -> Vec<EvalResult> {
         .map(|item| {
             let (_, reply) = engine.ask(&item.q);
             let answer = reply.to_plain_text(engine);
-            // As check.py does: the suggested questions are not the answer.
-            let graded = reply.suggestions.iter().fold(answer.clone(), |a, s| a.replace(&s.question, ""));
+            // Graded in Simplified, as the expected facts are written: the script of the
+            // reply is tested apart. As check.py does, the suggested questions are not
+            // the answer.
+            let folded = reply.script.fold(&answer).into_owned();
+            let graded = reply.suggestions.iter().fold(folded, |a, s| a.replace(&s.question, ""));
             let (passed, reason) = grade(item, reply.is_answered(), &graded);
             EvalResult { item: item.clone(), passed, reason, answer }
         })
@@ -110,9 +113,11 @@ fn grade(item: &EvalItem, answered: bool, answer: &str) -> (bool, String) {
     if missing.is_empty() { (true, String::new()) } else { (false, format!("missing {}", missing.join(" "))) }
 }
 
-/// Full-width to half-width and lower case, as the grader compares.
+/// Full-width to half-width and lower case, as the grader compares, and Simplified: an
+/// expected fact written in either script is found in a reply in either.
 fn grading_form(text: &str) -> String {
-    text.chars()
+    fast2s::convert(text)
+        .chars()
         .map(|c| match c {
             '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
             '\u{3000}' => ' ',

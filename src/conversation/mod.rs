@@ -31,7 +31,7 @@ use crate::knowledge::language::ConversationWords;
 use crate::knowledge::{EntityKind, Entry, KnowledgeBase, Language, Words};
 use crate::matcher::{Decline, Match, Matcher, Outcome};
 use crate::reply::{self, Reply, ReplyConfig, ReplyKind, Suggestion};
-use crate::understanding::{Intent, Normalizer, Question, Wanted};
+use crate::understanding::{Intent, Normalizer, Question, Script, Wanted};
 
 /// The version of [`Context`]'s stored form. A stored context of another version is
 /// dropped, never misread: raise it whenever the fields or the key layout change.
@@ -75,6 +75,10 @@ pub struct Context {
     pub seen: Vec<String>,
     /// When it was last set, in seconds since the Unix epoch.
     pub updated: u64,
+    /// The script the chat writes in, once a message told it (absent from contexts
+    /// stored before it was kept: they read as not told).
+    #[serde(default)]
+    pub script: Option<Script>,
 }
 
 /// How many shown entries a context remembers (for "还有呢" without a list).
@@ -268,11 +272,18 @@ fn trim_endings<'t>(text: &'t str, endings: &Words) -> &'t str {
 
 impl Conversation {
     /// The context after a button press or a deep link opened `entry` of `knowledge`,
-    /// as if its question had been typed.
-    pub fn opened(&self, knowledge: &KnowledgeBase, entry: &str, now: u64) -> Option<Context> {
+    /// as if its question had been typed after `previous`.
+    pub fn opened(
+        &self,
+        knowledge: &KnowledgeBase,
+        entry: &str,
+        previous: Option<&Context>,
+        now: u64,
+    ) -> Option<Context> {
         let entry = knowledge.entry(entry)?;
         let question = self.entries.get(&entry.id).map_or_else(String::new, |v| v.question.clone());
-        Some(self.next_context(None, entry, question, None, now))
+        let previous = previous.filter(|c| c.is_alive(now, self.config.idle()));
+        Some(self.next_context(previous, entry, question, None, now))
     }
 
     /// Prepares the conversation's view of a knowledge base.
@@ -556,6 +567,7 @@ impl Conversation {
             list,
             seen,
             updated: now,
+            script: previous.and_then(|c| c.script),
         }
     }
 
@@ -1037,6 +1049,7 @@ impl Conversation {
                 .take(engine.reply.max_follow_ups)
                 .map(suggestion)
                 .collect(),
+            script: Script::Simplified,
         }
     }
 

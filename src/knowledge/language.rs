@@ -136,6 +136,17 @@ pub struct Language {
     pub understanding: UnderstandingWords,
     /// The words the knowledge's own checks look for.
     pub checks: CheckWords,
+    /// How the script of a message is told.
+    pub script: ScriptWords,
+}
+
+/// `[script]`: what tells the script a message is written in.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScriptWords {
+    /// Cantonese words as Hong Kong writes them (佢, 咗): a Traditional message with one
+    /// is answered with Hong Kong's character forms.
+    pub hong_kong: Words,
 }
 
 /// `[checks]`: words the checks of the knowledge look for in answers and quotes.

@@ -120,10 +120,10 @@ pub async fn on_message<R: Client>(
     let replied = msg
         .reply_to_message()
         .filter(|_| replies_to_bot(&msg, &me))
-        .and_then(|m| answered_entry(&engine, m.text()?))
-        .and_then(|id| engine.opened(id, now));
+        .and_then(|m| answered_entry(&engine, m.text()?));
     let turn = state
         .converse(msg.chat.id.0, sender(&msg), |context| {
+            let replied = replied.and_then(|id| engine.opened(id, context.as_ref(), now));
             let turn = engine.converse(replied.as_ref().or(context.as_ref()), &question, now);
             (turn.context.clone(), turn)
         })
@@ -168,12 +168,13 @@ async fn on_command<R: Client>(
     if !admitted(bot, msg, state, arrived).await {
         return Ok(());
     }
-    let screen = command.screen(&engine, Medium::Telegram, &state.commands);
-    state
+    let script = state
         .converse(msg.chat.id.0, sender(msg), |context| {
-            (command.context(&engine, context, conversation::now()), ())
+            let script = context.as_ref().and_then(|c| c.script).unwrap_or_default();
+            (command.context(&engine, context, conversation::now()), script)
         })
         .await;
+    let screen = command.screen(&engine, Medium::Telegram, &state.commands).in_script(script);
     send_screen(bot, msg, &screen, !private).await;
     log::info!(
         "update=command chat={} command={} ms={}",
@@ -213,12 +214,19 @@ pub async fn on_callback<R: Client>(
     let user = query.from.id.0;
     let delivered = if state.flood.admit(user, arrived.at.elapsed(), arrived.ahead).await {
         let Some(screen) = action.screen(&engine) else { return Ok(()) };
-        // A button sets the context as if its question had been typed.
-        if let Action::Entry(id) = &action {
-            let context = engine.opened(id, conversation::now());
-            state.converse(chat.id.0, user, |_| (context, ())).await;
-        }
-        deliver_all(&bot, chat.id, &render::messages(&screen), None).await
+        // A button sets the context as if its question had been typed, and its screen
+        // is written in the chat's script.
+        let script = state
+            .converse(chat.id.0, user, |context| {
+                let script = context.as_ref().and_then(|c| c.script).unwrap_or_default();
+                let next = match &action {
+                    Action::Entry(id) => engine.opened(id, context.as_ref(), conversation::now()),
+                    Action::Category(_) => context,
+                };
+                (next, script)
+            })
+            .await;
+        deliver_all(&bot, chat.id, &render::messages(&screen.in_script(script)), None).await
     } else if state.flood.notice_due(chat.id.0, user).await {
         deliver_all(&bot, chat.id, &render::messages(&screen::too_fast(&engine)), None).await
     } else {
@@ -241,7 +249,9 @@ pub async fn on_inline<R: Client>(bot: R, query: InlineQuery, state: Arc<BotStat
     } else if query.query.trim().is_empty() {
         engine.config.reply.fallback_suggestions.iter().filter_map(|id| engine.open(id)).collect()
     } else {
-        // The answer and the runners-up that also pass the threshold, as choices.
+        // The answer and the runners-up that also pass the threshold, as choices, in
+        // the query's script.
+        let script = engine.script(&query.query, None);
         let found = engine.matcher.find(&query.query);
         let candidates = if found.is_answered() { found.candidates.as_slice() } else { &[] };
         candidates
@@ -249,6 +259,7 @@ pub async fn on_inline<R: Client>(bot: R, query: InlineQuery, state: Arc<BotStat
             .filter(|c| c.score >= engine.config.matcher.threshold)
             .filter_map(|c| engine.open(&engine.knowledge.entries[c.entry].id))
             .filter(Reply::is_answered)
+            .map(|reply| Reply { script, ..reply })
             .collect()
     };
     let results: Vec<InlineQueryResult> = replies
@@ -273,9 +284,10 @@ fn inline_article(engine: &Engine, reply: &Reply) -> Option<InlineQueryResult> {
     let content =
         InputMessageContent::Text(InputMessageContentText::new(message.html).parse_mode(ParseMode::Html));
     let description: String = reply.text.chars().take(80).collect();
+    let title = reply.script.write(entry.canonical_question());
     Some(InlineQueryResult::Article(
-        InlineQueryResultArticle::new(entry.id.clone(), entry.canonical_question(), content)
-            .description(description),
+        InlineQueryResultArticle::new(entry.id.clone(), title, content)
+            .description(reply.script.write(&description)),
     ))
 }
 
@@ -342,6 +354,8 @@ fn sender(msg: &Message) -> u64 {
 
 /// The entry a message of the bot answered, found by its answer text.
 fn answered_entry<'a>(engine: &'a Engine, text: &str) -> Option<&'a str> {
+    // The message may be written in Traditional; the answers are in Simplified.
+    let text = engine.script(text, None).fold(text);
     engine
         .knowledge
         .entries

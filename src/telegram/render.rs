@@ -22,9 +22,16 @@ pub struct Outgoing {
     pub keyboard: Option<InlineKeyboardMarkup>,
 }
 
-/// Renders a screen as one or more messages of at most `MAX_MESSAGE_LEN`.
+/// Renders a screen as one or more messages of at most `MAX_MESSAGE_LEN`, written in
+/// the screen's script (markup and escapes are ASCII, so writing never touches them).
 pub fn messages(screen: &Screen) -> Vec<Outgoing> {
-    let pieces: Vec<(String, String)> = screen.blocks.iter().flat_map(block_pieces).collect();
+    let script = screen.script;
+    let pieces: Vec<(String, String)> = screen
+        .blocks
+        .iter()
+        .flat_map(block_pieces)
+        .map(|(html, plain)| (script.write(&html).into_owned(), script.write(&plain).into_owned()))
+        .collect();
     let mut messages: Vec<Outgoing> = Vec::new();
     let mut html = String::new();
     let mut plain = String::new();
@@ -60,7 +67,7 @@ pub fn keyboard(screen: &Screen) -> Option<InlineKeyboardMarkup> {
     let rows = screen
         .buttons
         .iter()
-        .map(|b| vec![InlineKeyboardButton::callback(b.label.clone(), b.action.to_data())])
+        .map(|b| vec![InlineKeyboardButton::callback(screen.script.write(&b.label), b.action.to_data())])
         .collect::<Vec<_>>();
     Some(InlineKeyboardMarkup::new(rows))
 }
@@ -143,19 +150,35 @@ mod tests {
     use crate::knowledge::QuoteKind;
     use crate::reply::QuoteView;
     use crate::screen::{Action, Button};
+    use crate::understanding::Script;
 
     fn screen(paragraphs: &[&str]) -> Screen {
         Screen {
             blocks: paragraphs.iter().map(|p| Block::Paragraph(vec![Span::Text((*p).to_owned())])).collect(),
             buttons: vec![Button { label: "下一题".into(), action: Action::Entry("hockey".into()) }],
+            ..Screen::default()
         }
+    }
+
+    #[test]
+    fn a_screen_is_written_in_its_script_markup_and_all() {
+        let mut s = screen(&["谈到了<冰球>"]).in_script(Script::Taiwan);
+        s.blocks.push(quote(QuoteKind::Reported, "乌方对俄方停火诚意感到怀疑", "泽连斯基").blocks.remove(0));
+        let out = messages(&s);
+        assert_eq!(
+            out[0].html,
+            "談到了&lt;冰球&gt;\n\n<blockquote>據澤連斯基稱：烏方對俄方停火誠意感到懷疑（C）</blockquote>"
+        );
+        assert_eq!(out[0].plain, "談到了<冰球>\n\n據澤連斯基稱：烏方對俄方停火誠意感到懷疑（C）");
+        let keyboard = out[0].keyboard.as_ref().expect("a button");
+        assert_eq!(keyboard.inline_keyboard[0][0].text, "下一題");
     }
 
     #[test]
     fn text_is_escaped_and_styles_are_tags() {
         let s = Screen {
             blocks: vec![Block::Paragraph(vec![Span::Bold("<b>".into()), Span::Text("a & b".into())])],
-            buttons: vec![],
+            ..Screen::default()
         };
         let out = messages(&s);
         assert_eq!(out[0].html, "<b>&lt;b&gt;</b>a &amp; b");
@@ -194,7 +217,7 @@ mod tests {
 
     fn quote(kind: QuoteKind, text: &str, speaker: &str) -> Screen {
         let quote = QuoteView { text: text.into(), kind, speaker: speaker.into(), section: "C".into() };
-        Screen { blocks: vec![Block::Quote(quote)], buttons: vec![] }
+        Screen { blocks: vec![Block::Quote(quote)], ..Screen::default() }
     }
 
     #[test]

@@ -14,12 +14,14 @@
 mod analysis;
 mod intent;
 mod normalize;
+mod script;
 mod segment;
 
 pub(crate) use analysis::Analyzer;
 pub use analysis::{Analysis, Entity, Facet};
 pub use intent::{Intent, Wanted};
 pub use normalize::{Normalizer, basic_form};
+pub use script::Script;
 pub use segment::{Segmenter, Word, keep_dictionary};
 
 use crate::knowledge::KnowledgeBase;

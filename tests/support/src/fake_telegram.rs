@@ -203,6 +203,15 @@ impl Call {
 
     /// Every `callback_data` of the inline keyboard in `reply_markup`, row by row.
     pub fn callback_data(&self) -> Vec<String> {
+        self.buttons_field("callback_data")
+    }
+
+    /// Every button's text in the inline keyboard of `reply_markup`, row by row.
+    pub fn button_labels(&self) -> Vec<String> {
+        self.buttons_field("text")
+    }
+
+    fn buttons_field(&self, field: &str) -> Vec<String> {
         self.params
             .get("reply_markup")
             .map(markup_value)
@@ -212,7 +221,7 @@ impl Call {
             .iter()
             .filter_map(Value::as_array)
             .flatten()
-            .filter_map(|b| b.get("callback_data").and_then(Value::as_str).map(str::to_owned))
+            .filter_map(|b| b.get(field).and_then(Value::as_str).map(str::to_owned))
             .collect()
     }
 }
