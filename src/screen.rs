@@ -6,7 +6,7 @@
 
 use crate::conversation::Context;
 use crate::engine::Engine;
-use crate::knowledge::{Category, Entry, Replies, Template};
+use crate::knowledge::{Category, Entry, QuoteKind, Replies, Template};
 use crate::reply::{QuoteView, Reply, ReplyKind, Suggestion};
 use crate::understanding::Script;
 
@@ -298,8 +298,16 @@ pub fn answer(reply: &Reply, engine: &Engine) -> Screen {
         spans.push(Span::Bold(verdict.clone()));
     }
     spans.push(Span::Text(reply.text.clone()));
+    // A quote whose words the answer already says is not said twice: the article's
+    // narration keeps its credit after the answer; a speaker's words need none where the
+    // answer names the speaker.
+    let (repeated, quoted): (Vec<&QuoteView>, Vec<&QuoteView>) =
+        reply.quotes.iter().partition(|quote| said_by_answer(quote, &reply.text));
+    for quote in repeated.iter().filter(|q| q.kind == QuoteKind::Narration) {
+        spans.push(Span::Text(quote.citation().credit));
+    }
     let mut screen = Screen::default().paragraph(spans);
-    screen.blocks.extend(reply.quotes.iter().cloned().map(Block::Quote));
+    screen.blocks.extend(quoted.into_iter().cloned().map(Block::Quote));
     if !reply.did_you_mean.is_empty() {
         screen = screen.paragraph(vec![Span::Italic(sentences.did_you_mean.text())]);
         screen.buttons.extend(suggestion_buttons(&reply.did_you_mean));
@@ -308,6 +316,13 @@ pub fn answer(reply: &Reply, engine: &Engine) -> Screen {
     }
     screen.buttons.extend(suggestion_buttons(&reply.suggestions));
     screen.in_script(reply.script)
+}
+
+/// Whether `answer` says the whole of `quote`'s words, and so whose they are: the
+/// article's narration, or words of a speaker the answer names.
+fn said_by_answer(quote: &QuoteView, answer: &str) -> bool {
+    let words = quote.text.trim_end_matches('。');
+    answer.contains(words) && (quote.kind == QuoteKind::Narration || answer.contains(&quote.speaker))
 }
 
 /// Where a screen is shown: the advice on how to ask differs.
@@ -455,6 +470,24 @@ pub fn stale_button(engine: &Engine) -> String {
 mod tests {
     use super::*;
     use crate::knowledge::QuoteKind;
+
+    fn quote(kind: QuoteKind, text: &str, speaker: &str) -> QuoteView {
+        QuoteView { text: text.into(), kind, speaker: speaker.into(), section: "A".into() }
+    }
+
+    #[test]
+    fn a_quote_the_answer_says_whole_is_not_said_again_where_its_speaker_is_plain() {
+        let answer = "某人说，双方同意停火。新华社报道，会谈将在周日举行。";
+        assert!(said_by_answer(&quote(QuoteKind::Narration, "会谈将在周日举行。", "新华社"), answer));
+        assert!(said_by_answer(&quote(QuoteKind::Reported, "双方同意停火", "某人"), answer));
+        // Words the answer gives without naming whose they are keep their quote.
+        assert!(!said_by_answer(&quote(QuoteKind::Direct, "双方同意停火", "另一人"), answer));
+        // Words the answer gives only in part keep their quote.
+        assert!(!said_by_answer(
+            &quote(QuoteKind::Narration, "会谈将在周日举行，地点未定。", "新华社"),
+            answer
+        ));
+    }
 
     #[test]
     fn plain_rendering_numbers_the_buttons() {

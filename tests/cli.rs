@@ -61,6 +61,15 @@ fn ask_json_has_the_documented_fields() {
 }
 
 #[test]
+fn an_answer_that_says_its_quote_whole_says_it_once_with_the_credit() {
+    let output = callbot(&["ask", "他们谈了冰球吗"], b"");
+    let text = String::from_utf8_lossy(&output.stdout);
+    let words = "特朗普支持普京有关在美国和俄罗斯组织两国冰球运动员比赛的想法";
+    assert_eq!(text.matches(words).count(), 1, "{text}");
+    assert!(text.contains("第七点。——新华社（A）"), "{text}");
+}
+
+#[test]
 fn batch_mode_answers_every_line_even_bad_ones() {
     let mut input = Vec::new();
     input.extend_from_slice("他们谈了冰球吗\n".as_bytes());
