@@ -20,11 +20,11 @@ const LOGGED: usize = 10_000;
 /// A log of `LOGGED` records: the questions' real words and candidates, with scores
 /// spread so that some are near an entry and some are not.
 fn write_log(engine: &Engine, path: &Path) {
-    let questions: Vec<&String> = engine.knowledge.entries.iter().flat_map(|e| &e.questions).collect();
+    let questions: Vec<&String> = engine.knowledge().entries.iter().flat_map(|e| &e.questions).collect();
     let mut file = std::io::BufWriter::new(std::fs::File::create(path).expect("create log"));
     for i in 0..LOGGED {
         let question = &questions[i % questions.len()];
-        let found = engine.matcher.find(question);
+        let found = engine.matcher().find(question);
         let spread = (i % 7) as f64 / 10.0;
         let record = Record {
             time: "2025-03-19T08:00:00Z".to_owned(),
@@ -35,7 +35,7 @@ fn write_log(engine: &Engine, path: &Path) {
                 .candidates
                 .iter()
                 .map(|c| Scored {
-                    entry: engine.knowledge.entries[c.entry].id.clone(),
+                    entry: engine.knowledge().entries[c.entry].id.clone(),
                     score: c.score * spread,
                 })
                 .collect(),

@@ -202,14 +202,10 @@ pub enum EngineError {
 /// Answers questions. Built once; read-only afterwards, so it can be shared across tasks.
 #[derive(Debug)]
 pub struct Engine {
-    /// The knowledge base.
-    pub knowledge: KnowledgeBase,
-    /// The matcher built from it.
-    pub matcher: Matcher,
-    /// The settings.
-    pub config: Config,
-    /// What conversations know of the knowledge.
-    pub conversation: Conversation,
+    knowledge: KnowledgeBase,
+    matcher: Matcher,
+    config: Config,
+    conversation: Conversation,
 }
 
 impl Engine {
@@ -243,6 +239,21 @@ impl Engine {
         log::debug!("matcher built in {:?}", started.elapsed());
         let conversation = Conversation::new(&knowledge, config.conversation.clone());
         Self { knowledge, matcher, config, conversation }
+    }
+
+    /// The knowledge base.
+    pub fn knowledge(&self) -> &KnowledgeBase {
+        &self.knowledge
+    }
+
+    /// The matcher built from the knowledge.
+    pub fn matcher(&self) -> &Matcher {
+        &self.matcher
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &Config {
+        &self.config
     }
 
     /// What conversations answer with: the knowledge, the matcher and the reply settings.
@@ -286,6 +297,37 @@ impl Engine {
     /// for an unknown entry.
     pub fn opened(&self, entry: &str, previous: Option<&Context>, now: u64) -> Option<Context> {
         self.conversation.opened(&self.knowledge, entry, previous, now)
+    }
+
+    /// The answers offered as choices for `query` (inline mode): with no query, the
+    /// configured suggestions; otherwise the answer and the runners-up that also pass the
+    /// threshold, in the query's script, none when the question is declined.
+    pub fn choices(&self, query: &str) -> Vec<Reply> {
+        if query.trim().is_empty() {
+            return self.config.reply.fallback_suggestions.iter().filter_map(|id| self.open(id)).collect();
+        }
+        let script = self.script(query, None);
+        let found = self.matcher.find(query);
+        let candidates = if found.is_answered() { found.candidates.as_slice() } else { &[] };
+        candidates
+            .iter()
+            .filter(|c| c.score >= self.config.matcher.threshold)
+            .filter_map(|c| self.open(&self.knowledge.entries[c.entry].id))
+            .filter(Reply::is_answered)
+            .map(|reply| Reply { script, ..reply })
+            .collect()
+    }
+
+    /// The entry a message of the bot's answered, found by its answer text (in either
+    /// script), so that a reply to that message continues its topic.
+    pub fn answered_entry(&self, message: &str) -> Option<&str> {
+        let text = self.script(message, None).fold(message);
+        self.knowledge
+            .entries
+            .iter()
+            .filter(|e| !e.answer.is_empty() && text.contains(e.answer.as_str()))
+            .max_by_key(|e| e.answer.len())
+            .map(|e| e.id.as_str())
     }
 
     /// The reply that opens an entry directly, if the id exists.
@@ -389,6 +431,28 @@ mod tests {
         assert_eq!(found.config, Location::WorkingDirectory(Path::new("config").join("callbot.toml")));
         let found = Locations::resolve(None, None, env, here);
         assert_eq!(found.knowledge, Location::Environment(KNOWLEDGE_VARIABLE, "/from/env".into()));
+    }
+
+    #[test]
+    fn a_reply_shown_in_either_script_is_traced_to_its_entry() {
+        let engine = Engine::embedded().expect("the embedded engine");
+        let (_, reply) = engine.ask("他們談了冰球嗎");
+        let shown = reply.to_plain_text(&engine);
+        assert_ne!(shown, fast2s::convert(&shown), "the reply is written in Traditional");
+        assert_eq!(engine.answered_entry(&shown), Some("hockey"));
+        let (_, reply) = engine.ask("他们谈了冰球吗");
+        assert_eq!(engine.answered_entry(&reply.to_plain_text(&engine)), Some("hockey"));
+        assert_eq!(engine.answered_entry("随便一句话"), None);
+    }
+
+    #[test]
+    fn inline_choices_are_answers_in_the_query_s_script_and_none_for_a_decline() {
+        let engine = Engine::embedded().expect("the embedded engine");
+        let choices = engine.choices("他們談了冰球嗎");
+        assert_eq!(choices.first().and_then(|r| r.entry.as_deref()), Some("hockey"));
+        assert!(choices.iter().all(|r| r.is_answered() && r.script == Script::Taiwan));
+        assert!(engine.choices("今天天气怎么样").is_empty());
+        assert_eq!(engine.choices(" ").len(), engine.config().reply.fallback_suggestions.len());
     }
 
     #[test]

@@ -134,14 +134,14 @@ impl Record {
             Outcome::Decline(Decline::TooLong) => Why::TooLong,
             Outcome::Decline(Decline::TooLittle) => Why::TooLittle,
             Outcome::Answer if !reply.did_you_mean.is_empty() => Why::Clarified,
-            Outcome::Answer if best_score < engine.config.matcher.threshold + low_margin => Why::LowMargin,
+            Outcome::Answer if best_score < engine.config().matcher.threshold + low_margin => Why::LowMargin,
             Outcome::Answer => return None,
         };
         let best = found
             .candidates
             .iter()
             .map(|c| Scored {
-                entry: engine.knowledge.entries[c.entry].id.clone(),
+                entry: engine.knowledge().entries[c.entry].id.clone(),
                 score: (c.score * 1000.0).round() / 1000.0,
             })
             .collect();
@@ -150,7 +150,7 @@ impl Record {
         Some(Self {
             time,
             chat: chat.to_owned(),
-            question: question.chars().take(engine.config.matcher.max_question_chars).collect(),
+            question: question.chars().take(engine.config().matcher.max_question_chars).collect(),
             words: found.words.clone(),
             best,
             why,

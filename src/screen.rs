@@ -99,7 +99,7 @@ impl Command {
     /// the list that "第N点" and "还有呢" then walk through; others leave it as it was.
     pub fn context(&self, engine: &Engine, previous: Option<Context>, now: u64) -> Option<Context> {
         let listed = |category: Category| {
-            let items = engine.knowledge.in_category(category).map(|e| e.id.clone()).collect();
+            let items = engine.knowledge().in_category(category).map(|e| e.id.clone()).collect();
             Some(Context::listed(previous.clone(), category.label(), items, now))
         };
         match self {
@@ -169,7 +169,7 @@ impl Action {
         if let Some(key) = data.strip_prefix(CATEGORY_PREFIX) {
             return Category::ALL.into_iter().find(|c| category_key(*c) == key).map(Self::Category);
         }
-        engine.knowledge.entry(data).map(|e| Self::Entry(e.id.clone()))
+        engine.knowledge().entry(data).map(|e| Self::Entry(e.id.clone()))
     }
 }
 
@@ -292,7 +292,7 @@ fn suggestion_buttons(suggestions: &[Suggestion]) -> Vec<Button> {
 
 /// The screen for a reply to a question or a button.
 pub fn answer(reply: &Reply, engine: &Engine) -> Screen {
-    let sentences = &engine.knowledge.replies.screen;
+    let sentences = &engine.knowledge().replies.screen;
     let mut spans = Vec::new();
     if let Some(verdict) = &reply.verdict {
         spans.push(Span::Bold(verdict.clone()));
@@ -336,8 +336,8 @@ pub enum Medium {
 
 /// `/start`: a greeting, what the bot knows, example questions.
 pub fn start(engine: &Engine, medium: Medium) -> Screen {
-    let article = &engine.knowledge.article;
-    let sentences = &engine.knowledge.replies.screen;
+    let article = &engine.knowledge().article;
+    let sentences = &engine.knowledge().replies.screen;
     let how = match medium {
         Medium::Telegram => &sentences.start_telegram,
         Medium::Terminal => &sentences.start_terminal,
@@ -352,7 +352,7 @@ pub fn start(engine: &Engine, medium: Medium) -> Screen {
 
 /// `/help`: how to ask, and the commands.
 pub fn help(engine: &Engine, medium: Medium, commands: &[(String, String)]) -> Screen {
-    let sentences = &engine.knowledge.replies.screen;
+    let sentences = &engine.knowledge().replies.screen;
     let how = match medium {
         Medium::Telegram => sentences.help_telegram.text(),
         Medium::Terminal => sentences.help_terminal.text(),
@@ -362,12 +362,12 @@ pub fn help(engine: &Engine, medium: Medium, commands: &[(String, String)]) -> S
 }
 
 fn examples(engine: &Engine) -> Vec<&Entry> {
-    engine.config.reply.fallback_suggestions.iter().filter_map(|id| engine.knowledge.entry(id)).collect()
+    engine.config().reply.fallback_suggestions.iter().filter_map(|id| engine.knowledge().entry(id)).collect()
 }
 
 /// `/topics`: the categories as buttons.
 pub fn topics(engine: &Engine) -> Screen {
-    let mut screen = Screen::default().text(engine.knowledge.replies.screen.topics.text());
+    let mut screen = Screen::default().text(engine.knowledge().replies.screen.topics.text());
     screen.buttons = Category::ALL
         .into_iter()
         .filter(|c| *c != Category::Unreported)
@@ -380,14 +380,14 @@ pub fn topics(engine: &Engine) -> Screen {
 pub fn category(engine: &Engine, category: Category) -> Screen {
     Screen::default()
         .paragraph(vec![Span::Bold(format!("{}：", category.label()))])
-        .entry_buttons(engine.knowledge.in_category(category), question_label)
+        .entry_buttons(engine.knowledge().in_category(category), question_label)
 }
 
 /// `/discussed`: the points the article lists, numbered as it numbers them (one line and
 /// one button per point, whatever number of entries a point has), then under their own
 /// heading the other things it reports the two sides raised or agreed.
 pub fn discussed(engine: &Engine) -> Screen {
-    let entries: Vec<&Entry> = engine.knowledge.in_category(Category::Discussed).collect();
+    let entries: Vec<&Entry> = engine.knowledge().in_category(Category::Discussed).collect();
     let mut points: Vec<(u8, Vec<&Entry>)> = Vec::new();
     for entry in &entries {
         let Some(point) = entry.point else { continue };
@@ -404,8 +404,8 @@ pub fn discussed(engine: &Engine) -> Screen {
             format!("{n}. {}", topics.join("、"))
         })
         .collect();
-    let sentences = &engine.knowledge.replies.screen;
-    let numbers = &engine.knowledge.language.numbers;
+    let sentences = &engine.knowledge().replies.screen;
+    let numbers = &engine.knowledge().language.numbers;
     let count = numbers.numeral(points.len()).unwrap_or_else(|| points.len().to_string());
     let mut screen = Screen::default()
         .paragraph(vec![Span::Bold(sentences.discussed.fill(&[("count", &count)]))])
@@ -424,25 +424,25 @@ pub fn discussed(engine: &Engine) -> Screen {
 
 /// `/not_discussed`: what was left out, or not known to have been discussed.
 pub fn not_discussed(engine: &Engine) -> Screen {
-    topic_list(engine, Category::NotDiscussed, &engine.knowledge.replies.screen.not_discussed)
+    topic_list(engine, Category::NotDiscussed, &engine.knowledge().replies.screen.not_discussed)
 }
 
 /// `/reactions`: who reacted; each button gives the quote.
 pub fn reactions(engine: &Engine) -> Screen {
-    topic_list(engine, Category::Reaction, &engine.knowledge.replies.screen.reactions)
+    topic_list(engine, Category::Reaction, &engine.knowledge().replies.screen.reactions)
 }
 
 /// A heading and the category's topics, each a button (listed once: the buttons are the list).
 fn topic_list(engine: &Engine, category: Category, heading: &Template) -> Screen {
     Screen::default()
         .paragraph(vec![Span::Bold(heading.text())])
-        .entry_buttons(engine.knowledge.in_category(category), topic_label)
+        .entry_buttons(engine.knowledge().in_category(category), topic_label)
 }
 
 /// `/source`: the article's title, source and sections.
 pub fn source(engine: &Engine) -> Screen {
-    let article = &engine.knowledge.article;
-    let sentences = &engine.knowledge.replies.screen;
+    let article = &engine.knowledge().article;
+    let sentences = &engine.knowledge().replies.screen;
     let sections: Vec<String> = article.sections.iter().map(|s| s.name.clone()).collect();
     Screen::default()
         .paragraph(vec![Span::Bold(format!("《{}》", article.title))])
@@ -452,18 +452,18 @@ pub fn source(engine: &Engine) -> Screen {
 
 /// The reply to a message that is not text (a sticker, a photo, a voice message).
 pub fn not_text(engine: &Engine) -> Screen {
-    let replies = &engine.knowledge.replies;
+    let replies = &engine.knowledge().replies;
     Screen::default().text(replies.with_scope(&replies.screen.not_text))
 }
 
 /// The reply to a question refused by flood control.
 pub fn too_fast(engine: &Engine) -> Screen {
-    Screen::default().text(engine.knowledge.replies.screen.too_fast.text())
+    Screen::default().text(engine.knowledge().replies.screen.too_fast.text())
 }
 
 /// The reply to a button whose data the bot no longer knows.
 pub fn stale_button(engine: &Engine) -> String {
-    engine.knowledge.replies.screen.stale_button.text()
+    engine.knowledge().replies.screen.stale_button.text()
 }
 
 #[cfg(test)]

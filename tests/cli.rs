@@ -289,7 +289,7 @@ fn a_number_in_chat_echoes_the_question_it_picked() {
 fn chat_shows_each_reaction_once() {
     let (_, replies) = chat("/reactions\n");
     let engine = common::knowledge::engine();
-    let reactions: Vec<_> = engine.knowledge.in_category(callbot::knowledge::Category::Reaction).collect();
+    let reactions: Vec<_> = engine.knowledge().in_category(callbot::knowledge::Category::Reaction).collect();
     assert!(!reactions.is_empty());
     for entry in reactions {
         let listed = replies.lines().filter(|l| l.ends_with(entry.topic.as_str())).count();

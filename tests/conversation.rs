@@ -265,7 +265,7 @@ fn a_follow_up_declined_alone_is_read_after_the_previous_question_when_it_keeps_
 #[test]
 fn an_expired_context_is_not_used() {
     let engine = engine();
-    let idle = engine.config.conversation.idle_minutes * 60;
+    let idle = engine.config().conversation.idle_minutes * 60;
     let first = engine.converse(None, "美俄在哪谈停火细节？", START);
     let context = first.context.expect("a context");
     let soon = engine.converse(Some(&context), "什么时候？", START + idle - 60);

@@ -25,9 +25,9 @@ fn engine_with_examples(examples: Option<&str>) -> Engine {
 
 /// The entry id a question is answered with, or `None` when it is declined.
 fn answered_by(engine: &Engine, question: &str) -> Option<String> {
-    let found = engine.matcher.find(question);
+    let found = engine.matcher().find(question);
     let best = found.best().filter(|_| found.is_answered())?;
-    Some(engine.knowledge.entries[best.entry].id.clone())
+    Some(engine.knowledge().entries[best.entry].id.clone())
 }
 
 const SLANG: &str = r#"

@@ -117,11 +117,12 @@ fn every_entry_answers_its_own_phrasings() {
     let engine = common::knowledge::engine();
     let mut misses = Vec::new();
     let mut total = 0;
-    for entry in &engine.knowledge.entries {
+    for entry in &engine.knowledge().entries {
         for question in &entry.questions {
             total += 1;
             let (found, _) = engine.ask(question);
-            if found.best().map(|c| engine.knowledge.entries[c.entry].id.as_str()) != Some(entry.id.as_str())
+            if found.best().map(|c| engine.knowledge().entries[c.entry].id.as_str())
+                != Some(entry.id.as_str())
             {
                 misses.push(format!("{}: {question}", entry.id));
             }
@@ -157,7 +158,7 @@ fn messages_with_nothing_to_go_on_get_a_clarifying_reply() {
         assert_eq!(found.outcome, Outcome::Decline(Decline::TooLittle), "{question}");
         assert!(!found.analysis.has_content(), "{question}");
         assert!(!reply.is_answered());
-        let replies = &engine.knowledge.replies;
+        let replies = &engine.knowledge().replies;
         assert_eq!(reply.text, replies.with_scope(&replies.decline.too_little));
         assert_eq!(reply.suggestions.len(), 3, "{question}");
     }
@@ -185,17 +186,17 @@ fn a_known_topic_with_an_unreported_fact_gets_a_specific_reply() {
 #[test]
 fn the_analysis_names_facet_entities_predicate_and_negation() {
     let engine = common::knowledge::engine();
-    let analysis = engine.matcher.read("懂王怎么看冰球比赛").analysis;
+    let analysis = engine.matcher().read("懂王怎么看冰球比赛").analysis;
     assert_eq!(analysis.facet, Facet::Attitude);
     let entities: Vec<(&str, EntityKind)> =
         analysis.entities.iter().map(|e| (e.name.as_str(), e.kind)).collect();
     assert_eq!(entities, [("特朗普", EntityKind::Person), ("冰球", EntityKind::Topic)]);
-    let analysis = engine.matcher.read("哪些问题没有谈到").analysis;
+    let analysis = engine.matcher().read("哪些问题没有谈到").analysis;
     assert_eq!(analysis.facet, Facet::List);
     assert_eq!(analysis.predicate.as_deref(), Some("谈到"));
     assert!(analysis.negated);
-    assert!(!engine.matcher.read("谈到北约了没").analysis.negated);
-    assert_eq!(engine.matcher.read("Did they talk about NATO?").analysis.facet, Facet::DidDiscuss);
+    assert!(!engine.matcher().read("谈到北约了没").analysis.negated);
+    assert_eq!(engine.matcher().read("Did they talk about NATO?").analysis.facet, Facet::DidDiscuss);
 }
 
 #[test]

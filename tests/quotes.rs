@@ -198,7 +198,7 @@ fn reported_speech_keeps_the_articles_inner_quotation_marks() {
 #[test]
 fn no_reply_nests_quotation_marks() {
     let engine = common::knowledge::engine();
-    for entry in &engine.knowledge.entries {
+    for entry in &engine.knowledge().entries {
         let reply = engine.open(&entry.id).expect("every entry opens");
         for quote in &reply.quotes {
             let shown = quote.to_plain_text();

@@ -57,7 +57,7 @@ fn a_long_question_is_kept_only_to_the_longest_question_read() {
     let question = "天气".repeat(2_000);
     let (found, reply) = engine.ask(&question);
     let record = Record::of(&engine, "private", &question, &found, &reply, 0.05).expect("recorded");
-    assert_eq!(record.question.chars().count(), engine.config.matcher.max_question_chars);
+    assert_eq!(record.question.chars().count(), engine.config().matcher.max_question_chars);
 }
 
 #[test]
@@ -148,7 +148,7 @@ fn declined_clarified_and_low_margin_questions_are_recorded_and_good_answers_are
     reply.did_you_mean = reply.suggestions.clone();
     assert_eq!(Record::of(&engine, "group", "q", &found, &reply, 0.05).map(|r| r.why), Some(Why::Clarified));
     reply.did_you_mean.clear();
-    found.candidates[0].score = engine.config.matcher.threshold + 0.01;
+    found.candidates[0].score = engine.config().matcher.threshold + 0.01;
     assert_eq!(Record::of(&engine, "group", "q", &found, &reply, 0.05).map(|r| r.why), Some(Why::LowMargin));
 }
 

@@ -7,7 +7,7 @@ use expect_test::{Expect, expect};
 
 fn check(question: &str, expected: Expect) {
     let engine = common::knowledge::engine();
-    let found = engine.matcher.find(question);
+    let found = engine.matcher().find(question);
     expected.assert_eq(&format!("{} => {}", found.normalized, found.words.join(" | ")));
 }
 

@@ -57,7 +57,7 @@ async fn a_private_question_gets_one_html_answer_with_entry_buttons() -> TestRes
     assert!(!data.is_empty(), "follow-up questions are buttons");
     for d in &data {
         assert!(d.len() <= MAX_CALLBACK_DATA_BYTES, "{d:?} is longer than 64 bytes");
-        assert!(engine.knowledge.entry(d).is_some(), "{d:?} is not an entry id");
+        assert!(engine.knowledge().entry(d).is_some(), "{d:?} is not an entry id");
     }
     Ok(())
 }
@@ -102,11 +102,11 @@ async fn every_command_gets_a_reply_and_the_menu_is_registered() -> TestResult {
         assert!(!bot::shown(r).is_empty());
     }
     let shown: Vec<String> = replies.iter().map(bot::shown).collect();
-    let knowledge = &engine.knowledge;
+    let knowledge = &engine.knowledge();
 
     // /start: a greeting and example questions as buttons.
     assert!(shown[0].contains("你好"), "{}", shown[0]);
-    assert_eq!(replies[0].callback_data(), engine.config.reply.fallback_suggestions);
+    assert_eq!(replies[0].callback_data(), engine.config().reply.fallback_suggestions);
     // /help: every command.
     for name in names {
         assert!(shown[1].contains(&format!("/{name}")), "/help lacks /{name}: {}", shown[1]);
@@ -182,7 +182,7 @@ async fn pressing_an_answers_button_opens_that_entry_and_stops_the_spinner() -> 
     assert_eq!(answers[0].param("callback_query_id").and_then(Value::as_str), Some(query_id.as_str()));
     assert!(answers[0].param("text").is_none_or(Value::is_null), "a good button shows no alert");
     assert!(answers[0].seq < replies[1].seq, "the spinner stops before the answer is sent");
-    let entry = engine.knowledge.entry(&pressed).ok_or("pressed data is an entry")?;
+    let entry = engine.knowledge().entry(&pressed).ok_or("pressed data is an entry")?;
     assert!(bot::shown(&replies[1]).contains(&entry.answer), "{}", bot::shown(&replies[1]));
     assert_eq!(bot::sends_to(&fake, carol.id).len(), 2);
     Ok(())
@@ -336,7 +336,7 @@ async fn an_inline_query_gets_question_titled_html_articles() -> TestResult {
         for r in results {
             assert_eq!(r["type"], "article");
             let entry =
-                engine.knowledge.entry(r["id"].as_str().ok_or("id")?).ok_or("result id is an entry")?;
+                engine.knowledge().entry(r["id"].as_str().ok_or("id")?).ok_or("result id is an entry")?;
             assert_eq!(r["title"].as_str(), Some(entry.canonical_question()), "the title is the question");
             let content = &r["input_message_content"];
             assert_eq!(content["parse_mode"], "HTML");

@@ -38,7 +38,7 @@ fn what_the_statements_did_not_mention_is_not_known_either_way() {
 #[test]
 fn said_not_discussed_only_where_the_article_says_so() {
     let engine = common::knowledge::engine();
-    for entry in &engine.knowledge.entries {
+    for entry in &engine.knowledge().entries {
         let quoted = |words: &[&str]| entry.quotes.iter().any(|q| words.iter().any(|w| q.text.contains(w)));
         match entry.status {
             Some(Status::NotDiscussed) => {
@@ -54,7 +54,7 @@ fn said_not_discussed_only_where_the_article_says_so() {
 #[test]
 fn no_reply_repeats_a_relative_date() {
     let engine = common::knowledge::engine();
-    for entry in &engine.knowledge.entries {
+    for entry in &engine.knowledge().entries {
         let shown = engine.open(&entry.id).expect("opens").to_plain_text(&engine);
         assert!(!shown.contains("昨天"), "{}: {shown}", entry.id);
     }
@@ -108,6 +108,7 @@ fn discussed_lists_exactly_the_seven_points_then_the_rest_apart() {
         "hockey",
     ];
     assert_eq!(&buttons[..7], first_of_each_point);
-    let unnumbered = engine.knowledge.in_category(Category::Discussed).filter(|e| e.point.is_none()).count();
+    let unnumbered =
+        engine.knowledge().in_category(Category::Discussed).filter(|e| e.point.is_none()).count();
     assert_eq!(buttons.len(), 7 + unnumbered, "one button per point, then one per other item");
 }

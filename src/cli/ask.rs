@@ -80,7 +80,7 @@ impl<'a> JsonReply<'a> {
                 .iter()
                 .skip(1)
                 .map(|c| JsonAlternative {
-                    entry: &engine.knowledge.entries[c.entry].id,
+                    entry: &engine.knowledge().entries[c.entry].id,
                     score: round(c.score),
                 })
                 .collect(),
@@ -218,7 +218,7 @@ pub fn explain(engine: &Engine, found: &Match) -> String {
         analysis.predicate.as_deref().unwrap_or("-"),
         analysis.negated,
         analysis.content_words.join(", "),
-        analysis.detail.map_or("-".to_owned(), |d| engine.knowledge.lexicon.detail[d].name.clone()),
+        analysis.detail.map_or("-".to_owned(), |d| engine.knowledge().lexicon.detail[d].name.clone()),
         analysis.english,
         found.best_gives,
         found.missing.as_deref().unwrap_or("-"),
@@ -226,20 +226,25 @@ pub fn explain(engine: &Engine, found: &Match) -> String {
         found.about_the_call,
         found.outcome,
         found.out_of_scope,
-        engine.config.matcher.out_of_scope,
+        engine.config().matcher.out_of_scope,
         found
             .reasons
             .iter()
             .map(|(feature, weight)| format!("{feature} {weight:+.2}"))
             .collect::<Vec<_>>()
             .join(", "),
-        engine.config.matcher.learned_weight,
-        1.0 - engine.config.matcher.learned_weight
+        engine.config().matcher.learned_weight,
+        1.0 - engine.config().matcher.learned_weight
     );
     for c in &found.candidates {
         text.push_str(&format!(
             "\n  {:<24} score {:.3}  probability {:.3}  coverage {:.3}  similarity {:.3}  bm25 {:.2}",
-            engine.knowledge.entries[c.entry].id, c.score, c.probability, c.coverage, c.similarity, c.bm25
+            engine.knowledge().entries[c.entry].id,
+            c.score,
+            c.probability,
+            c.coverage,
+            c.similarity,
+            c.bm25
         ));
     }
     text
@@ -279,7 +284,7 @@ fn dialogue(
                     "chat": null,
                     "question": text.trim(),
                     "answered": false,
-                    "answer": engine.knowledge.replies.ask.bad_line.fill(&[("error", &error.to_string())]),
+                    "answer": engine.knowledge().replies.ask.bad_line.fill(&[("error", &error.to_string())]),
                     "error": true,
                 });
                 writeln!(out, "{reply}")?;

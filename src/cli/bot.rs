@@ -87,7 +87,7 @@ pub fn run(
     let storage = StorageConfig::from_settings(settings)?;
     let review = review_log(settings)?;
     let bot = client(token)?;
-    let idle = engine.config.conversation.idle();
+    let idle = engine.config().conversation.idle();
     let engine = SharedEngine::new(Arc::new(engine));
     let reloader = Reloader::new(engine.clone(), locations.knowledge.clone());
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;

@@ -30,7 +30,7 @@ pub fn run(engine: &Engine) -> anyhow::Result<ExitCode> {
     let stdin = std::io::stdin();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let replies = &engine.knowledge.replies;
+    let replies = &engine.knowledge().replies;
     let commands = screen::commands_enabled(replies, &[]);
     let mut last = screen::start(engine, Medium::Terminal);
     let mut context: Option<Context> = None;
@@ -77,7 +77,7 @@ pub fn respond(
         return Turn::Quit;
     }
     let now = conversation::now();
-    let sentences = &engine.knowledge.replies.chat;
+    let sentences = &engine.knowledge().replies.chat;
     if let Ok(number) = text.parse::<usize>() {
         return match number.checked_sub(1).and_then(|i| last.buttons.get(i)) {
             Some(button) => match button.action.screen(engine) {

@@ -46,7 +46,7 @@ impl BotState {
         let Setup { engine, telegram, review, contexts } = setup;
         let flood = FloodGate::new(telegram.flood_burst, telegram.flood_per_second, shared);
         let commands =
-            screen::commands_enabled(&engine.current().knowledge.replies, &telegram.disabled_commands);
+            screen::commands_enabled(&engine.current().knowledge().replies, &telegram.disabled_commands);
         Self { engine, telegram, review, flood, commands, contexts }
     }
 
@@ -120,7 +120,7 @@ pub async fn on_message<R: Client>(
     let replied = msg
         .reply_to_message()
         .filter(|_| replies_to_bot(&msg, &me))
-        .and_then(|m| answered_entry(&engine, m.text()?));
+        .and_then(|m| engine.answered_entry(m.text()?));
     let turn = state
         .converse(msg.chat.id.0, sender(&msg), |context| {
             let replied = replied.and_then(|id| engine.opened(id, context.as_ref(), now));
@@ -244,24 +244,7 @@ pub async fn on_inline<R: Client>(bot: R, query: InlineQuery, state: Arc<BotStat
     let started = Instant::now();
     let engine = state.engine.current();
     let telegram = &state.telegram;
-    let replies: Vec<Reply> = if !telegram.inline {
-        Vec::new()
-    } else if query.query.trim().is_empty() {
-        engine.config.reply.fallback_suggestions.iter().filter_map(|id| engine.open(id)).collect()
-    } else {
-        // The answer and the runners-up that also pass the threshold, as choices, in
-        // the query's script.
-        let script = engine.script(&query.query, None);
-        let found = engine.matcher.find(&query.query);
-        let candidates = if found.is_answered() { found.candidates.as_slice() } else { &[] };
-        candidates
-            .iter()
-            .filter(|c| c.score >= engine.config.matcher.threshold)
-            .filter_map(|c| engine.open(&engine.knowledge.entries[c.entry].id))
-            .filter(Reply::is_answered)
-            .map(|reply| Reply { script, ..reply })
-            .collect()
-    };
+    let replies = if telegram.inline { engine.choices(&query.query) } else { Vec::new() };
     let results: Vec<InlineQueryResult> = replies
         .iter()
         .take(telegram.inline_results)
@@ -277,7 +260,7 @@ pub async fn on_inline<R: Client>(bot: R, query: InlineQuery, state: Arc<BotStat
 }
 
 fn inline_article(engine: &Engine, reply: &Reply) -> Option<InlineQueryResult> {
-    let entry = engine.knowledge.entry(reply.entry.as_deref()?)?;
+    let entry = engine.knowledge().entry(reply.entry.as_deref()?)?;
     let mut screen = screen::answer(reply, engine);
     screen.buttons.clear();
     let message = render::messages(&screen).into_iter().next()?;
@@ -350,19 +333,6 @@ fn outcome(kind: ReplyKind) -> &'static str {
 /// Whose conversation a message belongs to: its sender (the chat, for a message with none).
 fn sender(msg: &Message) -> u64 {
     msg.from.as_ref().map_or(msg.chat.id.0.unsigned_abs(), |user| user.id.0)
-}
-
-/// The entry a message of the bot answered, found by its answer text.
-fn answered_entry<'a>(engine: &'a Engine, text: &str) -> Option<&'a str> {
-    // The message may be written in Traditional; the answers are in Simplified.
-    let text = engine.script(text, None).fold(text);
-    engine
-        .knowledge
-        .entries
-        .iter()
-        .filter(|e| !e.answer.is_empty() && text.contains(e.answer.as_str()))
-        .max_by_key(|e| e.answer.len())
-        .map(|e| e.id.as_str())
 }
 
 /// Whether the message mentions the bot by @username.

@@ -60,7 +60,7 @@ pub struct Setup {
 impl Setup {
     /// An engine and the bot's settings, with no review log and contexts in memory.
     pub fn new(engine: Arc<Engine>, telegram: TelegramConfig) -> Self {
-        let contexts = ContextStore::memory(engine.config.conversation.idle());
+        let contexts = ContextStore::memory(engine.config().conversation.idle());
         Self { engine: SharedEngine::new(engine), telegram, review: None, contexts }
     }
 }
@@ -337,7 +337,7 @@ where
 {
     let mut stop = Stop::new(stop);
     let config = setup.telegram.clone();
-    let replies = setup.engine.current().knowledge.replies.clone();
+    let replies = setup.engine.current().knowledge().replies.clone();
     let Some(me) = start_up(&bot, &config, &replies, &mut stop).await? else {
         return Ok(());
     };

@@ -130,7 +130,7 @@ where
 {
     let mut stop = Stop::new(stop);
     let config = setup.telegram.clone();
-    let replies = setup.engine.current().knowledge.replies.clone();
+    let replies = setup.engine.current().knowledge().replies.clone();
     let Some(me) = start_up(&bot, &config, &replies, &mut stop).await? else {
         return Ok(());
     };
@@ -344,7 +344,7 @@ async fn healthz<R: Client>(State(listener): State<Arc<Listener<R>>>) -> impl In
     if listener.stopping.load(Ordering::SeqCst) {
         return (StatusCode::SERVICE_UNAVAILABLE, "stopping\n");
     }
-    if listener.state.engine.current().knowledge.entries.is_empty() {
+    if listener.state.engine.current().knowledge().entries.is_empty() {
         return (StatusCode::SERVICE_UNAVAILABLE, "no knowledge loaded\n");
     }
     if let Some(shared) = &listener.shared

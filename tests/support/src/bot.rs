@@ -288,7 +288,7 @@ pub async fn start_webhook_throttled(fake: &FakeTelegram, setup: Setup) -> (Runn
 /// # Panics
 /// If the URL is not a valid Redis URL.
 pub fn with_redis_contexts(mut setup: Setup, url: &str) -> Setup {
-    let idle = setup.engine.current().config.conversation.idle();
+    let idle = setup.engine.current().config().conversation.idle();
     let connection = callbot::storage::connect(url).expect("a valid Redis URL");
     setup.contexts = callbot::storage::ContextStore::redis(connection, idle);
     setup
