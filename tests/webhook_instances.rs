@@ -250,3 +250,60 @@ async fn a_follow_up_answered_by_another_instance_continues_the_question() -> Te
     assert!(follow_up.contains("23"), "the second instance continued the question: {follow_up}");
     Ok(())
 }
+
+/// The resident memory of a process, in KiB (Linux).
+fn rss_kib(pid: u32) -> Result<u64, Box<dyn std::error::Error + Send + Sync>> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:")).ok_or("no VmRSS line")?;
+    Ok(line.split_whitespace().nth(1).ok_or("no VmRSS value")?.parse()?)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unauthenticated_half_bodies_neither_keep_memory_nor_hold_up_a_real_update() -> TestResult {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    const CONNECTIONS: usize = 300;
+    const BODY: usize = 1_900_000;
+    let redis = RedisServer::start();
+    let fake = FakeTelegram::start().await;
+    let mut instance = Instance::start(&fake, &redis)?;
+    instance.wait_for_health(200).await?;
+    fake.set_webhook_targets(&[instance.listen]);
+    let before = rss_kib(instance.child.id())?;
+
+    // Each connection announces a 1.9 MB body without the secret and sends half of it.
+    let half = vec![b'x'; BODY / 2];
+    let head = format!(
+        "POST /telegram/hook HTTP/1.1\r\nHost: bot\r\nContent-Type: application/json\r\nContent-Length: {BODY}\r\n\r\n"
+    );
+    let mut open = Vec::new();
+    for _ in 0..CONNECTIONS {
+        let mut stream = tokio::net::TcpStream::connect(instance.listen).await?;
+        // The bot may answer 401 and close before the half body is all written.
+        let _ = stream.write_all(head.as_bytes()).await;
+        let _ = stream.write_all(&half).await;
+        open.push(stream);
+    }
+    let during = rss_kib(instance.child.id())?;
+    let mut refused = 0;
+    for stream in &mut open {
+        let mut answer = [0u8; 12];
+        let read = tokio::time::timeout(WAIT, stream.read(&mut answer)).await;
+        refused += usize::from(read.is_ok_and(|r| r.is_ok()) && answer.starts_with(b"HTTP/1.1 401"));
+    }
+    assert_eq!(refused, CONNECTIONS, "each is refused with 401 before its body is read");
+    let asked = Instant::now();
+    fake.push_text(TextMessage::private(&user(50_001), QUESTIONS[0]));
+    common::bot::wait_for_delivered(&fake, 50_001, 1, WAIT).await;
+    let answered = asked.elapsed();
+    drop(open);
+
+    let grown_mib = during.saturating_sub(before) / 1024;
+    println!(
+        "RSS {before} KiB before, {during} KiB with {CONNECTIONS} half bodies open; a real update answered in {answered:?}"
+    );
+    // Measured: under 0.1 MiB; the bound leaves room for the allocator's noise.
+    assert!(grown_mib <= 10, "{CONNECTIONS} unauthenticated half bodies grew RSS by {grown_mib} MiB");
+    let per_chat = delivered_per_chat(&fake);
+    assert_eq!(per_chat.get(&50_001).map(Vec::len), Some(1), "the real update is answered once");
+    Ok(())
+}
