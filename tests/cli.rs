@@ -198,6 +198,27 @@ fn eval_reports_per_category_accuracy() {
 }
 
 #[test]
+fn ask_and_chat_with_log_write_the_review_log_the_bot_writes() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let log = dir.path().join("review.jsonl");
+    let log_arg = log.to_str().expect("a UTF-8 path");
+    assert!(
+        callbot(&["ask", "--log", log_arg], "今天天气怎么样\n他们谈了冰球吗\n".as_bytes()).status.success()
+    );
+    assert!(callbot(&["chat", "--log", log_arg], "普京爱吃什么\n".as_bytes()).status.success());
+    let records: Vec<serde_json::Value> = std::fs::read_to_string(&log)
+        .expect("the log is written")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON record"))
+        .collect();
+    let questions: Vec<&str> = records.iter().filter_map(|r| r["question"].as_str()).collect();
+    assert_eq!(questions, ["今天天气怎么样", "普京爱吃什么"], "the declined questions, not the answered one");
+    let review = callbot(&["review", log_arg], b"");
+    assert!(review.status.success());
+    assert!(String::from_utf8_lossy(&review.stdout).contains("2 questions to review"));
+}
+
+#[test]
 fn review_without_a_log_says_which_command_writes_one() {
     let output = callbot(&["review", "/nonexistent/review.jsonl"], b"");
     assert!(!output.status.success());

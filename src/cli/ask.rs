@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 use std::io::{BufRead, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
@@ -11,6 +12,7 @@ use crate::conversation::{self, Context, Usage};
 use crate::engine::Engine;
 use crate::matcher::Match;
 use crate::reply::Reply;
+use crate::review::ReviewLog;
 
 /// Arguments of `callbot ask`.
 #[derive(Debug, Args)]
@@ -21,6 +23,9 @@ pub struct AskArgs {
     /// Show the normalised question, its words and the candidates' scores.
     #[arg(long)]
     pub explain: bool,
+    /// Append the questions to review to FILE, as `callbot bot` does, for `callbot review`.
+    #[arg(long, value_name = "FILE")]
+    pub log: Option<PathBuf>,
     /// Read standard input as JSON lines `{"chat": "<id>", "q": "<question>"}` and answer
     /// each within its chat's conversation (needs `--json`; chats may be interleaved).
     #[arg(long, requires = "json")]
@@ -28,6 +33,10 @@ pub struct AskArgs {
     /// The questions; with none, read standard input, one question per line.
     pub questions: Vec<String>,
 }
+
+/// The kind of chat the review log gives for `ask`'s questions (the bot gives
+/// `private` or `group`).
+const LOGGED_CHAT: &str = "terminal";
 
 /// One line of `--json` output.
 #[derive(Debug, Serialize)]
@@ -152,40 +161,50 @@ fn read_line(input: &mut impl BufRead, line: &mut Vec<u8>) -> std::io::Result<bo
 }
 
 /// Answers the arguments, or each line of standard input until its end.
-pub fn run(engine: &Engine, args: &AskArgs) -> anyhow::Result<ExitCode> {
+/// Answers the questions; the ones to review go to `review`, if given.
+pub fn run(engine: &Engine, args: &AskArgs, review: Option<&ReviewLog>) -> anyhow::Result<ExitCode> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     if !args.questions.is_empty() {
         for question in &args.questions {
-            answer_one(engine, args, question, &mut out)?;
+            answer_one(engine, args, review, question, &mut out)?;
         }
         return Ok(ExitCode::SUCCESS);
     }
     let stdin = std::io::stdin();
     let mut input = stdin.lock();
     if args.dialogue {
-        return dialogue(engine, args, &mut input, &mut out);
+        return dialogue(engine, args, review, &mut input, &mut out);
     }
     let mut line = Vec::new();
     while read_line(&mut input, &mut line)? {
         let bytes = line.strip_suffix(b"\n").unwrap_or(&line);
         let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
         match std::str::from_utf8(bytes) {
-            Ok(question) => answer_one(engine, args, question, &mut out)?,
+            Ok(question) => answer_one(engine, args, review, question, &mut out)?,
             Err(_) => {
                 // The line is answered all the same (so replies stay in step with
                 // questions), from its readable part, with a warning.
                 log::warn!("line is not valid UTF-8; its invalid bytes were replaced");
                 let question = String::from_utf8_lossy(bytes).replace('\u{FFFD}', "");
-                answer_one(engine, args, &question, &mut out)?;
+                answer_one(engine, args, review, &question, &mut out)?;
             }
         }
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn answer_one(engine: &Engine, args: &AskArgs, question: &str, out: &mut impl Write) -> anyhow::Result<()> {
+fn answer_one(
+    engine: &Engine,
+    args: &AskArgs,
+    review: Option<&ReviewLog>,
+    question: &str,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
     let (found, reply) = engine.ask(question);
+    if let Some(review) = review {
+        review.note(engine, LOGGED_CHAT, question, &found, &reply);
+    }
     if args.explain {
         let explanation = explain(engine, &found);
         if args.json {
@@ -264,6 +283,7 @@ struct DialogueLine {
 fn dialogue(
     engine: &Engine,
     args: &AskArgs,
+    review: Option<&ReviewLog>,
     input: &mut impl BufRead,
     out: &mut impl Write,
 ) -> anyhow::Result<ExitCode> {
@@ -294,6 +314,9 @@ fn dialogue(
         };
         let now = parsed.at.unwrap_or_else(conversation::now);
         let turn = engine.converse(contexts.get(&parsed.chat), &parsed.q, now);
+        if let (Some(review), Some(found)) = (review, &turn.found) {
+            review.note(engine, LOGGED_CHAT, &parsed.q, found, &turn.reply);
+        }
         match &turn.context {
             Some(context) => contexts.insert(parsed.chat.clone(), context.clone()),
             None => contexts.remove(&parsed.chat),

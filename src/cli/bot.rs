@@ -66,7 +66,7 @@ pub fn run(
         eprintln!("{HOW_TO_GET_A_TOKEN}");
         if std::io::stdin().is_terminal() {
             eprintln!("\nStarting the console chat now.\n");
-            return super::chat::run(&engine);
+            return super::chat::run(&engine, None);
         }
         return Ok(ExitCode::from(2));
     };
@@ -143,7 +143,5 @@ fn review_log(settings: &Settings) -> anyhow::Result<Option<Arc<ReviewLog>>> {
         log::info!("no review log ([review] log is empty)");
         return Ok(None);
     }
-    let log = ReviewLog::open(&config.log, config.low_margin)?;
-    log::info!("questions to review are logged to {}", log.path().display());
-    Ok(Some(Arc::new(log)))
+    Ok(Some(Arc::new(super::review_log_at(settings, &config.log)?)))
 }

@@ -2,12 +2,25 @@
 //! buttons as numbered choices — so the bot can be tried with no Telegram account.
 
 use std::io::{BufRead, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use crate::conversation::{self, Context};
 use crate::engine::Engine;
+use crate::review::ReviewLog;
 use crate::screen::{self, Action, Command, Medium, Screen};
 use crate::understanding::Script;
+
+/// Arguments of `callbot chat`.
+#[derive(Debug, clap::Args)]
+pub struct ChatArgs {
+    /// Append the questions to review to FILE, as `callbot bot` does, for `callbot review`.
+    #[arg(long, value_name = "FILE")]
+    pub log: Option<PathBuf>,
+}
+
+/// The kind of chat the review log gives for the terminal's questions.
+const LOGGED_CHAT: &str = "terminal";
 
 /// Words that end the conversation.
 const QUIT: [&str; 4] = ["quit", "exit", "/quit", "/exit"];
@@ -25,8 +38,9 @@ pub enum Turn {
     Quit,
 }
 
-/// Runs the conversation on standard input and output until `quit` or the input's end.
-pub fn run(engine: &Engine) -> anyhow::Result<ExitCode> {
+/// Runs the conversation on standard input and output until `quit` or the input's end;
+/// the questions to review go to `review`, if given.
+pub fn run(engine: &Engine, review: Option<&ReviewLog>) -> anyhow::Result<ExitCode> {
     let stdin = std::io::stdin();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -49,7 +63,7 @@ pub fn run(engine: &Engine) -> anyhow::Result<ExitCode> {
         if text.is_empty() {
             continue;
         }
-        match respond(engine, &commands, &last, &mut context, &text) {
+        match respond(engine, review, &commands, &last, &mut context, &text) {
             Turn::Show(next) => {
                 writeln!(out, "\n{}", next.to_plain())?;
                 last = next;
@@ -68,6 +82,7 @@ pub fn run(engine: &Engine) -> anyhow::Result<ExitCode> {
 /// conversation's context is read and updated as the Telegram bot does it.
 pub fn respond(
     engine: &Engine,
+    review: Option<&ReviewLog>,
     commands: &[(String, String)],
     last: &Screen,
     context: &mut Option<Context>,
@@ -116,6 +131,9 @@ pub fn respond(
         });
     }
     let turn = engine.converse(context.as_ref(), text, now);
+    if let (Some(review), Some(found)) = (review, &turn.found) {
+        review.note(engine, LOGGED_CHAT, text, found, &turn.reply);
+    }
     *context = turn.context;
     Turn::Show(screen::answer(&turn.reply, engine))
 }

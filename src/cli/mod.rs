@@ -17,7 +17,7 @@ use clap::{Parser, Subcommand};
 
 use crate::config::{Config, Settings, StorageConfig};
 use crate::engine::{CONFIG_VARIABLE, Engine, KNOWLEDGE_VARIABLE, Locations};
-use crate::review::ReviewConfig;
+use crate::review::{ReviewConfig, ReviewLog};
 use crate::telegram::TelegramConfig;
 
 /// Answers questions about the Xinhua report on the Putin–Trump call of the 18th.
@@ -47,7 +47,7 @@ pub enum Command {
     /// Run a question file (JSON lines, as tests/data/questions.jsonl) and report accuracy.
     Eval(eval::EvalArgs),
     /// Talk to the bot in the terminal: the Telegram replies, buttons as numbers.
-    Chat,
+    Chat(chat::ChatArgs),
     /// Run the Telegram bot (token in TELOXIDE_TOKEN), by long polling or as a webhook;
     /// SIGHUP reloads the knowledge.
     Bot(bot::BotArgs),
@@ -93,7 +93,10 @@ pub fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
     settings.expect_sections(&SECTIONS)?;
     StorageConfig::from_settings(&settings)?;
     match cli.command {
-        Command::Ask(args) => ask::run(&engine(&locations, &settings)?, &args),
+        Command::Ask(args) => {
+            let review = review_log(&settings, args.log.as_deref())?;
+            ask::run(&engine(&locations, &settings)?, &args, review.as_ref())
+        }
         Command::Check(args) => check::run(&locations, &settings, &args),
         Command::Eval(args) => match (&args.file, args.cv) {
             (Some(file), _) => eval::run(&engine(&locations, &settings)?, file, &args),
@@ -111,7 +114,10 @@ pub fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 Ok(std::process::ExitCode::SUCCESS)
             }
         },
-        Command::Chat => chat::run(&engine(&locations, &settings)?),
+        Command::Chat(args) => {
+            let review = review_log(&settings, args.log.as_deref())?;
+            chat::run(&engine(&locations, &settings)?, review.as_ref())
+        }
         Command::Bot(args) => {
             log::info!("knowledge: {}", locations.knowledge);
             log::info!("configuration: {}", locations.config);
@@ -120,6 +126,20 @@ pub fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Webhook(command) => webhook::run(&TelegramConfig::from_settings(&settings)?, &command),
         Command::Review(args) => review::run(&settings, &args),
     }
+}
+
+/// The review log at `path`, opened for appending, logging what the configuration's
+/// `[review]` says to log: `bot`, `ask --log` and `chat --log` write the same log.
+fn review_log_at(settings: &Settings, path: &Path) -> anyhow::Result<ReviewLog> {
+    let config: ReviewConfig = settings.section(ReviewConfig::SECTION, ReviewConfig::validate)?;
+    let log = ReviewLog::open(path, config.low_margin)?;
+    log::info!("questions to review are logged to {}", log.path().display());
+    Ok(log)
+}
+
+/// The review log `--log` names, if it names one.
+fn review_log(settings: &Settings, path: Option<&Path>) -> anyhow::Result<Option<ReviewLog>> {
+    path.map(|path| review_log_at(settings, path)).transpose()
 }
 
 fn engine(locations: &Locations, settings: &Settings) -> anyhow::Result<Engine> {

@@ -28,7 +28,7 @@ pub fn run(settings: &Settings, args: &ReviewArgs) -> anyhow::Result<ExitCode> {
     let path = args.log.clone().unwrap_or(config.log);
     if !path.exists() {
         anyhow::bail!(
-            "no review log at {}: `callbot bot` writes one as it answers (`[review] log` in the configuration); `callbot ask` and `callbot chat` do not. Name another with `callbot review FILE`",
+            "no review log at {}: `callbot bot` writes one as it answers (`[review] log` in the configuration), and `callbot ask --log FILE` and `callbot chat --log FILE` write the same. Name another with `callbot review FILE`",
             path.display()
         );
     }
