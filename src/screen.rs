@@ -303,9 +303,14 @@ pub fn answer(reply: &Reply, engine: &Engine) -> Screen {
     // answer names the speaker.
     let (repeated, quoted): (Vec<&QuoteView>, Vec<&QuoteView>) =
         reply.quotes.iter().partition(|quote| said_by_answer(quote, &reply.text));
+    let mut credits: Vec<String> = Vec::new();
     for quote in repeated.iter().filter(|q| q.kind == QuoteKind::Narration) {
-        spans.push(Span::Text(quote.citation().credit));
+        let credit = quote.citation().credit;
+        if !credits.contains(&credit) {
+            credits.push(credit);
+        }
     }
+    spans.extend(credits.into_iter().map(Span::Text));
     let mut screen = Screen::default().paragraph(spans);
     screen.blocks.extend(quoted.into_iter().cloned().map(Block::Quote));
     if !reply.did_you_mean.is_empty() {

@@ -67,6 +67,10 @@ fn an_answer_that_says_its_quote_whole_says_it_once_with_the_credit() {
     let words = "特朗普支持普京有关在美国和俄罗斯组织两国冰球运动员比赛的想法";
     assert_eq!(text.matches(words).count(), 1, "{text}");
     assert!(text.contains("第七点。——新华社（A）"), "{text}");
+    // Two quotes of one section said whole by the answer: one credit.
+    let output = callbot(&["ask", "俄乌双方互相信任吗"], b"");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(text.matches("——新华社（D）").count(), 1, "{text}");
 }
 
 #[test]
