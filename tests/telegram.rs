@@ -10,6 +10,7 @@ use callbot_test_support as common;
 use std::collections::BTreeSet;
 
 use callbot::knowledge::Category;
+use callbot::understanding::Script;
 use common::bot::{self, WAIT};
 use common::fake_telegram::{
     BOT_USERNAME, FakeTelegram, MAX_CALLBACK_DATA_BYTES, TestChat, TestUser, TextMessage, bot_message,
@@ -154,6 +155,25 @@ async fn a_traditional_question_is_answered_in_traditional_and_its_buttons_keep_
 
     assert!(traditional(&bot::shown(&second[1])), "a button's answer: {}", bot::shown(&second[1]));
     assert!(traditional(&bot::shown(&third[2])), "a command's list: {}", bot::shown(&third[2]));
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_user_whose_telegram_is_in_traditional_gets_start_in_traditional() -> TestResult {
+    let fake = FakeTelegram::start().await;
+    let running = bot::start(&fake, bot::engine()).await;
+    let hant = TestUser::new(1008, "Hsu").language_code("zh-hant");
+    let hans = user(1009, "Han");
+
+    fake.push_text(TextMessage::private(&hant, "/start"));
+    fake.push_text(TextMessage::private(&hans, "/start"));
+    let traditional = bot::wait_for_delivered(&fake, hant.id, 1, WAIT).await;
+    let simplified = bot::wait_for_delivered(&fake, hans.id, 1, WAIT).await;
+    bot::finish(&fake, running).await;
+
+    let (traditional, simplified) = (bot::shown(&traditional[0]), bot::shown(&simplified[0]));
+    assert_ne!(traditional, simplified, "{traditional}");
+    assert_eq!(Script::Taiwan.fold(&traditional), simplified, "the same screen, in Taiwan's script");
     Ok(())
 }
 

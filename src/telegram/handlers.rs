@@ -7,7 +7,7 @@ use std::time::Instant;
 use teloxide::prelude::*;
 use teloxide::types::{
     InlineQueryResult, InlineQueryResultArticle, InputMessageContent, InputMessageContentText, Me,
-    MessageEntityKind, ParseMode,
+    MessageEntityKind, ParseMode, User,
 };
 
 use super::flood::FloodGate;
@@ -21,6 +21,7 @@ use crate::reply::{Reply, ReplyKind};
 use crate::review::ReviewLog;
 use crate::screen::{self, Action, Medium, Screen};
 use crate::storage::ContextStore;
+use crate::understanding::Script;
 
 /// What every handler shares: built once at start-up, injected into the handler tree.
 #[derive(Debug)]
@@ -97,7 +98,9 @@ pub async fn on_message<R: Client>(
     }
     let Some(text) = msg.text() else {
         if private && admitted(&bot, &msg, &state, arrived).await {
-            send_screen(&bot, &msg, &screen::not_text(&state.engine.current()), false).await;
+            let screen =
+                screen::not_text(&state.engine.current()).in_script(screen_script(None, msg.from.as_ref()));
+            send_screen(&bot, &msg, &screen, false).await;
             log::info!("update={kind:?} chat={chat_type} non-text ms={}", started.elapsed().as_millis());
         }
         return Ok(());
@@ -170,7 +173,7 @@ async fn on_command<R: Client>(
     }
     let script = state
         .converse(msg.chat.id.0, sender(msg), |context| {
-            let script = context.as_ref().and_then(|c| c.script).unwrap_or_default();
+            let script = screen_script(context.as_ref(), msg.from.as_ref());
             (command.context(&engine, context, conversation::now()), script)
         })
         .await;
@@ -218,7 +221,7 @@ pub async fn on_callback<R: Client>(
         // is written in the chat's script.
         let script = state
             .converse(chat.id.0, user, |context| {
-                let script = context.as_ref().and_then(|c| c.script).unwrap_or_default();
+                let script = screen_script(context.as_ref(), Some(&query.from));
                 let next = match &action {
                     Action::Entry(id) => engine.opened(id, context.as_ref(), conversation::now()),
                     Action::Category(_) => context,
@@ -282,7 +285,7 @@ async fn admitted<R: Client>(bot: &R, msg: &Message, state: &BotState, arrived: 
         return true;
     }
     if state.flood.notice_due(msg.chat.id.0, user.id.0).await {
-        let notice = screen::too_fast(&state.engine.current());
+        let notice = screen::too_fast(&state.engine.current()).in_script(screen_script(None, Some(user)));
         send_screen(bot, msg, &notice, !msg.chat.is_private()).await;
     } else {
         log::debug!("flood control: the user was told already in this window");
@@ -328,6 +331,15 @@ fn outcome(kind: ReplyKind) -> &'static str {
         ReplyKind::Unreported => "unreported",
         ReplyKind::Declined => "declined",
     }
+}
+
+/// The script a screen no message has told is written in: the chat's, else the one the
+/// user's Telegram language asks for, else Simplified.
+fn screen_script(context: Option<&Context>, user: Option<&User>) -> Script {
+    context
+        .and_then(|c| c.script)
+        .or_else(|| user.and_then(|u| u.language_code.as_deref()).and_then(Script::of_language_code))
+        .unwrap_or_default()
 }
 
 /// Whose conversation a message belongs to: its sender (the chat, for a message with none).

@@ -97,6 +97,23 @@ impl Script {
         if off_hong_kong < off_taiwan { Self::HongKong } else { Self::Taiwan }
     }
 
+    /// The script a user's language tag (Telegram's `language_code`, IETF) asks for,
+    /// when it names one: for screens a user opens before any message has told
+    /// (`/start`, a button).
+    pub fn of_language_code(code: &str) -> Option<Self> {
+        let code = code.to_ascii_lowercase().replace('_', "-");
+        let mut parts = code.split('-');
+        match (parts.next(), parts.next(), parts.next()) {
+            (Some("yue"), ..) => Some(Self::HongKong),
+            (Some("zh"), Some("hk" | "mo"), _) | (Some("zh"), Some("hant"), Some("hk" | "mo")) => {
+                Some(Self::HongKong)
+            }
+            (Some("zh"), Some("tw" | "hant"), _) => Some(Self::Taiwan),
+            (Some("zh"), Some("cn" | "sg" | "hans"), _) => Some(Self::Simplified),
+            _ => None,
+        }
+    }
+
     /// Whether the script is one of the Traditional ones.
     pub fn is_traditional(self) -> bool {
         self != Self::Simplified
@@ -188,6 +205,24 @@ mod tests {
         );
         assert_eq!(fast2s::convert(&taiwan), text);
         assert!(matches!(Script::Simplified.write(text), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn a_language_code_names_a_script_or_none() {
+        let cases = [
+            ("zh-hant", Some(Script::Taiwan)),
+            ("zh-TW", Some(Script::Taiwan)),
+            ("zh-Hant-HK", Some(Script::HongKong)),
+            ("zh-hk", Some(Script::HongKong)),
+            ("yue", Some(Script::HongKong)),
+            ("zh-hans", Some(Script::Simplified)),
+            ("zh", None),
+            ("en", None),
+            ("", None),
+        ];
+        for (code, script) in cases {
+            assert_eq!(Script::of_language_code(code), script, "{code}");
+        }
     }
 
     #[test]
