@@ -284,6 +284,17 @@ fn a_button_sets_the_context_as_if_its_question_was_typed() {
 }
 
 #[test]
+fn a_button_for_an_item_of_the_list_shown_moves_the_list_to_it() {
+    let engine = engine();
+    let listed = engine.converse(None, "两国总统谈了哪几点？", START).context.expect("a context");
+    let items = listed.list.clone().expect("the seven points are shown").items;
+    let opened = engine.opened(&items[2], Some(&listed), START + 5).expect("the entry exists");
+    assert_eq!(opened.list.as_ref().map(|l| l.position), Some(3));
+    let next = engine.converse(Some(&opened), "下一个", START + 10);
+    assert_eq!(next.reply.entry.as_deref(), Some(items[3].as_str()), "{}", next.reply.answer_text());
+}
+
+#[test]
 fn a_context_round_trips_through_json() {
     let engine = engine();
     let turn = engine.converse(None, "两国总统谈了哪几点？", START);
