@@ -98,10 +98,15 @@ fn the_review_command_prints_the_largest_group_first_and_json_for_tools() {
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let text = String::from_utf8_lossy(&output.stdout);
     let groups: Vec<&str> = text.lines().filter(|l| l.contains(" × ") && !l.starts_with("  ")).collect();
+    let knowledge = bot::knowledge();
+    let asks = knowledge.entry("prisoner-swap").expect("the entry").canonical_question();
+    let add_to = format!(
+        "3 × add these phrasings to entry `prisoner-swap`, which answers “{asks}” (or make its answer give what is asked)"
+    );
     assert_eq!(
         groups,
         vec![
-            "3 × add these phrasings to entry `prisoner-swap` (or make its answer give what is asked)",
+            add_to.as_str(),
             "2 × a new entry is needed, about “天气”",
             "1 × a new entry is needed, about “奥运会”",
         ],

@@ -124,7 +124,7 @@ pub fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             bot::run(engine(&locations, &settings)?, &locations, &settings, &args)
         }
         Command::Webhook(command) => webhook::run(&TelegramConfig::from_settings(&settings)?, &command),
-        Command::Review(args) => review::run(&settings, &args),
+        Command::Review(args) => review::run(&locations, &settings, &args),
     }
 }
 

@@ -7,6 +7,8 @@ use std::process::ExitCode;
 use clap::Args;
 
 use crate::config::Settings;
+use crate::engine::Locations;
+use crate::knowledge::KnowledgeBase;
 use crate::review::{self, Advice, Group, ReviewConfig};
 
 /// Arguments of `callbot review`.
@@ -22,8 +24,9 @@ pub struct ReviewArgs {
     pub examples: usize,
 }
 
-/// Reads the log and prints its groups.
-pub fn run(settings: &Settings, args: &ReviewArgs) -> anyhow::Result<ExitCode> {
+/// Reads the log and prints its groups; an entry a group goes to is named by its id and
+/// its question, from the knowledge at `locations` (by its id alone if that does not load).
+pub fn run(locations: &Locations, settings: &Settings, args: &ReviewArgs) -> anyhow::Result<ExitCode> {
     let config: ReviewConfig = settings.section(ReviewConfig::SECTION, ReviewConfig::validate)?;
     let path = args.log.clone().unwrap_or(config.log);
     if !path.exists() {
@@ -42,16 +45,26 @@ pub fn run(settings: &Settings, args: &ReviewArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     writeln!(out, "{} questions to review in {}, {} groups", records.len(), path.display(), groups.len())?;
+    let knowledge = locations.knowledge().ok();
     for group in &groups {
-        write_group(&mut out, group, args.examples)?;
+        write_group(&mut out, group, knowledge.as_ref(), args.examples)?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn write_group(out: &mut impl Write, group: &Group, examples: usize) -> std::io::Result<()> {
+fn write_group(
+    out: &mut impl Write,
+    group: &Group,
+    knowledge: Option<&KnowledgeBase>,
+    examples: usize,
+) -> std::io::Result<()> {
     let advice = match &group.advice {
         Advice::AddTo { entry } => {
-            format!("add these phrasings to entry `{entry}` (or make its answer give what is asked)")
+            let asks = knowledge
+                .and_then(|k| k.entry(entry))
+                .map(|e| format!(", which answers “{}”", e.canonical_question()))
+                .unwrap_or_default();
+            format!("add these phrasings to entry `{entry}`{asks} (or make its answer give what is asked)")
         }
         Advice::NewEntry { about } if about.is_empty() => "a new entry is needed".to_owned(),
         Advice::NewEntry { about } => format!("a new entry is needed, about “{about}”"),
