@@ -295,6 +295,17 @@ fn a_button_for_an_item_of_the_list_shown_moves_the_list_to_it() {
 }
 
 #[test]
+fn which_ones_after_a_count_opens_the_answer_that_lists_them() {
+    let engine = engine();
+    let count = engine.converse(None, "乌克兰有几个州遭到袭击", START);
+    let entry = count.reply.entry.clone().expect("answered");
+    let context = count.context.expect("a context");
+    let items = engine.converse(Some(&context), "都是哪几个", START + 5);
+    assert_eq!(items.reply.entry, Some(entry), "{}", items.reply.answer_text());
+    assert!(items.reply.answer_text().contains("苏梅"), "{}", items.reply.answer_text());
+}
+
+#[test]
 fn a_context_round_trips_through_json() {
     let engine = engine();
     let turn = engine.converse(None, "两国总统谈了哪几点？", START);
