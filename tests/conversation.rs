@@ -306,6 +306,19 @@ fn which_ones_after_a_count_opens_the_answer_that_lists_them() {
 }
 
 #[test]
+fn where_someone_is_from_is_asked_of_the_one_just_quoted() {
+    let engine = engine();
+    let first = engine.converse(None, "谁说不要被情绪左右", START);
+    let context = first.context.expect("a context");
+    let country = engine.converse(Some(&context), "哪个国家的", START + 5);
+    assert!(country.reply.answer_text().contains("波兰"), "{}", country.reply.answer_text());
+    let first = engine.converse(None, "谁认为美国可能断供情报", START);
+    let context = first.context.expect("a context");
+    let body = engine.converse(Some(&context), "他是什么机构的", START + 5);
+    assert!(body.reply.answer_text().contains("高等经济大学"), "{}", body.reply.answer_text());
+}
+
+#[test]
 fn a_context_round_trips_through_json() {
     let engine = engine();
     let turn = engine.converse(None, "两国总统谈了哪几点？", START);
