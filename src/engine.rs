@@ -261,8 +261,7 @@ impl Engine {
         Answerer { knowledge: &self.knowledge, matcher: &self.matcher, reply: &self.config.reply }
     }
 
-    /// Matches a question and builds its reply.
-    /// The reply is written in the question's script.
+    /// Matches a question and builds its reply, written in the question's script.
     pub fn ask(&self, question: &str) -> (Match, Reply) {
         let (found, mut reply) = self.answerer().ask(question);
         reply.script = self.script(question, None);
@@ -271,9 +270,8 @@ impl Engine {
 
     /// Answers a message within a conversation whose context is `context` (expired
     /// contexts are ignored) at `now`, seconds since the Unix epoch; the turn carries
-    /// the context to keep.
-    /// The reply is written in the message's script, or the conversation's when the
-    /// message does not tell, and the context keeps it.
+    /// the context to keep. The reply is written in the message's script, or in the
+    /// conversation's when the message does not tell, and the context keeps it.
     pub fn converse(&self, context: Option<&Context>, question: &str, now: u64) -> Turn {
         let kept =
             context.filter(|c| c.is_alive(now, self.conversation.config().idle())).and_then(|c| c.script);
