@@ -316,6 +316,11 @@ fn where_someone_is_from_is_asked_of_the_one_just_quoted() {
     let context = first.context.expect("a context");
     let body = engine.converse(Some(&context), "他是什么机构的", START + 5);
     assert!(body.reply.answer_text().contains("高等经济大学"), "{}", body.reply.answer_text());
+    // 他 after "who thinks …" is the one who thinks it, not a side the question names.
+    let first = engine.converse(None, "是谁认为美方以后可能按照俄方条件对乌克兰断供武器", START);
+    let context = first.context.expect("a context");
+    let body = engine.converse(Some(&context), "他是哪个机构的", START + 5);
+    assert!(body.reply.answer_text().contains("高等经济大学"), "{}", body.reply.answer_text());
 }
 
 #[test]

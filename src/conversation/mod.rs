@@ -541,10 +541,15 @@ impl Conversation {
         now: u64,
     ) -> Context {
         let facet = cues::facet_of(&self.language, &question, self.intent.asks_if_discussed(&question));
-        let person = self
-            .person_in(&question)
-            .or_else(|| self.entries.get(&entry.id).and_then(|view| view.person.clone()))
-            .or_else(|| previous.and_then(|c| c.person.clone()));
+        // The person of the question, else the answer's; but the answer to "who" (谁认为
+        // 美方…) is the answer's person, whoever else the question names.
+        let answers = || self.entries.get(&entry.id).and_then(|view| view.person.clone());
+        let person = if facet == Facet::Who {
+            answers().or_else(|| self.person_in(&question))
+        } else {
+            self.person_in(&question).or_else(answers)
+        }
+        .or_else(|| previous.and_then(|c| c.person.clone()));
         let list = list.or_else(|| {
             if self.names_the_seven_points(&entry.answer) && !self.seven_points.items.is_empty() {
                 return Some(self.seven_points.clone());
