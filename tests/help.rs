@@ -2,18 +2,13 @@
 //! shows in review. After a deliberate change, `UPDATE_EXPECT=1 cargo test --test help`
 //! rewrites the snapshots in `tests/snapshots/`.
 
-use std::process::Command;
+use callbot_test_support as common;
 
 use expect_test::{ExpectFile, expect_file};
 
 fn help(args: &[&str]) -> String {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_callbot"));
-    for (name, _) in std::env::vars_os() {
-        if name.to_string_lossy().starts_with("CALLBOT") {
-            command.env_remove(name);
-        }
-    }
-    let output = command.args(args).arg("--help").env_remove("COLUMNS").output().expect("callbot runs");
+    let output =
+        common::process::callbot(args).arg("--help").env_remove("COLUMNS").output().expect("callbot runs");
     assert!(output.status.success(), "{args:?} --help failed");
     String::from_utf8(output.stdout).expect("UTF-8")
 }

@@ -5,28 +5,22 @@
 use callbot_test_support as common;
 
 use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use callbot::knowledge::KnowledgeBase;
 use callbot::understanding::Script;
 
-fn callbot(args: &[&str], stdin: &str) -> Vec<serde_json::Value> {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_callbot"))
-        .args(args)
-        .env_remove("TELOXIDE_TOKEN")
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("callbot starts");
+/// What `callbot` with these arguments prints for this input.
+fn run(args: &[&str], stdin: &str) -> String {
+    let mut child = common::process::callbot(args).stdin(Stdio::piped()).spawn().expect("callbot starts");
     child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("write stdin");
     let output = child.wait_with_output().expect("callbot ends");
-    assert!(output.status.success());
-    String::from_utf8(output.stdout)
-        .expect("UTF-8")
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("JSON"))
-        .collect()
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).expect("UTF-8")
+}
+
+fn callbot(args: &[&str], stdin: &str) -> Vec<serde_json::Value> {
+    run(args, stdin).lines().map(|l| serde_json::from_str(l).expect("JSON")).collect()
 }
 
 fn text<'v>(reply: &'v serde_json::Value, field: &str) -> &'v str {
@@ -97,16 +91,7 @@ fn every_answer_and_quote_folds_back_from_either_traditional_form() {
 
 #[test]
 fn a_button_picked_in_chat_keeps_the_conversation_s_script() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_callbot"))
-        .arg("chat")
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("callbot starts");
-    child.stdin.take().expect("stdin").write_all("他們談了冰球嗎\n1\n".as_bytes()).expect("write");
-    let output = child.wait_with_output().expect("callbot ends");
-    let shown = String::from_utf8_lossy(&output.stdout);
+    let shown = run(&["chat"], "他們談了冰球嗎\n1\n");
     let picked = shown.split_once("（1）").map(|(_, after)| after).unwrap_or_default();
     assert!(!picked.trim().is_empty(), "the echo of the choice and its answer: {shown}");
     assert_eq!(Script::of_message(picked, None, &knowledge().language.script), Script::Taiwan, "{picked}");

@@ -51,6 +51,11 @@ impl Converter {
         }
         opencc.map(|opencc| opencc.convert(text))
     }
+
+    /// How many characters of `text` the conversion changes (0 when it cannot convert).
+    fn changes(&self, text: &str) -> usize {
+        self.convert(text).map_or(0, |converted| changed(text, &converted))
+    }
 }
 
 macro_rules! converter {
@@ -78,7 +83,7 @@ impl Script {
             // Traditional conversation to keep.
             return Self::Simplified;
         }
-        let simplified = TO_TRADITIONAL.convert(text).map_or(0, |t| changed(text, &t));
+        let simplified = TO_TRADITIONAL.changes(text);
         match (traditional, simplified) {
             (0, 0) => previous.unwrap_or_default(),
             (t, s) if t > s => Self::traditional_variant(text, words),
@@ -92,9 +97,11 @@ impl Script {
         if words.hong_kong.any_in(text) {
             return Self::HongKong;
         }
-        let off_taiwan = TRADITIONAL_TO_TAIWAN.convert(text).map_or(0, |t| changed(text, &t));
-        let off_hong_kong = TRADITIONAL_TO_HONG_KONG.convert(text).map_or(0, |t| changed(text, &t));
-        if off_hong_kong < off_taiwan { Self::HongKong } else { Self::Taiwan }
+        if TRADITIONAL_TO_HONG_KONG.changes(text) < TRADITIONAL_TO_TAIWAN.changes(text) {
+            Self::HongKong
+        } else {
+            Self::Taiwan
+        }
     }
 
     /// The script a user's language tag (Telegram's `language_code`, IETF) asks for,
@@ -121,24 +128,23 @@ impl Script {
 
     /// `text`, written in Simplified, as this script writes it.
     pub fn write<'t>(self, text: &'t str) -> Cow<'t, str> {
-        let converter = match self {
-            Self::Simplified => return Cow::Borrowed(text),
-            Self::Taiwan => &TO_TAIWAN,
-            Self::HongKong => &TO_HONG_KONG,
-        };
-        converter.convert(text).map_or(Cow::Borrowed(text), Cow::Owned)
+        converted(self.conversions().map(|(to, _)| to), text)
     }
 
     /// `text`, written in this script, back in Simplified: the inverse of
     /// [`write`](Self::write) on the knowledge's texts. fast2s, which the normaliser
     /// reads with, is not: it leaves some characters Traditional (透着 → 透著 → 透著).
     pub fn fold<'t>(self, text: &'t str) -> Cow<'t, str> {
-        let converter = match self {
-            Self::Simplified => return Cow::Borrowed(text),
-            Self::Taiwan => &FROM_TAIWAN,
-            Self::HongKong => &FROM_HONG_KONG,
-        };
-        converter.convert(text).map_or(Cow::Borrowed(text), Cow::Owned)
+        converted(self.conversions().map(|(_, back)| back), text)
+    }
+
+    /// The conversions from Simplified to this script and back; none for Simplified.
+    fn conversions(self) -> Option<(&'static Converter, &'static Converter)> {
+        match self {
+            Self::Simplified => None,
+            Self::Taiwan => Some((&TO_TAIWAN, &FROM_TAIWAN)),
+            Self::HongKong => Some((&TO_HONG_KONG, &FROM_HONG_KONG)),
+        }
     }
 
     /// The script's language tag (BCP 47), as `ask --json` gives it.
@@ -149,6 +155,11 @@ impl Script {
             Self::HongKong => "zh-Hant-HK",
         }
     }
+}
+
+/// `text` through `converter`, or as it is with none (or when it cannot convert).
+fn converted<'t>(converter: Option<&Converter>, text: &'t str) -> Cow<'t, str> {
+    converter.and_then(|c| c.convert(text)).map_or(Cow::Borrowed(text), Cow::Owned)
 }
 
 /// How many characters differ between `text` and its conversion; 0 when a conversion
